@@ -1,0 +1,29 @@
+// `tandem ui`: the headless host — the app's UI served on a loopback URL, speaking the same typed
+// IPC as the Electron shell, over a WebSocket.
+import { parseCommandArgs } from '../args.ts';
+import { type CliCommand, EXIT } from '../command.ts';
+import { App } from '../../app/app.ts';
+import { defaultStateDir } from '../../app/paths.ts';
+import { TANDEM_VERSION } from '../../app/version.ts';
+import { startHost } from '../../host/host.ts';
+
+export const uiCommand: CliCommand = {
+  path: ['ui'],
+  summary: "serve the app's UI on a loopback URL (headless host)",
+  usage: 'tandem ui [--state DIR] [--port P]',
+  async run(args, io) {
+    const { values } = parseCommandArgs(args, { state: { type: 'string' }, port: { type: 'string' } });
+    const port = values.port === undefined ? 0 : Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      io.stderr(`tandem ui: --port must be a number from 0 to 65535, not "${values.port}".`);
+      return EXIT.usage;
+    }
+    const app = new App({ version: TANDEM_VERSION, stateDir: values.state ?? defaultStateDir(io.env) });
+    const host = await startHost({ app, port });
+    io.stdout(`Tandem UI: ${host.url}`);
+    io.stdout('Open that address in a browser on this computer. Press Ctrl-C to stop.');
+    await io.stopSignal;
+    await host.close();
+    return EXIT.ok;
+  },
+};
