@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // The JSON report feeds scripts/test-summary.ts, which prints the closing totals line for CI.
+    reporters: ['default', ['json', { outputFile: 'test-results/unit.json' }]],
   },
 });
