@@ -1,0 +1,69 @@
+// BLAKE3 digests and the hash format check: the native and WebAssembly hashers agree with the
+// published test vectors and with each other, and malformed hashes are refused before use.
+import { describe, expect, it } from 'vitest';
+import { blockHashFromBytes } from '../../src-shared/protocol/blocks.ts';
+import { assertBlockHash, blake3Implementation, createWasmBlake3, hashBlock, isBlockHash, nativeBlake3 } from './hash.ts';
+
+// From the official BLAKE3 test vectors (input byte i = i % 251).
+function vectorInput(length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  for (let i = 0; i < length; i += 1) bytes[i] = i % 251;
+  return bytes;
+}
+const VECTORS: [number, string][] = [
+  [0, 'af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262'],
+  [1, '2d3adedff11b61f14c886e35afa036736dcd87a74d27b5c1510225d0f592e213'],
+  [1024, '42214739f095a406f3fc83deb889744ac00df831c10daa55189b5d121c855af7'],
+  [1025, 'd00278ae47eb27b34faecf67b4fe263f82d5412916c1ffd97c8cb7fb814b8444'],
+];
+
+describe('BLAKE3 hashing', () => {
+  it('loads the native hasher on this machine', () => {
+    expect(nativeBlake3).toBeDefined();
+    expect(blake3Implementation).toBe('native');
+  });
+
+  it.each(VECTORS)('native and wasm agree with the test vector for %i bytes', async (length, hex) => {
+    const wasm = await createWasmBlake3();
+    const input = vectorInput(length);
+    expect(blockHashFromBytes(wasm(input))).toBe(`blake3:${hex}`);
+    expect(blockHashFromBytes(nativeBlake3!(input))).toBe(`blake3:${hex}`);
+    expect(hashBlock(input)).toBe(`blake3:${hex}`);
+  });
+
+  it('native and wasm agree on a large random block, and the wasm hasher can be reused', async () => {
+    const wasm = await createWasmBlake3();
+    const data = new Uint8Array(3 * 1024 * 1024 + 17);
+    for (let i = 0; i < data.length; i += 1) data[i] = (i * 2654435761) >>> 24;
+    expect(blockHashFromBytes(wasm(data))).toBe(blockHashFromBytes(nativeBlake3!(data)));
+    expect(blockHashFromBytes(wasm(new Uint8Array(0)))).toBe(`blake3:${VECTORS[0]![1]}`);
+  });
+});
+
+describe('block hash format', () => {
+  const good = `blake3:${VECTORS[0]![1]}`;
+
+  it('accepts blake3: and 64 lowercase hex digits', () => {
+    expect(isBlockHash(good)).toBe(true);
+    expect(assertBlockHash(good)).toBe(good);
+  });
+
+  it.each([
+    ['uppercase hex', good.toUpperCase()],
+    ['uppercase digits only', `blake3:${VECTORS[0]![1].toUpperCase()}`],
+    ['another algorithm', `sha256:${VECTORS[0]![1]}`],
+    ['too short', good.slice(0, -1)],
+    ['too long', `${good}0`],
+    ['a path', 'blake3:../../../../etc/passwd'],
+    ['a trailing newline', `${good}\n`],
+    ['empty', ''],
+  ])('refuses %s with a clear error', (_label, value) => {
+    expect(isBlockHash(value)).toBe(false);
+    expect(() => assertBlockHash(value)).toThrow(/is not a block hash; expected "blake3:" followed by 64 lowercase hex digits/);
+  });
+
+  it('refuses non-strings', () => {
+    expect(isBlockHash(42)).toBe(false);
+    expect(() => assertBlockHash(undefined)).toThrow(/A value of type undefined is not a block hash/);
+  });
+});

@@ -1,0 +1,112 @@
+// The block framing and schemas: what goes in comes out, and every malformed body is a clear error.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  BLOCK_FRAME_HEADER_BYTES,
+  FetchBlocksRequestSchema,
+  MAX_HASHES_PER_REQUEST,
+  MissingBlocksRequestSchema,
+  blockFramesLength,
+  blockHashFromBytes,
+  blockHashToBytes,
+  decodeBlockFrames,
+  encodeBlockFrames,
+} from './blocks.ts';
+
+const hashA = `blake3:${'ab'.repeat(32)}`;
+const hashB = `blake3:${'0123456789abcdef'.repeat(4)}`;
+
+describe('block hash bytes', () => {
+  it('round-trips between text and raw digest', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (bytes) => {
+        const hash = blockHashFromBytes(bytes);
+        expect(hash).toMatch(/^blake3:[0-9a-f]{64}$/);
+        expect(blockHashToBytes(hash)).toEqual(bytes);
+      }),
+    );
+  });
+
+  it('refuses a malformed hash before converting it', () => {
+    expect(() => blockHashToBytes('blake3:zz')).toThrow(/is not a block hash/);
+  });
+});
+
+describe('block frames', () => {
+  it('decodes exactly what was encoded, in order, for any blocks', () => {
+    const block = fc.record({
+      hash: fc.uint8Array({ minLength: 32, maxLength: 32 }).map(blockHashFromBytes),
+      data: fc.uint8Array({ maxLength: 300 }),
+    });
+    fc.assert(
+      fc.property(fc.array(block, { maxLength: 20 }), (blocks) => {
+        const body = encodeBlockFrames(blocks);
+        expect(body.length).toBe(blockFramesLength(blocks.map((b) => b.data.length)));
+        const decoded = decodeBlockFrames(body);
+        expect(decoded.map((b) => b.hash)).toEqual(blocks.map((b) => b.hash));
+        expect(decoded.map((b) => Array.from(b.data))).toEqual(blocks.map((b) => Array.from(b.data)));
+      }),
+    );
+  });
+
+  it('decodes frames from a view into a larger buffer', () => {
+    const body = encodeBlockFrames([{ hash: hashA, data: new Uint8Array([1, 2, 3]) }]);
+    const padded = new Uint8Array(body.length + 10);
+    padded.set(body, 5);
+    const [frame] = decodeBlockFrames(padded.subarray(5, 5 + body.length));
+    expect(frame?.hash).toBe(hashA);
+    expect(Array.from(frame!.data)).toEqual([1, 2, 3]);
+  });
+
+  it('an empty body is no blocks', () => {
+    expect(decodeBlockFrames(new Uint8Array(0))).toEqual([]);
+  });
+
+  it('a body cut inside a header says so', () => {
+    const body = encodeBlockFrames([
+      { hash: hashA, data: new Uint8Array(4) },
+      { hash: hashB, data: new Uint8Array(4) },
+    ]);
+    const cut = body.subarray(0, BLOCK_FRAME_HEADER_BYTES + 4 + 10);
+    expect(() => decodeBlockFrames(cut)).toThrow(/Block frame 2 is cut off: its header needs 36 bytes but only 10 remain/);
+  });
+
+  it('a body cut inside the data says so', () => {
+    const body = encodeBlockFrames([{ hash: hashA, data: new Uint8Array(100) }]);
+    expect(() => decodeBlockFrames(body.subarray(0, body.length - 1))).toThrow(
+      new RegExp(`Block frame 1 \\(${hashA}\\) is cut off: it declares 100 bytes but only 99 remain`),
+    );
+  });
+
+  it('a declared length over the limit is too_large, before any data is read', () => {
+    const header = encodeBlockFrames([{ hash: hashA, data: new Uint8Array(0) }]);
+    new DataView(header.buffer).setUint32(32, 0xffffffff, false);
+    expect(() => decodeBlockFrames(header)).toThrow(/is 4294967295 bytes; a block may be at most 8388608 bytes/);
+    const body = encodeBlockFrames([{ hash: hashA, data: new Uint8Array(11) }]);
+    let error: unknown;
+    try {
+      decodeBlockFrames(body, { maxBlockSize: 10 });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({ code: 'too_large' });
+  });
+
+  it('too many frames is too_large', () => {
+    const body = encodeBlockFrames([hashA, hashB, hashA].map((hash) => ({ hash, data: new Uint8Array(1) })));
+    expect(() => decodeBlockFrames(body, { maxBlocks: 2 })).toThrow(/more than 2 blocks/);
+  });
+});
+
+describe('block route schemas', () => {
+  it('accepts a list of well-formed hashes', () => {
+    expect(MissingBlocksRequestSchema.parse({ hashes: [hashA, hashB] })).toEqual({ hashes: [hashA, hashB] });
+  });
+
+  it('refuses malformed hashes, unknown fields and oversized lists', () => {
+    expect(MissingBlocksRequestSchema.safeParse({ hashes: ['blake3:AB'] }).success).toBe(false);
+    expect(MissingBlocksRequestSchema.safeParse({ hashes: [], extra: 1 }).success).toBe(false);
+    expect(MissingBlocksRequestSchema.safeParse({ hashes: Array(MAX_HASHES_PER_REQUEST + 1).fill(hashA) }).success).toBe(false);
+    expect(FetchBlocksRequestSchema.safeParse({ hashes: [] }).success).toBe(false);
+  });
+});
