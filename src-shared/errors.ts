@@ -7,6 +7,8 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'precondition_failed'
+  | 'cursor_expired'
+  | 'idempotency_key_reused'
   | 'too_large'
   | 'quota_exceeded'
   | 'rate_limited'
