@@ -115,6 +115,27 @@ export default defineConfig([
     },
   },
   {
+    // Promise mistakes are the bugs plain lint cannot see and that hurt a sync engine most: an
+    // un-awaited write whose failure vanishes, or an async callback where a sync one is expected.
+    // Only these type-aware rules are on, to keep lint fast on two cores (the type program is
+    // most of the cost; the rest of recommendedTypeChecked adds noise, not safety).
+    name: 'tandem/promises',
+    files: ['**/*.ts', '**/*.tsx'],
+    languageOptions: {
+      parserOptions: {
+        // Each file is checked with the tsconfig.json nearest to it (the root one, or the
+        // renderer's). The renderer's Vite config is in neither (see src-renderer/tsconfig.json).
+        projectService: { allowDefaultProject: ['src-renderer/vite.config.ts'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
+  {
     // Plain .js files are not type-checked, so ESLint must know Node's globals itself (in .ts files
     // TypeScript does this and typescript-eslint turns no-undef off).
     name: 'tandem/node-globals-in-js',
