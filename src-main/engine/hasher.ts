@@ -103,7 +103,9 @@ export async function loadHasher(options: LoadHasherOptions = {}): Promise<Hashe
     return nativeHasher((options.loadNative ?? loadNativeModule)());
   } catch (error) {
     if (forced === 'native') {
-      throw new Error(`The native BLAKE3 module could not load: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`The native BLAKE3 module could not load: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
     }
     return wasmHasher();
   }
