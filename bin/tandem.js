@@ -6,5 +6,22 @@ if (major < 24) {
   process.stderr.write(`tandem: needs Node 24 or newer (this is Node ${process.versions.node}); install Node 24 LTS and run again.\n`);
   process.exit(1);
 }
-const { runCli, processIo } = await import('../src-main/cli/main.ts');
-process.exitCode = await runCli(process.argv.slice(2), processIo());
+
+// Whatever escapes the command (a module that fails to load, an error thrown from a callback) is
+// still one line on stderr and exit 1, never a stack trace; TANDEM_DEBUG=1 shows the stack.
+function fail(error) {
+  const message = error instanceof Error ? error.message : String(error);
+  const line = message.split('\n').find((text) => text.trim() !== '')?.trim() || 'unknown error';
+  process.stderr.write(`tandem: unexpected error: ${line}\n`);
+  if (process.env.TANDEM_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  process.exit(1);
+}
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+
+try {
+  const { runCli, processIo } = await import('../src-main/cli/main.ts');
+  process.exitCode = await runCli(process.argv.slice(2), processIo());
+} catch (error) {
+  fail(error);
+}

@@ -46,7 +46,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   const found = findCommand(argv);
   if (!found) {
-    io.stderr(`tandem: unknown command "${first}". Run tandem --help to see the commands.`);
+    const what = first.startsWith('-') ? 'option' : 'command';
+    io.stderr(`tandem: unknown ${what} "${first}". Run tandem --help to see the ${what}s.`);
     return EXIT.usage;
   }
   const { command, rest } = found;
@@ -57,15 +58,23 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     return await command.run(rest, io);
   } catch (error) {
+    io.stderr(`tandem ${command.path.join(' ')}: ${oneLine(error)}`);
     if (error instanceof TandemError || (error instanceof Error && error.name === 'UsageError')) {
-      io.stderr(`tandem ${command.path.join(' ')}: ${error.message}`);
-      return error instanceof TandemError && error.code !== 'bad_request' ? EXIT.error : EXIT.usage;
+      // Bad input and features not built yet are usage problems (exit 2), like unknown flags.
+      const usage = !(error instanceof TandemError) || error.code === 'bad_request' || error.code === 'not_built';
+      return usage ? EXIT.usage : EXIT.error;
     }
-    const message = error instanceof Error ? error.message : String(error);
-    io.stderr(`tandem ${command.path.join(' ')}: ${message}`);
     if (io.env['TANDEM_DEBUG'] && error instanceof Error && error.stack) io.stderr(error.stack);
     return EXIT.error;
   }
+}
+
+/** An error as the one line a person sees: its first line, never empty, never a stack. */
+export function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const first = message.split('\n').find((line) => line.trim() !== '')?.trim();
+  if (first) return first;
+  return error instanceof Error ? `${error.name} (no message)` : 'unknown error';
 }
 
 /** The process wiring: real stdout/stderr/stdin and signals. */

@@ -13,7 +13,8 @@ export const uiCommand: CliCommand = {
   usage: 'tandem ui [--state DIR] [--port P]',
   async run(args, io) {
     const { values } = parseCommandArgs(args, { state: { type: 'string' }, port: { type: 'string' } });
-    const port = values.port === undefined ? 0 : Number(values.port);
+    // Digits only: Number() would read "" as 0 and "0x50" as 80.
+    const port = values.port === undefined ? 0 : /^\d{1,5}$/.test(values.port) ? Number(values.port) : NaN;
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       io.stderr(`tandem ui: --port must be a number from 0 to 65535, not "${values.port}".`);
       return EXIT.usage;
