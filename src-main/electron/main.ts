@@ -1,0 +1,135 @@
+// Electron's main process: the tray app. It wires one App (src-main/app) to the tray, the
+// popover window and the IPC bridge, and keeps itself to one running instance. Everything with
+// logic lives in the modules it imports, which are tested under plain Node; this file only
+// connects Electron's objects to them.
+import { app, BrowserWindow, ipcMain, Menu, nativeImage, nativeTheme, protocol, screen, session, shell, Tray } from 'electron';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { App } from '../app/app.ts';
+import { defaultStateDir } from '../app/paths.ts';
+import { installIpcBridge } from './ipc-bridge.ts';
+import { RENDERER_ENTRY_URL, RENDERER_SCHEME, RENDERER_SCHEME_PRIVILEGES, serveRendererRequest } from './renderer-protocol.ts';
+import { TrayService, iconStateFor, iconStyleFor, trayIconFile } from './tray.ts';
+import { createPopoverWindow, denyAllPermissions, hardenWebContents, popoverPosition } from './window.ts';
+
+function log(line: string): void {
+  process.stdout.write(`tandem: ${line}\n`);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+// Electron would show a dialog with a stack trace; we log one line instead.
+process.on('uncaughtException', (error) => log(`unexpected error: ${messageOf(error)}`));
+process.on('unhandledRejection', (error) => log(`unexpected error: ${messageOf(error)}`));
+
+// Must happen before 'ready'.
+protocol.registerSchemesAsPrivileged([RENDERER_SCHEME_PRIVILEGES]);
+
+if (!app.requestSingleInstanceLock()) {
+  // Another Tandem is running; it gets a 'second-instance' event and shows its popover.
+  app.quit();
+} else {
+  startTrayApp();
+}
+
+function startTrayApp(): void {
+  // The same state directory as `tandem ui`, so both shells see the same folders and settings.
+  const tandem = new App({ version: app.getVersion(), stateDir: defaultStateDir(process.env) });
+  let quitting = false;
+  let popover: BrowserWindow | undefined;
+  let tray: Tray | undefined;
+  let disposeBridge: (() => void) | undefined;
+
+  const showPopover = () => {
+    if (!popover || popover.isDestroyed()) return;
+    const trayBounds = tray?.getBounds() ?? { x: 0, y: 0, width: 0, height: 0 };
+    const display = trayBounds.width > 0 ? screen.getDisplayNearestPoint(trayBounds) : screen.getPrimaryDisplay();
+    const { x, y } = popoverPosition(trayBounds, display.workArea);
+    popover.setPosition(x, y);
+    popover.show();
+    popover.focus();
+  };
+  const togglePopover = () => (popover?.isVisible() ? popover.hide() : showPopover());
+
+  app.on('second-instance', showPopover);
+  // Every web contents, present or future, gets the same lock-down.
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, log));
+  // A tray app outlives its windows; only Quit ends it.
+  app.on('window-all-closed', () => undefined);
+  app.on('before-quit', () => {
+    quitting = true;
+  });
+  app.on('will-quit', () => {
+    disposeBridge?.();
+    tray?.destroy();
+  });
+
+  app
+    .whenReady()
+    .then(() => {
+      if (process.platform === 'darwin') app.dock?.hide();
+      const appDir = app.getAppPath();
+      const assetsDir = join(appDir, 'assets');
+      const rendererDir = join(appDir, 'dist-renderer');
+
+      protocol.handle(RENDERER_SCHEME, (request) => serveRendererRequest(request, rendererDir, readFile));
+      denyAllPermissions(session.defaultSession);
+
+      popover = createPopoverWindow({
+        BrowserWindow,
+        preloadPath: join(appDir, 'dist-electron', 'preload.cjs'),
+        entryUrl: RENDERER_ENTRY_URL,
+        isQuitting: () => quitting,
+      });
+      disposeBridge = installIpcBridge({
+        ipcMain,
+        app: tandem,
+        trusted: () => ({
+          webContentsId: popover && !popover.isDestroyed() ? popover.webContents.id : undefined,
+          entryUrl: RENDERER_ENTRY_URL,
+        }),
+        target: () => (popover && !popover.isDestroyed() ? popover.webContents : undefined),
+        log,
+      });
+
+      const loadImage = (file: string, template: boolean) => {
+        const image = nativeImage.createFromPath(file);
+        image.setTemplateImage(template);
+        return image;
+      };
+      const darkMenu = () => nativeTheme.shouldUseDarkColors;
+      const initial = tandem.state();
+      const firstIcon = trayIconFile(iconStateFor(initial.phase), iconStyleFor(process.platform, darkMenu()));
+      tray = new Tray(loadImage(join(assetsDir, firstIcon), process.platform === 'darwin'));
+      const trayService = new TrayService({
+        tray,
+        loadImage,
+        buildMenu: (items) => Menu.buildFromTemplate(items),
+        assetsDir,
+        platform: process.platform,
+        darkMenu,
+        actions: {
+          showWindow: showPopover,
+          openFolder: (path) => {
+            void shell.openPath(path).then((problem) => problem && log(`could not open ${path}: ${problem}`));
+          },
+          setPaused: (paused) => {
+            tandem.handlers['app.setPaused']({ paused }).catch((error: unknown) => log(`could not pause or resume: ${messageOf(error)}`));
+          },
+          quit: () => app.quit(),
+        },
+      });
+      trayService.render(initial);
+      tandem.onEvent((name, payload) => {
+        if (name === 'app.state') trayService.render(payload);
+      });
+      nativeTheme.on('updated', () => trayService.refresh());
+      tray.on('click', togglePopover);
+    })
+    .catch((error: unknown) => {
+      log(`could not start: ${messageOf(error)}`);
+      app.exit(1);
+    });
+}
