@@ -247,6 +247,7 @@ export async function insertBlocks(trx: AnyTransaction, blocks: readonly BlockLo
           created_at: now,
         })),
       )
+      .onConflict((oc) => oc.column('hash').doNothing())
       .execute();
   }
 }
