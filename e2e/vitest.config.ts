@@ -10,5 +10,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     fileParallelism: false,
     pool: 'forks',
+    // The JSON report feeds scripts/test-summary.ts, which prints the closing totals line for CI.
+    reporters: ['default', ['json', { outputFile: 'test-results/e2e.json' }]],
   },
 });
