@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { CliIo } from './command.ts';
-import { runCli } from './main.ts';
+import { oneLine, runCli } from './main.ts';
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -178,5 +178,18 @@ describe('tandem ui', () => {
     expect(code).toBe(1);
     expect(stdout).toEqual([]);
     expectOneErrorLine({ code, stdout, stderr }, new RegExp(`^tandem ui: .*${port}.*in use`));
+  });
+});
+
+describe('error lines', () => {
+  // Errors from libraries (SQLite, the network) may span lines; a person still sees one.
+  it('keep only the first non-empty line of a message', () => {
+    expect(oneLine(new Error('\n  disk I/O error\n    at somewhere (x.ts:1:1)'))).toBe('disk I/O error');
+  });
+
+  it('are never empty, even for an error without a message or a thrown non-error', () => {
+    expect(oneLine(new TypeError(''))).toBe('TypeError (no message)');
+    expect(oneLine('plain text')).toBe('plain text');
+    expect(oneLine(undefined)).toBe('undefined');
   });
 });
