@@ -32,8 +32,8 @@ afterEach(async () => {
 });
 
 /** Opens `url` in a fresh context; `beforeLoad` may attach listeners before the page loads. */
-async function openPage(url: string, beforeLoad?: (page: Page) => void): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 420, height: 520 } });
+async function openPage(url: string, beforeLoad?: (page: Page) => void, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 420, height: 520 }, colorScheme });
   const page = await context.newPage();
   pages.push(page);
   page.on('console', (message) => {
@@ -85,6 +85,19 @@ describe('tandem ui in Chromium', () => {
     await second.getByText('No folder set up yet', { exact: true }).waitFor();
     await first.getByRole('button', { name: 'Pause syncing' }).click();
     await second.getByText('Paused — no folder set up yet', { exact: true }).waitFor();
+    expect(problems).toEqual([]);
+  });
+
+  it("follows the system's dark theme and shows where keyboard focus is", async () => {
+    const page = await openPage(ui.url, undefined, 'dark');
+    await page.getByText('No folder set up yet', { exact: true }).waitFor();
+    const background = await page.evaluate('getComputedStyle(document.body).backgroundColor');
+    expect(background).toBe('rgb(21, 23, 26)');
+    await page.keyboard.press('Tab');
+    const button = page.getByRole('button', { name: 'Pause syncing' });
+    expect(await button.evaluate((element) => element === element.ownerDocument.activeElement)).toBe(true);
+    expect(await button.evaluate((element) => element.ownerDocument.defaultView?.getComputedStyle(element).outlineStyle)).toBe('solid');
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'ui-dark.png') });
     expect(problems).toEqual([]);
   });
 
