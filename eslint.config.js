@@ -1,7 +1,7 @@
 // ESLint for the whole repository: typescript-eslint's recommended rules, a ban on focused or
 // skipped tests, and the import-boundary rule that enforces DESIGN.md's arrows ("Processes and
-// layout"). The boundary rule is eslint-plugin-boundaries; eslint-rules/boundaries.test.ts proves
-// that it fires on every arrow, against the fixtures in eslint-rules/fixtures/.
+// layout"). The boundary rule is eslint-plugin-boundaries; lint/boundaries.test.ts proves
+// that it fires on every arrow, against the fixtures in lint/fixtures/.
 import js from '@eslint/js';
 import boundaries from 'eslint-plugin-boundaries';
 import { defineConfig, globalIgnores } from 'eslint/config';
@@ -13,6 +13,13 @@ const SOURCE_FILES = ['**/*.ts', '**/*.tsx', '**/*.js', '**/*.mjs', '**/*.cjs'];
 // Layers, by path. The first pattern that matches a file decides its layer, so the public entry of
 // the server comes before the rest of it, and the catch-all `other` comes last.
 const LAYERS = [
+  // Tools that run under plain Node and may use anything but the Electron shell; bin/ is the
+  // `tandem` command's launcher, the one thing outside src-main/cli that imports it. Vite configs
+  // are build tooling wherever they sit.
+  ['tooling', ['{e2e,bench,scripts,bin}/**', '**/vite.config.ts']],
+  // Tests run under Node even where the code they test must not; they keep their layer's arrows.
+  ['shared-tests', 'src-shared/**/*.test.{ts,tsx}'],
+  ['renderer-tests', 'src-renderer/**/*.test.{ts,tsx}'],
   ['shared', 'src-shared/**'],
   ['server-entry', 'src-server/index.ts'],
   ['server', 'src-server/**'],
@@ -22,9 +29,6 @@ const LAYERS = [
   ['host', 'src-main/host/**'],
   ['cli', 'src-main/cli/**'],
   ['renderer', 'src-renderer/**'],
-  // Tools that run under plain Node and may use anything but the Electron shell; bin/ is the
-  // `tandem` command's launcher, the one thing outside src-main/cli that imports it.
-  ['tooling', '{e2e,bench,scripts,bin}/**'],
   ['other', '**'],
 ];
 
@@ -53,7 +57,9 @@ const ELECTRON = { source: 'electron' };
  */
 const ARROWS = [
   importsOnly('shared', ['shared'], 'src-shared imports nothing of ours'),
+  importsOnly('shared-tests', ['shared', 'shared-tests'], 'src-shared imports nothing of ours'),
   importsOnly('renderer', ['renderer', 'shared'], 'src-renderer may import only src-shared'),
+  importsOnly('renderer-tests', ['renderer', 'renderer-tests', 'shared'], 'src-renderer may import only src-shared'),
   importsOnly('server', ['server', 'server-entry', 'shared'], 'src-server may import only src-shared'),
   importsOnly('server-entry', ['server', 'server-entry', 'shared'], 'src-server may import only src-shared'),
   importsOnly('engine', ['engine', 'shared'], 'src-main/engine may import only src-shared'),
@@ -101,7 +107,7 @@ export default defineConfig([
     'test-results/',
     'coverage/',
     '.tandem-dev/',
-    // Deliberately broken code that tests lint against (see eslint-rules/boundaries.test.ts).
+    // Deliberately broken code that tests lint against (see lint/boundaries.test.ts).
     '**/fixtures/',
   ]),
   {
