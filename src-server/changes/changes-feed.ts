@@ -1,0 +1,93 @@
+// Reading changes: the namespace feed (every item changed since a cursor, current state, deletions
+// as tombstones) and a folder's own listing and changes. Reads take the namespace's last seq
+// first and never look past it, so a page and its cursor always agree.
+import { TandemError } from '../../src-shared/errors.ts';
+import type { ChangesResponse, FolderChangesResponse } from '../../src-shared/protocol/changes.ts';
+import type { Item } from '../../src-shared/protocol/common.ts';
+import type { Db } from '../db/database.ts';
+import { requireLiveFolder, toItem } from '../items/item-rows.ts';
+import type { Actor } from '../items/item-operations.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+
+async function namespaceState(db: Db, namespaceId: string): Promise<{ last: number; horizon: number }> {
+  const row = await db.selectFrom('namespaces').select(['last_seq', 'horizon_seq']).where('id', '=', namespaceId).executeTakeFirstOrThrow();
+  return { last: Number(row.last_seq), horizon: Number(row.horizon_seq) };
+}
+
+function sinceCursor(cursor: string | undefined, namespaceId: string, horizon: number): number {
+  if (cursor === undefined || cursor === '') return 0;
+  const seq = decodeCursor(cursor, namespaceId);
+  if (seq < horizon) {
+    throw new TandemError('cursor_expired', 'This cursor is older than the changes the server still keeps; list everything again without a cursor.');
+  }
+  return seq;
+}
+
+export async function currentCursor(db: Db, namespaceId: string): Promise<string> {
+  return encodeCursor(namespaceId, (await namespaceState(db, namespaceId)).last);
+}
+
+/** GET /v1/changes: each item changed after the cursor, once, in the order of its latest change. */
+export async function readChanges(db: Db, actor: Actor, cursor: string | undefined, limit: number): Promise<ChangesResponse> {
+  const { last, horizon } = await namespaceState(db, actor.namespaceId);
+  const since = sinceCursor(cursor, actor.namespaceId, horizon);
+  const rows = await db
+    .selectFrom('items')
+    .selectAll()
+    .where('namespace_id', '=', actor.namespaceId)
+    .where('change_seq', '>', since)
+    .where('change_seq', '<=', last)
+    .orderBy('change_seq')
+    .limit(limit + 1)
+    .execute();
+  const hasMore = rows.length > limit;
+  const page = rows.slice(0, limit);
+  const upTo = hasMore ? Number(page[page.length - 1]!.change_seq) : Math.max(last, since);
+  return { changes: page.map(toItem), cursor: encodeCursor(actor.namespaceId, upTo), has_more: hasMore };
+}
+
+/** GET /v1/items/:id/children: live children by name, paged, plus the folder's cursor. */
+export async function listChildren(db: Db, actor: Actor, folderId: string, after: string | undefined, limit: number) {
+  const { last } = await namespaceState(db, actor.namespaceId);
+  await requireLiveFolder(db, actor.accountId, folderId);
+  let query = db.selectFrom('items').selectAll().where('parent_id', '=', folderId).where('state', '=', 'live');
+  if (after !== undefined) query = query.where('name_key', '>', after);
+  const rows = await query.orderBy('name_key').limit(limit + 1).execute();
+  const page = rows.slice(0, limit);
+  return {
+    items: page.map(toItem),
+    cursor: encodeCursor(actor.namespaceId, last),
+    next_after: rows.length > limit ? page[page.length - 1]!.name_key : null,
+  };
+}
+
+/** GET /v1/items/:id/changes: what entered, changed in or left one folder since its cursor. */
+export async function readFolderChanges(db: Db, actor: Actor, folderId: string, cursor: string | undefined, limit: number): Promise<FolderChangesResponse> {
+  const { last, horizon } = await namespaceState(db, actor.namespaceId);
+  await requireLiveFolder(db, actor.accountId, folderId);
+  const since = sinceCursor(cursor, actor.namespaceId, horizon);
+  const rows = await db
+    .selectFrom('journal')
+    .select(['seq', 'item_id'])
+    .where('namespace_id', '=', actor.namespaceId)
+    .where((eb) => eb.or([eb('parent_id', '=', folderId), eb('old_parent_id', '=', folderId)]))
+    .where('seq', '>', since)
+    .where('seq', '<=', last)
+    .orderBy('seq')
+    .limit(limit + 1)
+    .execute();
+  const hasMore = rows.length > limit;
+  const page = rows.slice(0, limit);
+  const ids = [...new Set(page.map((r) => r.item_id))];
+  const items = ids.length === 0 ? [] : await db.selectFrom('items').selectAll().where('id', 'in', ids).execute();
+  const byId = new Map(items.map((row) => [row.id, row]));
+  const changes: Item[] = [];
+  const removed: string[] = [];
+  for (const id of ids) {
+    const row = byId.get(id);
+    if (row && row.state === 'live' && row.parent_id === folderId) changes.push(toItem(row));
+    else removed.push(id);
+  }
+  const upTo = hasMore ? Number(page[page.length - 1]!.seq) : Math.max(last, since);
+  return { changes, removed, cursor: encodeCursor(actor.namespaceId, upTo), has_more: hasMore };
+}

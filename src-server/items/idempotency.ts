@@ -1,0 +1,87 @@
+// Idempotency-Key handling: keys are scoped per account and kept at least 24 hours. A retry with
+// the same key and the same request gets the first answer (stored in the same transaction as the
+// effect, so "effect happened" and "answer remembered" can never disagree); the same key with a
+// different request is refused. Only successes are remembered: a refused request changed nothing,
+// so running it again is safe and lets a client that rebased retry under the same key.
+import { createHash } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import { TandemError } from '../../src-shared/errors.ts';
+import type { Database } from '../db/schema.ts';
+
+export const IDEMPOTENCY_KEEP_MS = 48 * 60 * 60 * 1000;
+
+export interface IdempotencyRequest {
+  key: string;
+  fingerprint: string;
+}
+
+export interface MutationResult {
+  status: number;
+  body: unknown;
+}
+
+/** A stable digest of what a request asks for (key order does not matter). */
+export function fingerprintOf(value: unknown): string {
+  return createHash('sha256').update(stableJson(value)).digest('base64url');
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+export function checkIdempotencyKey(key: string | undefined): string | undefined {
+  if (key === undefined) return undefined;
+  if (!/^[\x21-\x7e]{1,200}$/.test(key)) {
+    throw new TandemError('bad_request', 'Idempotency-Key must be 1 to 200 visible ASCII characters.');
+  }
+  return key;
+}
+
+/** Runs `effect` unless this key already has an answer; records the answer in the same transaction. */
+export async function withIdempotency(
+  trx: Transaction<Database>,
+  accountId: string,
+  request: IdempotencyRequest | undefined,
+  now: number,
+  effect: () => Promise<MutationResult>,
+): Promise<MutationResult & { replayed: boolean }> {
+  if (request) {
+    const prior = await trx
+      .selectFrom('idempotency')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('key', '=', request.key)
+      .executeTakeFirst();
+    if (prior) {
+      if (prior.fingerprint !== request.fingerprint) {
+        throw new TandemError(
+          'idempotency_key_reused',
+          `The Idempotency-Key "${request.key}" was already used for a different request; use a new key for a new request.`,
+        );
+      }
+      return { status: prior.status, body: JSON.parse(prior.body), replayed: true };
+    }
+  }
+  const result = await effect();
+  if (request) {
+    await trx
+      .insertInto('idempotency')
+      .values({
+        account_id: accountId,
+        key: request.key,
+        fingerprint: request.fingerprint,
+        status: result.status,
+        body: JSON.stringify(result.body),
+        created_at: now,
+      })
+      .execute();
+  }
+  return { ...result, replayed: false };
+}

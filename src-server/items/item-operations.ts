@@ -1,0 +1,346 @@
+// The item mutations — create, commit content, update (move/rename/attributes), delete to trash —
+// each run inside the caller's transaction, so the effect, its journal entry, the quota change
+// and the idempotency record commit together or not at all.
+import type { Transaction } from 'kysely';
+import { v7 as uuidv7 } from 'uuid';
+import { TandemError } from '../../src-shared/errors.ts';
+import { checkName, nameKey } from '../../src-shared/names.ts';
+import type { BlockRef, Content } from '../../src-shared/protocol/common.ts';
+import type { CommitContentRequest, CreateItemRequest, UpdateItemRequest } from '../../src-shared/protocol/items.ts';
+import { addBlockReferences, findBlocks } from '../blocks/block-index.ts';
+import { recordChange } from '../changes/journal.ts';
+import type { Database } from '../db/schema.ts';
+import { PreconditionFailedError } from '../errors.ts';
+import type { MutationResult } from './idempotency.ts';
+import {
+  EMPTY_CONTENT_HASH,
+  findItem,
+  findLiveChildByKey,
+  type ItemRow,
+  requireLiveFolder,
+  requireLiveItem,
+  toItem,
+  toItemWithBlocks,
+} from './item-rows.ts';
+
+/** Who is acting: the account, its device, and where its tree lives. */
+export interface Actor {
+  accountId: string;
+  deviceId: string;
+  namespaceId: string;
+  rootId: string;
+}
+
+export interface MutationEnv {
+  trx: Transaction<Database>;
+  actor: Actor;
+  now: number;
+}
+
+export function assertValidName(name: string): void {
+  const check = checkName(name);
+  if (!check.ok) throw new TandemError('bad_request', check.message ?? 'That name cannot be used.');
+}
+
+function assertIfMatch(row: ItemRow, ifMatch: string | undefined): void {
+  if (ifMatch === undefined || ifMatch === '') {
+    throw new TandemError('bad_request', 'This change needs an If-Match header with the ETag the change is based on.');
+  }
+  const item = toItem(row);
+  if (ifMatch.trim() !== item.etag) throw new PreconditionFailedError(item);
+}
+
+async function assertNameFree(env: MutationEnv, parentId: string, name: string, exceptId?: string): Promise<void> {
+  const existing = await findLiveChildByKey(env.trx, parentId, nameKey(name));
+  if (existing && existing.id !== exceptId) {
+    throw new TandemError('conflict', `An item named "${existing.name}" already exists in this folder (names ignore case).`);
+  }
+}
+
+/** Checks a block list against what the account has uploaded and takes a reference on each block. */
+async function referenceContent(env: MutationEnv, content: Content): Promise<number> {
+  const hashes = content.blocks.map((b) => b.hash);
+  if (hashes.length === 0 && content.hash !== EMPTY_CONTENT_HASH) {
+    throw new TandemError('bad_request', 'An empty block list means an empty file, but the content hash is not the hash of empty content.');
+  }
+  await addBlockReferences(env.trx, env.actor.accountId, hashes);
+  const stored = await findBlocks(env.trx, hashes);
+  let size = 0;
+  for (const block of content.blocks) {
+    const actual = stored.get(block.hash)?.size;
+    if (actual !== block.size) {
+      throw new TandemError('bad_request', `Block ${block.hash} is ${actual ?? 'not'} bytes on the server, not ${block.size} as the block list says.`);
+    }
+    size += block.size;
+  }
+  return size;
+}
+
+/** Adds `delta` logical bytes to the account, refusing to go over its quota. */
+async function chargeQuota(env: MutationEnv, delta: number): Promise<void> {
+  if (delta === 0) return;
+  const account = await env.trx
+    .selectFrom('accounts')
+    .select(['quota_bytes', 'used_bytes'])
+    .where('id', '=', env.actor.accountId)
+    .executeTakeFirstOrThrow();
+  const used = Number(account.used_bytes);
+  if (delta > 0 && account.quota_bytes !== null && used + delta > Number(account.quota_bytes)) {
+    throw new TandemError(
+      'quota_exceeded',
+      `This would use ${used + delta} bytes but the account may keep ${account.quota_bytes}; free space (or empty the trash) first.`,
+    );
+  }
+  await env.trx
+    .updateTable('accounts')
+    .set((eb) => ({ used_bytes: eb('used_bytes', '+', delta) }))
+    .where('id', '=', env.actor.accountId)
+    .execute();
+}
+
+async function insertVersion(env: MutationEnv, itemId: string, contentVersion: number, content: Content, size: number): Promise<void> {
+  await env.trx
+    .insertInto('versions')
+    .values({
+      item_id: itemId,
+      content_version: contentVersion,
+      size,
+      content_hash: content.hash,
+      blocks: JSON.stringify(content.blocks satisfies BlockRef[]),
+      device_id: env.actor.deviceId,
+      created_at: env.now,
+    })
+    .execute();
+}
+
+async function reload(env: MutationEnv, id: string): Promise<ItemRow> {
+  return env.trx.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+export async function createItem(env: MutationEnv, request: CreateItemRequest): Promise<MutationResult> {
+  assertValidName(request.name);
+  if (request.kind === 'folder' && (request.content !== undefined || request.executable)) {
+    throw new TandemError('bad_request', 'A folder has no content and cannot be executable.');
+  }
+  const content: Content = request.content ?? { hash: EMPTY_CONTENT_HASH, blocks: [] };
+
+  if (request.id !== undefined) {
+    const existing = await env.trx.selectFrom('items').selectAll().where('id', '=', request.id).executeTakeFirst();
+    if (existing) {
+      // The same create sent again (an offline client retrying) gets the item it made the first time.
+      const same =
+        existing.account_id === env.actor.accountId &&
+        existing.state === 'live' &&
+        existing.parent_id === request.parent_id &&
+        existing.name === request.name &&
+        existing.kind === request.kind &&
+        (request.kind === 'folder' || existing.content_hash === content.hash);
+      if (same) return { status: 200, body: await toItemWithBlocks(env.trx, existing) };
+      throw new TandemError('conflict', `The id ${request.id} is already used by another item; propose a new id.`);
+    }
+  }
+
+  await requireLiveFolder(env.trx, env.actor.accountId, request.parent_id);
+  await assertNameFree(env, request.parent_id, request.name);
+
+  const id = request.id ?? uuidv7();
+  const isFile = request.kind === 'file';
+  const size = isFile ? await referenceContent(env, content) : 0;
+  await chargeQuota(env, size);
+  await env.trx
+    .insertInto('items')
+    .values({
+      id,
+      namespace_id: env.actor.namespaceId,
+      account_id: env.actor.accountId,
+      parent_id: request.parent_id,
+      name: request.name,
+      name_key: nameKey(request.name),
+      kind: request.kind,
+      size,
+      content_hash: isFile ? content.hash : null,
+      client_mtime: request.client_mtime ?? null,
+      executable: request.executable ? 1 : 0,
+      created_at: env.now,
+      modified_at: env.now,
+      metadata_version: 1,
+      content_version: isFile ? 1 : 0,
+      state: 'live',
+      trashed_at: null,
+      trash_root_id: null,
+      trashed_path: null,
+      change_seq: 0,
+    })
+    .execute();
+  if (isFile) await insertVersion(env, id, 1, content, size);
+  await recordChange(env.trx, {
+    namespaceId: env.actor.namespaceId,
+    itemId: id,
+    change: 'create',
+    parentId: request.parent_id,
+    oldParentId: null,
+    tombstone: false,
+    now: env.now,
+  });
+  return { status: 201, body: await toItemWithBlocks(env.trx, await reload(env, id)) };
+}
+
+export async function commitContent(env: MutationEnv, id: string, ifMatch: string | undefined, request: CommitContentRequest): Promise<MutationResult> {
+  const row = await requireLiveItem(env.trx, env.actor.accountId, id);
+  if (row.kind !== 'file') throw new TandemError('bad_request', `"${row.name}" is a folder; only files have content.`);
+  assertIfMatch(row, ifMatch);
+  return writeContent(env, row, { hash: request.hash, blocks: request.blocks }, {
+    clientMtime: request.client_mtime,
+    executable: request.executable,
+  });
+}
+
+/** Makes `content` the item's new current version (a commit, or a restore of an old version). */
+export async function writeContent(
+  env: MutationEnv,
+  row: ItemRow,
+  content: Content,
+  attributes: { clientMtime?: number | null | undefined; executable?: boolean | undefined } = {},
+): Promise<MutationResult> {
+  const size = await referenceContent(env, content);
+  await chargeQuota(env, size - Number(row.size));
+  const contentVersion = Number(row.content_version) + 1;
+  await insertVersion(env, row.id, contentVersion, content, size);
+  await env.trx
+    .updateTable('items')
+    .set({
+      size,
+      content_hash: content.hash,
+      content_version: contentVersion,
+      modified_at: env.now,
+      ...(attributes.clientMtime !== undefined ? { client_mtime: attributes.clientMtime } : {}),
+      ...(attributes.executable !== undefined ? { executable: attributes.executable ? 1 : 0 } : {}),
+    })
+    .where('id', '=', row.id)
+    .execute();
+  await recordChange(env.trx, {
+    namespaceId: row.namespace_id,
+    itemId: row.id,
+    change: 'content',
+    parentId: row.parent_id,
+    oldParentId: null,
+    tombstone: false,
+    now: env.now,
+  });
+  return { status: 200, body: await toItemWithBlocks(env.trx, await reload(env, row.id)) };
+}
+
+/** True when putting `itemId` inside `newParentId` would put a folder inside itself. */
+async function wouldCycle(env: MutationEnv, itemId: string, newParentId: string): Promise<boolean> {
+  let current: string | null = newParentId;
+  for (let depth = 0; current !== null; depth++) {
+    if (current === itemId) return true;
+    if (depth > 10_000) throw new TandemError('internal', 'The folder tree is deeper than the server allows.');
+    const parent: { parent_id: string | null } | undefined = await env.trx
+      .selectFrom('items')
+      .select('parent_id')
+      .where('id', '=', current)
+      .executeTakeFirst();
+    current = parent?.parent_id ?? null;
+  }
+  return false;
+}
+
+export async function updateItem(env: MutationEnv, id: string, ifMatch: string | undefined, request: UpdateItemRequest): Promise<MutationResult> {
+  const row = await requireLiveItem(env.trx, env.actor.accountId, id);
+  const moving = request.parent_id !== undefined && request.parent_id !== row.parent_id;
+  const renaming = request.name !== undefined && request.name !== row.name;
+  if (row.parent_id === null && (moving || renaming)) {
+    throw new TandemError('bad_request', 'The root folder cannot be moved or renamed.');
+  }
+  if (request.executable && row.kind === 'folder') throw new TandemError('bad_request', 'A folder cannot be executable.');
+  assertIfMatch(row, ifMatch);
+  const parentId = request.parent_id ?? row.parent_id;
+  const name = request.name ?? row.name;
+  if (renaming) assertValidName(name);
+  if (moving && parentId !== null) {
+    await requireLiveFolder(env.trx, env.actor.accountId, parentId);
+    if (await wouldCycle(env, row.id, parentId)) {
+      throw new TandemError('conflict', `Moving "${row.name}" there would put a folder inside itself.`);
+    }
+  }
+  if ((moving || renaming) && parentId !== null) await assertNameFree(env, parentId, name, row.id);
+
+  await env.trx
+    .updateTable('items')
+    .set({
+      parent_id: parentId,
+      name,
+      name_key: nameKey(name),
+      metadata_version: Number(row.metadata_version) + 1,
+      modified_at: env.now,
+      ...(request.client_mtime !== undefined ? { client_mtime: request.client_mtime } : {}),
+      ...(request.executable !== undefined ? { executable: request.executable ? 1 : 0 } : {}),
+    })
+    .where('id', '=', row.id)
+    .execute();
+  await recordChange(env.trx, {
+    namespaceId: row.namespace_id,
+    itemId: row.id,
+    change: moving ? 'move' : 'update',
+    parentId,
+    oldParentId: moving ? row.parent_id : null,
+    tombstone: false,
+    now: env.now,
+  });
+  return { status: 200, body: await toItemWithBlocks(env.trx, await reload(env, row.id)) };
+}
+
+/** The names of the folders from the root down to (not including) `parentId`'s child. */
+async function pathNames(env: MutationEnv, parentId: string | null): Promise<string[]> {
+  const names: string[] = [];
+  let current = parentId;
+  while (current !== null) {
+    const row = await findItem(env.trx, env.actor.accountId, current);
+    if (!row || row.parent_id === null) break;
+    names.unshift(row.name);
+    current = row.parent_id;
+  }
+  return names;
+}
+
+/** Moves an item, and everything live inside it, to the trash. Each becomes a tombstone in the feed. */
+export async function deleteItem(env: MutationEnv, id: string, ifMatch: string | undefined): Promise<MutationResult> {
+  const row = await requireLiveItem(env.trx, env.actor.accountId, id);
+  if (row.parent_id === null) throw new TandemError('bad_request', 'The root folder cannot be deleted.');
+  assertIfMatch(row, ifMatch);
+  const trashedPath = JSON.stringify(await pathNames(env, row.parent_id));
+
+  // Breadth-first over live descendants; children go to the journal after their parent.
+  const order: ItemRow[] = [row];
+  for (let i = 0; i < order.length; i++) {
+    const current = order[i]!;
+    if (current.kind !== 'folder') continue;
+    const children = await env.trx.selectFrom('items').selectAll().where('parent_id', '=', current.id).where('state', '=', 'live').execute();
+    order.push(...children);
+  }
+  for (const item of order) {
+    await env.trx
+      .updateTable('items')
+      .set({
+        state: 'trashed',
+        trashed_at: env.now,
+        trash_root_id: row.id,
+        trashed_path: item.id === row.id ? trashedPath : null,
+        metadata_version: Number(item.metadata_version) + 1,
+        modified_at: env.now,
+      })
+      .where('id', '=', item.id)
+      .execute();
+    await recordChange(env.trx, {
+      namespaceId: item.namespace_id,
+      itemId: item.id,
+      change: 'delete',
+      parentId: item.parent_id,
+      oldParentId: null,
+      tombstone: true,
+      now: env.now,
+    });
+  }
+  return { status: 200, body: await toItemWithBlocks(env.trx, await reload(env, row.id)) };
+}

@@ -1,0 +1,95 @@
+// Runs mutations: one transaction per request (or per batch, with a savepoint per operation),
+// idempotency checked and recorded inside it, and a cursor hint published after it commits.
+import { sql } from 'kysely';
+import { TandemError, toErrorBody } from '../../src-shared/errors.ts';
+import type { Item } from '../../src-shared/protocol/common.ts';
+import type { BatchOperation, BatchResponse } from '../../src-shared/protocol/items.ts';
+import { encodeCursor } from '../changes/cursor.ts';
+import type { Db } from '../db/database.ts';
+import { PreconditionFailedError, STATUS_OF } from '../errors.ts';
+import type { Notifier } from '../notify/notifier.ts';
+import { fingerprintOf, type IdempotencyRequest, type MutationResult, withIdempotency } from './idempotency.ts';
+import { type Actor, commitContent, createItem, deleteItem, type MutationEnv, updateItem } from './item-operations.ts';
+
+export interface ItemServiceOptions {
+  db: Db;
+  notifier: Notifier;
+  now: () => number;
+}
+
+export class ItemService {
+  readonly #db: Db;
+  readonly #notifier: Notifier;
+  readonly #now: () => number;
+
+  constructor(options: ItemServiceOptions) {
+    this.#db = options.db;
+    this.#notifier = options.notifier;
+    this.#now = options.now;
+  }
+
+  /** One mutation in its own transaction. `fingerprint` describes the request for Idempotency-Key checks. */
+  async run(
+    actor: Actor,
+    idempotencyKey: string | undefined,
+    fingerprint: unknown,
+    effect: (env: MutationEnv) => Promise<MutationResult>,
+  ): Promise<MutationResult> {
+    const now = this.#now();
+    const idem: IdempotencyRequest | undefined = idempotencyKey ? { key: idempotencyKey, fingerprint: fingerprintOf(fingerprint) } : undefined;
+    const result = await this.#db.transaction().execute((trx) => withIdempotency(trx, actor.accountId, idem, now, () => effect({ trx, actor, now })));
+    if (!result.replayed) await this.#publish(actor.namespaceId);
+    return { status: result.status, body: result.body };
+  }
+
+  /** Many operations in one transaction, each in a savepoint: one failing leaves the others in place. */
+  async batch(actor: Actor, operations: BatchOperation[]): Promise<BatchResponse> {
+    const now = this.#now();
+    const results = await this.#db.transaction().execute(async (trx) => {
+      const out: BatchResponse['results'] = [];
+      for (const [index, operation] of operations.entries()) {
+        const savepoint = sql.raw(`op_${index}`);
+        await sql`savepoint ${savepoint}`.execute(trx);
+        try {
+          const idem = operation.idempotency_key ? { key: operation.idempotency_key, fingerprint: fingerprintOf({ batch: operation }) } : undefined;
+          const result = await withIdempotency(trx, actor.accountId, idem, now, () => runOperation({ trx, actor, now }, operation));
+          await sql`release savepoint ${savepoint}`.execute(trx);
+          const { blocks: _blocks, ...item } = result.body as Item & { blocks?: unknown };
+          out.push({ status: result.status, item });
+        } catch (error) {
+          await sql`rollback to savepoint ${savepoint}`.execute(trx);
+          await sql`release savepoint ${savepoint}`.execute(trx);
+          if (!(error instanceof TandemError)) throw error;
+          out.push({
+            status: STATUS_OF[error.code],
+            error: { ...toErrorBody(error), ...(error instanceof PreconditionFailedError ? { item: error.item } : {}) },
+          });
+        }
+      }
+      return out;
+    });
+    const seq = await this.#publish(actor.namespaceId);
+    return { results, cursor: encodeCursor(actor.namespaceId, seq) };
+  }
+
+  async #publish(namespaceId: string): Promise<number> {
+    const row = await this.#db.selectFrom('namespaces').select('last_seq').where('id', '=', namespaceId).executeTakeFirstOrThrow();
+    const seq = Number(row.last_seq);
+    this.#notifier.publish(namespaceId, seq);
+    return seq;
+  }
+}
+
+function runOperation(env: MutationEnv, operation: BatchOperation): Promise<MutationResult> {
+  switch (operation.op) {
+    case 'create':
+      return createItem(env, operation.item);
+    case 'commit':
+      return commitContent(env, operation.id, operation.if_match, operation.content);
+    case 'update':
+      return updateItem(env, operation.id, operation.if_match, operation.changes);
+    case 'delete':
+      return deleteItem(env, operation.id, operation.if_match);
+  }
+}
+

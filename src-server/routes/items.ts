@@ -1,0 +1,129 @@
+// Item routes: create, read, list a folder (and its changes), commit content, move/rename/update,
+// delete to trash, and the batch endpoint. Mutations of an existing item need If-Match; every
+// mutation may carry an Idempotency-Key (a retry gets the first answer).
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { changesQuerySchema, folderChangesResponseSchema } from '../../src-shared/protocol/changes.ts';
+import { errorBodySchema } from '../../src-shared/protocol/common.ts';
+import {
+  batchRequestSchema,
+  batchResponseSchema,
+  childrenQuerySchema,
+  childrenResponseSchema,
+  commitContentRequestSchema,
+  createItemRequestSchema,
+  itemResponseSchema,
+  updateItemRequestSchema,
+} from '../../src-shared/protocol/items.ts';
+import { listChildren, readFolderChanges } from '../changes/changes-feed.ts';
+import type { Db } from '../db/database.ts';
+import { checkIdempotencyKey } from '../items/idempotency.ts';
+import { commitContent, createItem, deleteItem, updateItem } from '../items/item-operations.ts';
+import { requireLiveItem, toItemWithBlocks } from '../items/item-rows.ts';
+import type { ItemService } from '../items/item-service.ts';
+
+export interface ItemRouteOptions {
+  db: Db;
+  items: ItemService;
+}
+
+const idParams = z.object({ id: z.string().min(1).max(64) });
+const mutationHeaders = z.object({
+  'if-match': z.string().max(100).optional().describe('the ETag the change is based on'),
+  'idempotency-key': z.string().max(200).optional().describe('a retry with the same key gets the first answer'),
+});
+const errors = { 400: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 412: errorBodySchema, 422: errorBodySchema, 507: errorBodySchema };
+
+/** What makes two requests "the same" for Idempotency-Key purposes. */
+function fingerprint(request: FastifyRequest): unknown {
+  return { method: request.method, route: request.routeOptions.url, params: request.params, body: request.body, ifMatch: request.headers['if-match'] };
+}
+
+function idempotencyKey(request: FastifyRequest): string | undefined {
+  const key = request.headers['idempotency-key'];
+  return checkIdempotencyKey(typeof key === 'string' ? key : undefined);
+}
+
+function ifMatch(request: FastifyRequest): string | undefined {
+  const value = request.headers['if-match'];
+  return typeof value === 'string' ? value : undefined;
+}
+
+export const itemRoutes: FastifyPluginAsync<ItemRouteOptions> = async (app, { db, items }) => {
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+
+  typed.post(
+    '/items',
+    { schema: { summary: 'Create a file or folder', headers: mutationHeaders, body: createItemRequestSchema, response: { 200: itemResponseSchema, 201: itemResponseSchema, ...errors } } },
+    async (request, reply) => {
+      const result = await items.run(request.actor, idempotencyKey(request), fingerprint(request), (env) => createItem(env, request.body));
+      return reply.status(result.status as 200).send(result.body as never);
+    },
+  );
+
+  typed.get(
+    '/items/:id',
+    { schema: { summary: 'One item, every field, with its current block list', params: idParams, response: { 200: itemResponseSchema, 404: errorBodySchema } } },
+    async (request, reply) => {
+      const row = await requireLiveItem(db, request.actor.accountId, request.params.id);
+      const item = await toItemWithBlocks(db, row);
+      void reply.header('etag', item.etag);
+      return item;
+    },
+  );
+
+  typed.get(
+    '/items/:id/children',
+    { schema: { summary: "A folder's live children, by name, paged; with the folder's cursor", params: idParams, querystring: childrenQuerySchema, response: { 200: childrenResponseSchema, 404: errorBodySchema } } },
+    async (request) => listChildren(db, request.actor, request.params.id, request.query.after, request.query.limit),
+  );
+
+  typed.get(
+    '/items/:id/changes',
+    { schema: { summary: 'What entered, changed in or left one folder since its cursor', params: idParams, querystring: changesQuerySchema, response: { 200: folderChangesResponseSchema, 404: errorBodySchema, 410: errorBodySchema } } },
+    async (request) => readFolderChanges(db, request.actor, request.params.id, request.query.cursor, request.query.limit),
+  );
+
+  typed.put(
+    '/items/:id/content',
+    { schema: { summary: "Commit a file's new content (a block list); needs If-Match", params: idParams, headers: mutationHeaders, body: commitContentRequestSchema, response: { 200: itemResponseSchema, ...errors } } },
+    async (request, reply) => {
+      const result = await items.run(request.actor, idempotencyKey(request), fingerprint(request), (env) =>
+        commitContent(env, request.params.id, ifMatch(request), request.body),
+      );
+      return reply.status(result.status as 200).send(result.body as never);
+    },
+  );
+
+  typed.patch(
+    '/items/:id',
+    { schema: { summary: 'Move and/or rename (one atomic step), or change mtime/executable; needs If-Match', params: idParams, headers: mutationHeaders, body: updateItemRequestSchema, response: { 200: itemResponseSchema, ...errors } } },
+    async (request, reply) => {
+      const result = await items.run(request.actor, idempotencyKey(request), fingerprint(request), (env) =>
+        updateItem(env, request.params.id, ifMatch(request), request.body),
+      );
+      return reply.status(result.status as 200).send(result.body as never);
+    },
+  );
+
+  typed.delete(
+    '/items/:id',
+    { schema: { summary: 'Move an item (and what is inside it) to the trash; needs If-Match', params: idParams, headers: mutationHeaders, response: { 200: itemResponseSchema, ...errors } } },
+    async (request, reply) => {
+      const result = await items.run(request.actor, idempotencyKey(request), fingerprint(request), (env) =>
+        deleteItem(env, request.params.id, ifMatch(request)),
+      );
+      return reply.status(result.status as 200).send(result.body as never);
+    },
+  );
+
+  typed.post(
+    '/batch',
+    {
+      bodyLimit: 32 * 1024 * 1024,
+      schema: { summary: 'Many mutations in one request; a result per operation', body: batchRequestSchema, response: { 200: batchResponseSchema, 400: errorBodySchema } },
+    },
+    async (request) => items.batch(request.actor, request.body.operations),
+  );
+};

@@ -1,0 +1,43 @@
+// Version history: every content commit is a version. Restoring one makes a NEW version that
+// points at the old block list (no bytes copied; the blocks get one more reference).
+import { TandemError } from '../../src-shared/errors.ts';
+import type { BlockRef } from '../../src-shared/protocol/common.ts';
+import type { Version } from '../../src-shared/protocol/versions.ts';
+import type { Db } from '../db/database.ts';
+import { PreconditionFailedError } from '../errors.ts';
+import type { MutationResult } from '../items/idempotency.ts';
+import { type Actor, type MutationEnv, writeContent } from '../items/item-operations.ts';
+import { findItem, requireLiveItem, toItem } from '../items/item-rows.ts';
+
+export async function listVersions(db: Db, actor: Actor, itemId: string): Promise<Version[]> {
+  const item = await findItem(db, actor.accountId, itemId);
+  if (!item) throw new TandemError('not_found', `No item with id ${itemId}.`);
+  const rows = await db
+    .selectFrom('versions')
+    .select(['content_version', 'size', 'content_hash', 'device_id', 'created_at'])
+    .where('item_id', '=', itemId)
+    .orderBy('content_version', 'desc')
+    .execute();
+  return rows.map((row) => ({
+    content_version: Number(row.content_version),
+    size: Number(row.size),
+    content_hash: row.content_hash,
+    device_id: row.device_id,
+    created_at: Number(row.created_at),
+    current: Number(row.content_version) === Number(item.content_version),
+  }));
+}
+
+export async function restoreVersion(env: MutationEnv, itemId: string, contentVersion: number, ifMatch: string | undefined): Promise<MutationResult> {
+  const row = await requireLiveItem(env.trx, env.actor.accountId, itemId);
+  if (ifMatch === undefined) throw new TandemError('bad_request', 'Restoring a version needs an If-Match header with the item\'s ETag.');
+  if (ifMatch.trim() !== toItem(row).etag) throw new PreconditionFailedError(toItem(row));
+  const version = await env.trx
+    .selectFrom('versions')
+    .selectAll()
+    .where('item_id', '=', itemId)
+    .where('content_version', '=', contentVersion)
+    .executeTakeFirst();
+  if (!version) throw new TandemError('not_found', `Item ${itemId} has no version ${contentVersion} (it may have expired).`);
+  return writeContent(env, row, { hash: version.content_hash, blocks: JSON.parse(version.blocks) as BlockRef[] });
+}

@@ -1,0 +1,32 @@
+// Wire schemas for the changes feed (whole namespace) and the per-folder changes listing.
+// Cursors are opaque strings; a cursor older than the kept tombstones gets 410 cursor_expired.
+import { z } from 'zod';
+import { itemSchema } from './common.ts';
+
+export const changesQuerySchema = z.object({
+  cursor: z.string().max(200).optional().describe('omit to list everything from the start'),
+  limit: z.coerce.number().int().min(1).max(5000).default(1000),
+});
+
+export const changeEntrySchema = z.object({
+  item: itemSchema.describe('the current state; deleted=true is a tombstone'),
+});
+
+export const changesResponseSchema = z.object({
+  changes: z.array(itemSchema).describe('current state of every item changed since the cursor, in change order; deleted=true is a tombstone'),
+  cursor: z.string(),
+  has_more: z.boolean(),
+});
+export type ChangesResponse = z.infer<typeof changesResponseSchema>;
+
+export const folderChangesResponseSchema = z.object({
+  changes: z.array(itemSchema).describe('children that were added or changed'),
+  removed: z.array(z.string()).describe('ids that are no longer children (moved away or deleted)'),
+  cursor: z.string(),
+  has_more: z.boolean(),
+});
+export type FolderChangesResponse = z.infer<typeof folderChangesResponseSchema>;
+
+/** The only message /v1/notify sends: "your namespace's cursor is now this"; never names. */
+export const notifyMessageSchema = z.object({ type: z.literal('cursor'), cursor: z.string() });
+export type NotifyMessage = z.infer<typeof notifyMessageSchema>;

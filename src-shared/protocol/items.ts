@@ -1,0 +1,66 @@
+// Wire schemas for item mutations (create, commit content, move/rename, delete), folder listings
+// and the batch endpoint. Mutations on an existing item carry If-Match (the item's ETag);
+// non-idempotent ones may carry an Idempotency-Key so that a retry gets the first answer.
+import { z } from 'zod';
+import { contentSchema, errorBodySchema, itemIdSchema, itemKindSchema, itemSchema, itemWithBlocksSchema } from './common.ts';
+
+export const createItemRequestSchema = z.object({
+  id: itemIdSchema.optional().describe('a client-proposed UUIDv7; re-sending the same create is idempotent'),
+  parent_id: z.string().min(1).max(64),
+  name: z.string(),
+  kind: itemKindSchema,
+  client_mtime: z.number().int().nullable().optional(),
+  executable: z.boolean().optional(),
+  content: contentSchema.optional().describe('files only: the first content, in the same step'),
+});
+export type CreateItemRequest = z.infer<typeof createItemRequestSchema>;
+
+export const commitContentRequestSchema = contentSchema.extend({
+  client_mtime: z.number().int().nullable().optional(),
+  executable: z.boolean().optional(),
+});
+export type CommitContentRequest = z.infer<typeof commitContentRequestSchema>;
+
+export const updateItemRequestSchema = z.object({
+  parent_id: z.string().min(1).max(64).optional(),
+  name: z.string().optional(),
+  client_mtime: z.number().int().nullable().optional(),
+  executable: z.boolean().optional(),
+});
+export type UpdateItemRequest = z.infer<typeof updateItemRequestSchema>;
+
+export const childrenQuerySchema = z.object({
+  after: z.string().max(1024).optional().describe('continue after this name (from the previous page)'),
+  limit: z.coerce.number().int().min(1).max(5000).default(1000),
+});
+
+export const childrenResponseSchema = z.object({
+  items: z.array(itemSchema),
+  cursor: z.string().describe("this folder's changes cursor, taken at the first page"),
+  next_after: z.string().nullable().describe('pass as ?after= for the next page; null at the end'),
+});
+
+export const itemResponseSchema = itemWithBlocksSchema;
+
+const withPreconditions = {
+  idempotency_key: z.string().min(1).max(200).optional(),
+};
+
+export const batchOperationSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('create'), ...withPreconditions, item: createItemRequestSchema }),
+  z.object({ op: z.literal('commit'), ...withPreconditions, id: z.string(), if_match: z.string(), content: commitContentRequestSchema }),
+  z.object({ op: z.literal('update'), ...withPreconditions, id: z.string(), if_match: z.string(), changes: updateItemRequestSchema }),
+  z.object({ op: z.literal('delete'), ...withPreconditions, id: z.string(), if_match: z.string() }),
+]);
+export type BatchOperation = z.infer<typeof batchOperationSchema>;
+
+export const batchRequestSchema = z.object({ operations: z.array(batchOperationSchema).min(1).max(1000) });
+export type BatchRequest = z.infer<typeof batchRequestSchema>;
+
+export const batchResultSchema = z.object({
+  status: z.number().int().describe('the HTTP status this operation would have had on its own'),
+  item: itemSchema.optional(),
+  error: errorBodySchema.optional(),
+});
+export const batchResponseSchema = z.object({ results: z.array(batchResultSchema), cursor: z.string() });
+export type BatchResponse = z.infer<typeof batchResponseSchema>;
