@@ -1,0 +1,127 @@
+// The changes feed and per-folder changes: order, paging, tombstones, cursors, 410 after purge.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { purgeExpired } from '../trash/trash.ts';
+import { TestServer, type TestUser } from '../testing/test-server.ts';
+import { openDatabase } from '../db/database.ts';
+
+let server: TestServer;
+let alice: TestUser;
+beforeEach(async () => {
+  server = await TestServer.start();
+  alice = await server.user('alice');
+});
+afterEach(async () => server.close());
+
+interface FeedItem {
+  id: string;
+  name: string;
+  deleted: boolean;
+  seq: number;
+}
+
+async function feed(cursor?: string, limit?: number) {
+  const query = new URLSearchParams();
+  if (cursor) query.set('cursor', cursor);
+  if (limit) query.set('limit', String(limit));
+  const response = await server.request('GET', `/v1/changes?${query}`, { token: alice.token });
+  return { status: response.statusCode, body: response.json<{ changes: FeedItem[]; cursor: string; has_more: boolean; code?: string }>() };
+}
+
+describe('GET /v1/changes', () => {
+  it('returns everything from the start, then only what changed since the cursor', async () => {
+    const start = await feed();
+    expect(start.body.changes.map((c) => c.id)).toEqual([alice.rootId]);
+    const a = await server.file(alice, alice.rootId, 'a.txt', 'a');
+    const b = await server.file(alice, alice.rootId, 'b.txt', 'b');
+    const next = await feed(start.body.cursor);
+    expect(next.body.changes.map((c) => c.name)).toEqual(['a.txt', 'b.txt']);
+    expect(next.body.has_more).toBe(false);
+    // Nothing new: same cursor, nothing listed.
+    const idle = await feed(next.body.cursor);
+    expect(idle.body.changes).toEqual([]);
+    expect(idle.body.cursor).toBe(next.body.cursor);
+    // An item changed twice is listed once, at its latest change.
+    const renamed = await server.request('PATCH', `/v1/items/${a.id}`, { token: alice.token, headers: { 'if-match': a.etag }, body: { name: 'a2.txt' } });
+    await server.request('PATCH', `/v1/items/${a.id}`, { token: alice.token, headers: { 'if-match': renamed.json().etag }, body: { name: 'a3.txt' } });
+    await server.request('DELETE', `/v1/items/${b.id}`, { token: alice.token, headers: { 'if-match': b.etag } });
+    const later = await feed(next.body.cursor);
+    expect(later.body.changes.map((c) => [c.name, c.deleted])).toEqual([
+      ['a3.txt', false],
+      ['b.txt', true],
+    ]);
+  });
+
+  it('pages with limit and has_more, never skipping or repeating', async () => {
+    for (let i = 0; i < 7; i++) await server.folder(alice, alice.rootId, `f${i}`);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await feed(cursor, 3);
+      seen.push(...page.body.changes.map((c) => c.name));
+      cursor = page.body.cursor;
+      if (!page.body.has_more) break;
+    }
+    expect(seen).toEqual(['', 'f0', 'f1', 'f2', 'f3', 'f4', 'f5', 'f6']);
+  });
+
+  it('refuses a malformed cursor or one from another account with 400', async () => {
+    expect((await feed('not-a-cursor!')).status).toBe(400);
+    const bob = await server.user('bob');
+    const bobs = await server.request('GET', '/v1/changes', { token: bob.token });
+    const r = await feed(bobs.json().cursor);
+    expect(r.status).toBe(400);
+    expect(r.body.message).toMatch(/another account/);
+  });
+
+  it('answers 410 cursor_expired for a cursor older than a purged tombstone; a fresh listing works', async () => {
+    const old = (await feed()).body.cursor;
+    const file = await server.file(alice, alice.rootId, 'gone.txt', 'x');
+    await server.request('DELETE', `/v1/items/${file.id}`, { token: alice.token, headers: { 'if-match': file.etag } });
+    const afterDelete = (await feed()).body.cursor;
+    server.clock.now += 31 * 24 * 60 * 60 * 1000;
+    const db = openDatabase(server.dataDir);
+    await purgeExpired(db, server.clock.now);
+    await db.destroy();
+    const expired = await feed(old);
+    expect(expired.status).toBe(410);
+    expect(expired.body.code).toBe('cursor_expired');
+    // A client that had already seen the tombstone carries on.
+    expect((await feed(afterDelete)).status).toBe(200);
+    const fresh = await feed();
+    expect(fresh.status).toBe(200);
+    expect(fresh.body.changes.map((c) => c.name)).toEqual(['']);
+  });
+
+  it("one account's changes never appear in another's feed", async () => {
+    const bob = await server.user('bob');
+    await server.file(bob, bob.rootId, 'bob.txt', 'b');
+    expect((await feed()).body.changes.map((c) => c.id)).toEqual([alice.rootId]);
+  });
+});
+
+describe('GET /v1/items/:id/changes (per folder)', () => {
+  it('reports what entered, changed in and left a folder since its own cursor', async () => {
+    const docs = await server.folder(alice, alice.rootId, 'Docs');
+    const other = await server.folder(alice, alice.rootId, 'Other');
+    const stays = await server.file(alice, docs.id, 'stays.txt', 's');
+    const leaves = await server.file(alice, docs.id, 'leaves.txt', 'l');
+    const deleted = await server.file(alice, docs.id, 'deleted.txt', 'd');
+    const listing = await server.request('GET', `/v1/items/${docs.id}/children`, { token: alice.token });
+    const cursor = listing.json().cursor;
+
+    const content = await server.upload(alice, Buffer.from('s2'));
+    await server.request('PUT', `/v1/items/${stays.id}/content`, { token: alice.token, headers: { 'if-match': stays.etag }, body: content });
+    await server.request('PATCH', `/v1/items/${leaves.id}`, { token: alice.token, headers: { 'if-match': leaves.etag }, body: { parent_id: other.id } });
+    await server.request('DELETE', `/v1/items/${deleted.id}`, { token: alice.token, headers: { 'if-match': deleted.etag } });
+    const arrived = await server.file(alice, docs.id, 'new.txt', 'n');
+    await server.file(alice, other.id, 'elsewhere.txt', 'e');
+
+    const r = await server.request('GET', `/v1/items/${docs.id}/changes?cursor=${cursor}`, { token: alice.token });
+    expect(r.statusCode).toBe(200);
+    const body = r.json();
+    expect(body.changes.map((c: { id: string }) => c.id).sort()).toEqual([stays.id, arrived.id].sort());
+    expect(body.removed.sort()).toEqual([leaves.id, deleted.id].sort());
+    const again = await server.request('GET', `/v1/items/${docs.id}/changes?cursor=${body.cursor}`, { token: alice.token });
+    expect(again.json()).toMatchObject({ changes: [], removed: [], has_more: false });
+  });
+});
