@@ -30,7 +30,18 @@ export interface ChunkedFile {
   blocks: FileBlock[];
 }
 
-export type ChunkFileErrorCode = 'file_changed' | 'not_found' | 'not_a_file' | 'read_failed' | 'cancelled';
+/**
+ * file_changed: read it again later. cancelled: the caller asked. worker_failed and pool_closed
+ * come from the worker pool (a crashed worker, or work sent after close).
+ */
+export type ChunkFileErrorCode =
+  | 'file_changed'
+  | 'not_found'
+  | 'not_a_file'
+  | 'read_failed'
+  | 'cancelled'
+  | 'worker_failed'
+  | 'pool_closed';
 
 /** Why a file could not be chunked: a stable code for the executor, one sentence for people. */
 export class ChunkFileError extends Error {

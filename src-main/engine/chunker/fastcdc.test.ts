@@ -151,13 +151,22 @@ describe('FastCDC properties', () => {
           edited.set(original.subarray(at), at + inserted.length);
 
           const before = blockHashes(hasher, original, chunkLengths(original, REAL));
-          const after = blockHashes(hasher, edited, chunkLengths(edited, REAL));
+          const afterLengths = chunkLengths(edited, REAL);
+          const after = blockHashes(hasher, edited, afterLengths);
           const known = new Set(before);
-          const fresh = after.filter((digest) => !known.has(digest));
-          // The block holding the insertion changes, and at most a couple around it resync.
-          expect(fresh.length).toBeGreaterThanOrEqual(1);
-          expect(fresh.length).toBeLessThanOrEqual(3);
-          expect(after.length - fresh.length).toBeGreaterThanOrEqual(before.length - 3);
+          const freshAt = after.flatMap((digest, i) => (known.has(digest) ? [] : [i]));
+          // The new blocks form one run around the insertion: the block holding it, and the few
+          // after it whose cuts must resynchronise (usually none; up to 3 more seen in 1,500 runs,
+          // since normalized chunking applies a different mask once a block's start has moved).
+          expect(freshAt.length).toBeGreaterThanOrEqual(1);
+          expect(freshAt.length).toBeLessThanOrEqual(6);
+          expect(freshAt[freshAt.length - 1]! - freshAt[0]!).toBe(freshAt.length - 1);
+          const runStart = sum(afterLengths.slice(0, freshAt[0]!));
+          const runEnd = sum(afterLengths.slice(0, freshAt[freshAt.length - 1]! + 1));
+          expect(runStart).toBeLessThanOrEqual(at);
+          expect(runEnd).toBeGreaterThanOrEqual(at + inserted.length);
+          // Everything else is shared: only the blocks the run replaced are gone.
+          expect(after.length - freshAt.length).toBeGreaterThanOrEqual(before.length - 6);
         },
       ),
       { numRuns: 12 },
