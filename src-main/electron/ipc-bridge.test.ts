@@ -117,6 +117,27 @@ describe('Electron IPC bridge', () => {
   });
 });
 
+describe('a window that fails to receive an event', () => {
+  it('does not undo or fail the change that raised it', async () => {
+    const app = new App({ version: '1.0.0', stateDir: '/nonexistent' });
+    const logged: string[] = [];
+    installIpcBridge({
+      ipcMain: { handle: () => undefined, removeHandler: () => undefined },
+      app,
+      trusted: () => ({ webContentsId: OUR_WINDOW, entryUrl: ENTRY }),
+      target: () => ({
+        isDestroyed: () => false,
+        send: () => {
+          throw new Error('Object has been destroyed');
+        },
+      }),
+      log: (line) => logged.push(line),
+    });
+    await expect(app.handlers['app.setPaused']({ paused: true })).resolves.toMatchObject({ paused: true });
+    expect(logged).toEqual(['ipc: could not send app.state to the window: Object has been destroyed']);
+  });
+});
+
 describe('checkSender', () => {
   const trusted: TrustedRenderer = { webContentsId: OUR_WINDOW, entryUrl: ENTRY };
   const ours = { webContentsId: OUR_WINDOW, isMainFrame: true };

@@ -127,7 +127,13 @@ export function installIpcBridge(options: IpcBridgeOptions): () => void {
   );
   const unsubscribe = options.app.onEvent((name, payload) => {
     const target = options.target();
-    if (target && !target.isDestroyed()) target.send(EVENT_CHANNEL, { type: 'event', name, payload });
+    if (!target || target.isDestroyed()) return;
+    // A window going away mid-send must not fail the app's change that raised the event.
+    try {
+      target.send(EVENT_CHANNEL, { type: 'event', name, payload });
+    } catch (error) {
+      options.log(`ipc: could not send ${name} to the window: ${error instanceof Error ? error.message : String(error)}`);
+    }
   });
   return () => {
     options.ipcMain.removeHandler(REQUEST_CHANNEL);

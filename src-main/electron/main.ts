@@ -123,7 +123,13 @@ function startTrayApp(): void {
       });
       trayService.render(initial);
       tandem.onEvent((name, payload) => {
-        if (name === 'app.state') trayService.render(payload);
+        if (name !== 'app.state') return;
+        // The tray is a view: if it fails to update, the app's change has still happened.
+        try {
+          trayService.render(payload);
+        } catch (error) {
+          log(`could not update the tray: ${messageOf(error)}`);
+        }
       });
       nativeTheme.on('updated', () => trayService.refresh());
       tray.on('click', togglePopover);
