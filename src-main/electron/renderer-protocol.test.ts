@@ -5,7 +5,13 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CONTENT_SECURITY_POLICY, RENDERER_ENTRY_URL, rendererFileFor, serveRendererRequest } from './renderer-protocol.ts';
+import {
+  CONTENT_SECURITY_POLICY,
+  RENDERER_ENTRY_URL,
+  RENDERER_SCHEME_PRIVILEGES,
+  rendererFileFor,
+  serveRendererRequest,
+} from './renderer-protocol.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'tandem-renderer-'));
 const rendererDir = join(root, 'dist-renderer');
@@ -58,6 +64,12 @@ describe('the renderer scheme', () => {
     expect(rendererFileFor(rendererDir, 'tandem-app://renderer/')).toBe(join(rendererDir, 'index.html'));
     expect(rendererFileFor(rendererDir, 'file:///etc/passwd')).toBeUndefined();
     expect(rendererFileFor(rendererDir, 'tandem-app://renderer/..%2F..%2Fetc%2Fpasswd')).toBeUndefined();
+  });
+
+  it('gives the scheme a real origin, and does not open it to other origins', () => {
+    expect(RENDERER_SCHEME_PRIVILEGES.privileges).toMatchObject({ standard: true, secure: true });
+    expect(RENDERER_SCHEME_PRIVILEGES.privileges?.corsEnabled).not.toBe(true);
+    expect(RENDERER_SCHEME_PRIVILEGES.privileges?.bypassCSP).not.toBe(true);
   });
 
   it('allows no inline script, eval, remote source or framing', () => {

@@ -31,7 +31,11 @@ export const CONTENT_SECURITY_POLICY = [
   "object-src 'none'",
 ].join('; ');
 
-/** Must be registered before the app is ready: standard (relative URLs work) and secure. */
+/**
+ * Must be registered before the app is ready: standard (a real origin; relative URLs work), secure,
+ * fetchable by the page itself (module scripts). corsEnabled stays off on purpose: despite its
+ * name it would let any other origin read our files.
+ */
 export const RENDERER_SCHEME_PRIVILEGES: CustomScheme = {
   scheme: RENDERER_SCHEME,
   privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true },
