@@ -51,7 +51,6 @@ function startTrayApp(): void {
     popover.show();
     popover.focus();
   };
-  const togglePopover = () => (popover?.isVisible() ? popover.hide() : showPopover());
 
   app.on('second-instance', showPopover);
   // Every web contents, present or future, gets the same lock-down.
@@ -77,12 +76,13 @@ function startTrayApp(): void {
       protocol.handle(RENDERER_SCHEME, (request) => serveRendererRequest(request, rendererDir, readFile));
       denyAllPermissions(session.defaultSession);
 
-      popover = createPopoverWindow({
+      const created = createPopoverWindow({
         BrowserWindow,
         preloadPath: join(appDir, 'dist-electron', 'preload.cjs'),
         entryUrl: RENDERER_ENTRY_URL,
         isQuitting: () => quitting,
       });
+      popover = created.window;
       disposeBridge = installIpcBridge({
         ipcMain,
         app: tandem,
@@ -132,7 +132,7 @@ function startTrayApp(): void {
         }
       });
       nativeTheme.on('updated', () => trayService.refresh());
-      tray.on('click', togglePopover);
+      tray.on('click', () => created.toggle(showPopover));
     })
     .catch((error: unknown) => {
       log(`could not start: ${messageOf(error)}`);

@@ -92,8 +92,13 @@ describe('popover window', () => {
         this.record.loaded.push(url);
         return Promise.resolve();
       }
+      visible = false;
       hide() {
         this.record.hidden++;
+        this.visible = false;
+      }
+      isVisible() {
+        return this.visible;
       }
     }
     return { FakeWindow, created };
@@ -122,6 +127,55 @@ describe('popover window', () => {
     prevented = false;
     window.emitter.emit('close', { preventDefault: () => (prevented = true) });
     expect(prevented).toBe(false);
+  });
+});
+
+describe('tray clicks', () => {
+  function popoverAt(clock: { now: number }) {
+    const shown: number[] = [];
+    class Window extends EventEmitter {
+      visible = false;
+      readonly webContents = { isDevToolsOpened: () => false };
+      loadURL = () => Promise.resolve();
+      hide = () => void (this.visible = false);
+      isVisible = () => this.visible;
+    }
+    const popover = createPopoverWindow(
+      { BrowserWindow: Window as never, preloadPath: '/p.cjs', entryUrl: 'tandem-app://renderer/index.html', isQuitting: () => false },
+      () => clock.now,
+    );
+    const window = popover.window as unknown as Window;
+    const show = () => {
+      shown.push(clock.now);
+      window.visible = true;
+    };
+    return { popover, window, show, shown };
+  }
+
+  it('open the popover, and close it when it is open', () => {
+    const clock = { now: 1000 };
+    const { popover, window, show, shown } = popoverAt(clock);
+    popover.toggle(show);
+    expect(window.visible).toBe(true);
+    popover.toggle(show);
+    expect(window.visible).toBe(false);
+    expect(shown).toEqual([1000]);
+  });
+
+  it('close it when the click arrives just after the click blurred it, instead of reopening it', () => {
+    const clock = { now: 1000 };
+    const { popover, window, show, shown } = popoverAt(clock);
+    popover.toggle(show);
+    clock.now = 5000;
+    window.emit('blur');
+    clock.now = 5000 + 40;
+    popover.toggle(show);
+    expect(window.visible).toBe(false);
+    // A later click opens it again.
+    clock.now = 7000;
+    popover.toggle(show);
+    expect(window.visible).toBe(true);
+    expect(shown).toEqual([1000, 7000]);
   });
 });
 

@@ -107,12 +107,28 @@ export interface PopoverOptions {
   isQuitting: () => boolean;
 }
 
+/**
+ * Clicking the tray icon while the popover is open first blurs the popover (hiding it) and only
+ * then delivers the click, which would show it again at once. A click this soon after a
+ * blur-hide means "close it", so it is ignored.
+ */
+export const BLUR_CLICK_GRACE_MS = 300;
+
+export interface Popover {
+  window: BrowserWindow;
+  /** Shows or hides the popover in answer to a tray click; `show` positions and shows it. */
+  toggle(show: () => void): void;
+}
+
 /** Creates the popover (hidden) and starts loading the renderer. */
-export function createPopoverWindow(options: PopoverOptions): BrowserWindow {
+export function createPopoverWindow(options: PopoverOptions, now: () => number = Date.now): Popover {
   const window = new options.BrowserWindow(popoverWindowOptions(options.preloadPath));
+  let hiddenByBlurAt = Number.NEGATIVE_INFINITY;
   // A popover goes away when it loses focus, and closing it only hides it: the app lives in the tray.
   window.on('blur', () => {
-    if (!window.webContents.isDevToolsOpened()) window.hide();
+    if (window.webContents.isDevToolsOpened()) return;
+    window.hide();
+    hiddenByBlurAt = now();
   });
   window.on('close', (event) => {
     if (!options.isQuitting()) {
@@ -121,5 +137,11 @@ export function createPopoverWindow(options: PopoverOptions): BrowserWindow {
     }
   });
   void window.loadURL(options.entryUrl);
-  return window;
+  return {
+    window,
+    toggle(show) {
+      if (window.isVisible()) window.hide();
+      else if (now() - hiddenByBlurAt > BLUR_CLICK_GRACE_MS) show();
+    },
+  };
 }
