@@ -1,8 +1,9 @@
 // The pack-file block store against a real disk and a real SQLite database: what is stored reads
 // back (verified), duplicates are stored once, a reopened store carries on, garbage collection
 // frees space without touching live blocks, and what a crash leaves behind is tolerated.
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
@@ -171,6 +172,21 @@ describe('reopen and crash leftovers', () => {
     expect(readdirSync(join(dir, 'packs'))).toContain('notes.txt');
   });
 
+  it('never appends to a pack whose header was overwritten', async () => {
+    const first = block(100);
+    await store.putBlocks([first], { accountId: 'alice' });
+    const packPath = join(dir, 'packs', packFiles()[0]!);
+    await store.close();
+    const bytes = readFileSync(packPath);
+    bytes.write('GARBAGE!', 0, 'latin1');
+    writeFileSync(packPath, bytes);
+    store = await openPackBlockStore({ dataDir: dir, db });
+    await store.putBlocks([block(100)], { accountId: 'alice' });
+    expect(packFiles()).toHaveLength(2);
+    expect(readFileSync(packPath).equals(bytes)).toBe(true);
+    expect(await store.readBlocks([first.hash])).toHaveLength(1);
+  });
+
   it('detects a damaged block instead of serving wrong bytes', async () => {
     const b = block(1000);
     await store.putBlocks([b], { accountId: 'alice' });
@@ -182,6 +198,33 @@ describe('reopen and crash leftovers', () => {
       code: 'internal',
       message: expect.stringMatching(/is damaged on the server \(its bytes no longer match its hash\)/),
     });
+  });
+});
+
+describe('one writer per data folder', () => {
+  it('refuses a second store on the same folder in this process until the first is closed', async () => {
+    await expect(openPackBlockStore({ dataDir: dir, db })).rejects.toMatchObject({
+      code: 'conflict',
+      message: `The block store in ${dir} is already open in this process; close it first.`,
+    });
+    await reopen();
+    await store.putBlocks([block(10)], { accountId: 'alice' });
+  });
+
+  it('refuses a folder another running process holds, and takes over from a dead one', async () => {
+    await store.close();
+    const lock = join(dir, 'packs', 'LOCK');
+    writeFileSync(lock, `${process.ppid}\n`); // a live process that is not us
+    await expect(openPackBlockStore({ dataDir: dir, db })).rejects.toThrow(
+      `Another Tandem server (process ${process.ppid}) is using the data folder ${dir}; stop it first.`,
+    );
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(lock, `${dead}\n`); // a crashed server
+    store = await openPackBlockStore({ dataDir: dir, db });
+    expect(readFileSync(lock, 'utf8')).toBe(`${process.pid}\n`);
+    await store.close();
+    expect(existsSync(lock)).toBe(false);
+    store = await openPackBlockStore({ dataDir: dir, db });
   });
 });
 

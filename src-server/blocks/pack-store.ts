@@ -12,8 +12,8 @@
 // The database is the source of truth: a pack file it does not list (a crash right after creating
 // a pack, or before deleting a repacked one) holds nothing reachable and is removed.
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { type FileHandle, mkdir, open, readFile, readdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { TandemError } from '../../src-shared/errors.ts';
 import { BLOCK_FRAME_HEADER_BYTES, blockHashToBytes } from '../../src-shared/protocol/blocks.ts';
 import {
@@ -122,6 +122,42 @@ function isMissingFile(error: unknown): boolean {
 
 class PackMissingError extends Error {}
 
+/** Pack folders open in this process: a second writer on the same packs would corrupt them. */
+const openPackDirs = new Set<string>();
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Claims the packs folder for this process: one writer per folder, also across processes (a
+ * `tandem server` and an app hosting the same data folder). The LOCK file holds the owner's pid; a
+ * pid that is no longer running (a crash, kill -9) is taken over. Returns the release function.
+ */
+async function lockPackDir(packsDir: string, dataDir: string): Promise<() => Promise<void>> {
+  const key = resolve(packsDir);
+  if (openPackDirs.has(key)) {
+    throw new TandemError('conflict', `The block store in ${dataDir} is already open in this process; close it first.`);
+  }
+  const lockPath = join(packsDir, 'LOCK');
+  const owner = Number.parseInt(await readFile(lockPath, 'utf8').catch(() => ''), 10);
+  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isProcessAlive(owner)) {
+    throw new TandemError('conflict', `Another Tandem server (process ${owner}) is using the data folder ${dataDir}; stop it first.`);
+  }
+  await writeFile(lockPath, `${process.pid}\n`);
+  openPackDirs.add(key);
+  return async () => {
+    openPackDirs.delete(key);
+    const holder = Number.parseInt(await readFile(lockPath, 'utf8').catch(() => ''), 10);
+    if (holder === process.pid) await unlink(lockPath).catch(() => undefined);
+  };
+}
+
 function damaged(hash: string, why: string): TandemError {
   return new TandemError('internal', `Block ${hash} is damaged on the server (${why}); restore the data folder from a backup.`);
 }
@@ -136,6 +172,7 @@ export class PackBlockStore implements BlockStore {
   private pending: PendingPut[] = [];
   private drainScheduled = false;
   private closed = false;
+  private unlock: () => Promise<void> = async () => undefined;
 
   private constructor(options: PackBlockStoreOptions) {
     this.packsDir = join(options.dataDir, 'packs');
@@ -147,8 +184,14 @@ export class PackBlockStore implements BlockStore {
     const store = new PackBlockStore(options);
     await mkdir(store.packsDir, { recursive: true });
     await fsyncDirectory(options.dataDir);
-    await store.removeUnlistedPacks();
-    await store.resumeNewestPack();
+    store.unlock = await lockPackDir(store.packsDir, options.dataDir);
+    try {
+      await store.removeUnlistedPacks();
+      await store.resumeNewestPack();
+    } catch (error) {
+      await store.unlock();
+      throw error;
+    }
     return store;
   }
 
@@ -507,8 +550,11 @@ export class PackBlockStore implements BlockStore {
       throw error;
     }
     const { size } = await file.stat();
-    if (size < newest.size) {
-      // Indexed bytes are gone (the disk lied about a flush): never append after a hole.
+    const header = Buffer.alloc(PACK_HEADER_BYTES);
+    await file.read(header, 0, PACK_HEADER_BYTES, 0);
+    if (size < newest.size || (newest.size > 0 && !header.equals(packHeader()))) {
+      // Indexed bytes are gone or overwritten (the disk lied about a flush, or someone edited the
+      // file): never append to it. Reads of its blocks verify and report what is damaged.
       await file.close();
       await this.db.transaction().execute((trx) => savePack(trx, { ...newest, sealed: true }));
       return;
@@ -540,6 +586,7 @@ export class PackBlockStore implements BlockStore {
       const pack = this.current;
       this.current = undefined;
       await pack?.file.close();
+      await this.unlock();
     });
   }
 
