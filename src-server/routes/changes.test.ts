@@ -24,7 +24,7 @@ async function feed(cursor?: string, limit?: number) {
   if (cursor) query.set('cursor', cursor);
   if (limit) query.set('limit', String(limit));
   const response = await server.request('GET', `/v1/changes?${query}`, { token: alice.token });
-  return { status: response.statusCode, body: response.json<{ changes: FeedItem[]; cursor: string; has_more: boolean; code?: string }>() };
+  return { status: response.statusCode, body: response.json<{ changes: FeedItem[]; cursor: string; has_more: boolean; code?: string; message?: string }>() };
 }
 
 describe('GET /v1/changes', () => {
