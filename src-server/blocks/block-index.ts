@@ -155,7 +155,17 @@ export async function readableBlocks(db: AnyDatabase | AnyTransaction, accountId
 export async function missingBlocks(db: AnyDatabase, accountId: string, hashes: string[], now = Date.now()): Promise<string[]> {
   const wanted = distinctHashes(hashes);
   const readable = await readableBlocks(db, accountId, wanted);
-  for (const chunk of chunks([...readable])) {
+  await refreshGracePeriod(db, [...readable], now);
+  return wanted.filter((hash) => !readable.has(hash));
+}
+
+/**
+ * Restarts the grace period of those of `hashes` that no version references: a client was just
+ * told they are on the server (a missing check, or an upload of a block already stored), so GC
+ * must leave them for a full grace period, time for the client to commit.
+ */
+export async function refreshGracePeriod(db: AnyDatabase | AnyTransaction, hashes: readonly string[], now: number): Promise<void> {
+  for (const chunk of chunks(hashes)) {
     await tables(db)
       .updateTable('blocks')
       .set({ zero_since: now })
@@ -163,7 +173,6 @@ export async function missingBlocks(db: AnyDatabase, accountId: string, hashes: 
       .where('hash', 'in', chunk)
       .execute();
   }
-  return wanted.filter((hash) => !readable.has(hash));
 }
 
 /**

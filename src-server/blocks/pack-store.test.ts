@@ -284,6 +284,47 @@ describe('garbage collection', () => {
     expect(await store.readBlocks([...live, fresh].map((b) => b.hash))).toHaveLength(live.length + 1);
   });
 
+  it('uploading a block that is already stored gives it a fresh grace period', async () => {
+    const b = block(1000);
+    await store.putBlocks([b], { accountId: 'alice' });
+    await db.updateTable('blocks').set({ zero_since: Date.now() - 2 * DAY }).execute(); // long unreferenced
+    await store.putBlocks([b], { accountId: 'bob' }); // bob is about to commit a file that uses it
+    const report = await store.collectGarbage({ graceMs: DAY, now: Date.now() + 60_000 });
+    expect(report.blocksFreed).toBe(0);
+    expect(await missingBlocks(db, 'bob', [b.hash])).toEqual([]);
+  });
+
+  it('uploads during a collection go through, and both end with everything readable', async () => {
+    await reopen(10_000);
+    const old = Array.from({ length: 30 }, () => block(3000));
+    for (const b of old) await store.putBlocks([b], { accountId: 'alice' });
+    const live = old.filter((_, i) => i % 3 === 0);
+    await reference(live.map((b) => b.hash));
+    await db.updateTable('blocks').set({ zero_since: Date.now() - 2 * DAY }).where('refcount', '=', 0).execute();
+    // Fresh uploads start their grace period now: the collection must not take them.
+    const fresh = Array.from({ length: 10 }, () => block(3000));
+    const [report] = await Promise.all([
+      store.collectGarbage({ graceMs: DAY }),
+      ...fresh.map((b) => store.putBlocks([b], { accountId: 'alice' })),
+    ]);
+    expect(report.packsRepacked + report.packsDeleted).toBeGreaterThan(0);
+    await reference(fresh.map((b) => b.hash));
+    const all = [...live, ...fresh];
+    const read = await store.readBlocks(all.map((b) => b.hash));
+    expect(read.every((bytes, i) => Buffer.from(bytes).equals(Buffer.from(all[i]!.data)))).toBe(true);
+  });
+
+  it('closing during a collection stops it; nothing is written after close', async () => {
+    await reopen(10_000);
+    for (let i = 0; i < 20; i += 1) await store.putBlocks([block(3000)], { accountId: 'alice' });
+    const collecting = store.collectGarbage({ graceMs: 0, now: Date.now() + 1 });
+    await store.close();
+    const filesAtClose = packFiles().sort();
+    await collecting;
+    expect(packFiles().sort()).toEqual(filesAtClose);
+    store = await openPackBlockStore({ dataDir: dir, db });
+  });
+
   it('deletes a pack with nothing live in it', async () => {
     const b = block(5000);
     await store.putBlocks([b], { accountId: 'alice' });

@@ -30,6 +30,7 @@ import {
   listPacks,
   livePackUsage,
   moveBlocks,
+  refreshGracePeriod,
   savePack,
 } from './block-index.ts';
 import type {
@@ -69,6 +70,13 @@ interface PendingPut {
   bytes: number;
   resolve(result: PutBlocksResult): void;
   reject(error: unknown): void;
+}
+
+interface PackToRepack {
+  id: string;
+  fileSize: number;
+  /** Live blocks when chosen. */
+  live: number;
 }
 
 interface RangePiece {
@@ -169,6 +177,8 @@ export class PackBlockStore implements BlockStore {
   private current: OpenPack | undefined;
   /** The single writer: puts, garbage collection and close run one at a time in this chain. */
   private tail: Promise<unknown> = Promise.resolve();
+  /** Garbage collections, one at a time (each one's steps interleave with uploads on `tail`). */
+  private gcTail: Promise<unknown> = Promise.resolve();
   private pending: PendingPut[] = [];
   private drainScheduled = false;
   private closed = false;
@@ -249,6 +259,7 @@ export class PackBlockStore implements BlockStore {
     const appended = fresh.length > 0 ? await this.append(fresh, now) : undefined;
     await this.commitIndex(appended, async (trx) => {
       if (appended) await insertBlocks(trx, appended.locations, now);
+      await refreshGracePeriod(trx, [...known.keys()], now);
       for (const put of batch) {
         await grantBlocks(
           trx,
@@ -441,12 +452,16 @@ export class PackBlockStore implements BlockStore {
 
   // ---- garbage collection ----
 
-  async collectGarbage(options: GarbageCollectionOptions = {}): Promise<GarbageCollectionReport> {
+  /**
+   * Garbage collection runs in short steps on the writer (a chunk of drops, one pack's repack), so
+   * uploads wait for one step at most, never for a whole collection. Collections run one at a time.
+   */
+  collectGarbage(options: GarbageCollectionOptions = {}): Promise<GarbageCollectionReport> {
     this.assertOpen();
     const now = options.now ?? Date.now();
     const cutoff = now - (options.graceMs ?? DEFAULT_GRACE_MS);
     const repackBelow = options.repackBelow ?? DEFAULT_REPACK_BELOW;
-    return this.exclusive(async () => {
+    const run = this.gcTail.then(async () => {
       const report: GarbageCollectionReport = {
         blocksFreed: 0,
         bytesFreed: 0,
@@ -456,23 +471,30 @@ export class PackBlockStore implements BlockStore {
         problems: [],
       };
       for (;;) {
-        const candidates = await garbageBlocks(this.db, cutoff, 1000);
-        if (candidates.length === 0) break;
-        const dropped = await this.db.transaction().execute((trx) => dropGarbageBlocks(trx, candidates, cutoff));
+        // Candidates referenced again meanwhile are kept (re-checked in the drop's transaction)
+        // and no longer match, so the loop ends.
+        const dropped = await this.whileOpen(async () => {
+          const candidates = await garbageBlocks(this.db, cutoff, 1000);
+          if (candidates.length === 0) return undefined;
+          return this.db.transaction().execute((trx) => dropGarbageBlocks(trx, candidates, cutoff));
+        });
+        if (!dropped) break;
         report.blocksFreed += dropped.length;
         for (const block of dropped) report.bytesFreed += block.size;
-        // Candidates referenced again meanwhile were kept, and no longer match: the loop ends.
       }
-      await this.repack(repackBelow, report);
-      await this.removeUnlistedPacks();
+      const chosen = (await this.whileOpen(() => this.choosePacksToRepack(repackBelow))) ?? [];
+      for (const pack of chosen) await this.whileOpen(() => this.repackOne(pack, report));
+      await this.whileOpen(() => this.removeUnlistedPacks());
       return report;
     });
+    this.gcTail = run.catch(() => undefined);
+    return run;
   }
 
-  private async repack(repackBelow: number, report: GarbageCollectionReport): Promise<void> {
-    // Decide from one snapshot, then act: the copies go to a new pack that is not in the list.
+  /** Packs whose live share is below the threshold (or nothing live), from one snapshot. */
+  private async choosePacksToRepack(repackBelow: number): Promise<PackToRepack[]> {
     const usage = await livePackUsage(this.db);
-    const chosen: { id: string; fileSize: number; live: number }[] = [];
+    const chosen: PackToRepack[] = [];
     for (const pack of await listPacks(this.db)) {
       const fileSize = await stat(join(this.packsDir, `${pack.id}.pack`)).then(
         (info) => info.size,
@@ -488,23 +510,29 @@ export class PackBlockStore implements BlockStore {
       chosen.push({ id: pack.id, fileSize, live: live?.blocks ?? 0 });
     }
     if (this.current && chosen.some((pack) => pack.id === this.current?.id)) {
-      // The pack being filled qualifies: seal it first, so its live blocks move to a fresh one.
+      // The pack being filled qualifies: seal it now, so that copies (this collection's and
+      // uploads' alike) go to a fresh pack that is not in the list.
       const sealing = this.current;
       this.current = undefined;
       await sealing.file.close();
     }
-    for (const pack of chosen) {
-      let copiedBytes = 0;
-      if (pack.live > 0) {
-        const blocks = await blocksInPack(this.db, pack.id);
-        let data: Uint8Array[];
-        try {
-          data = await this.readOnce(blocks.map((block) => block.hash));
-        } catch (error) {
-          // A damaged block cannot be copied; keep the pack as it is and say so.
-          report.problems.push(error instanceof Error ? error.message : String(error));
-          continue;
-        }
+    return chosen;
+  }
+
+  /** Copies a pack's live blocks into the current pack, moves the index, then deletes the pack. */
+  private async repackOne(pack: PackToRepack, report: GarbageCollectionReport): Promise<void> {
+    let copiedBytes = 0;
+    if (pack.live > 0) {
+      const blocks = await blocksInPack(this.db, pack.id);
+      let data: Uint8Array[];
+      try {
+        data = await this.readOnce(blocks.map((block) => block.hash));
+      } catch (error) {
+        // A damaged block cannot be copied; keep the pack as it is and say so.
+        report.problems.push(error instanceof Error ? error.message : String(error));
+        return;
+      }
+      if (blocks.length > 0) {
         const appended = await this.append(
           blocks.map((block, i) => ({ hash: block.hash, data: data[i]! })),
           Date.now(),
@@ -514,15 +542,17 @@ export class PackBlockStore implements BlockStore {
           await deletePack(trx, pack.id);
         });
         copiedBytes = appended.locations.reduce((sum, block) => sum + block.size + BLOCK_FRAME_HEADER_BYTES, 0);
-        report.packsRepacked += 1;
       } else {
         await this.db.transaction().execute((trx) => deletePack(trx, pack.id));
-        report.packsDeleted += 1;
       }
-      // Only after the index moved on. If this fails (Windows: a reader has it open), the sweep retries.
-      await unlink(join(this.packsDir, `${pack.id}.pack`)).catch(() => undefined);
-      report.diskBytesReclaimed += Math.max(pack.fileSize - copiedBytes, 0);
+      report.packsRepacked += 1;
+    } else {
+      await this.db.transaction().execute((trx) => deletePack(trx, pack.id));
+      report.packsDeleted += 1;
     }
+    // Only after the index moved on. If this fails (Windows: a reader has it open), the sweep retries.
+    await unlink(join(this.packsDir, `${pack.id}.pack`)).catch(() => undefined);
+    report.diskBytesReclaimed += Math.max(pack.fileSize - copiedBytes, 0);
   }
 
   /** Deletes pack files the index does not list (see the note at the top). Runs inside the writer. */
@@ -592,6 +622,11 @@ export class PackBlockStore implements BlockStore {
 
   private assertOpen(): void {
     if (this.closed) throw new TandemError('internal', 'The block store is closed.');
+  }
+
+  /** A step on the writer that is skipped once the store has closed (GC steps queued behind close). */
+  private whileOpen<T>(task: () => Promise<T>): Promise<T | undefined> {
+    return this.exclusive(async () => (this.closed ? undefined : task()));
   }
 
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
