@@ -62,6 +62,8 @@ export const blockRoutes: FastifyPluginAsync<BlockRouteOptions> = async (app, { 
       bodyLimit: UPLOAD_BODY_LIMIT,
       schema: {
         summary: 'Upload many blocks as frames ([32-byte hash][u32 BE length][bytes]…); answered once durable',
+        consumes: [BLOCK_FRAMES_CONTENT_TYPE],
+        body: z.unknown().describe('frames: [32-byte raw BLAKE3 digest][u32 big-endian length][bytes], repeated'),
         response: { 200: UploadBlocksResponseSchema, 400: errorBodySchema, 413: errorBodySchema },
       },
     },
@@ -82,6 +84,7 @@ export const blockRoutes: FastifyPluginAsync<BlockRouteOptions> = async (app, { 
       bodyLimit: HASH_LIST_BODY_LIMIT,
       schema: {
         summary: 'Download many blocks as frames, in the order asked (each block once)',
+        produces: [BLOCK_FRAMES_CONTENT_TYPE],
         body: FetchBlocksRequestSchema,
         response: {
           200: z.unknown().describe(`${BLOCK_FRAMES_CONTENT_TYPE}: frames, as uploaded`),

@@ -71,6 +71,7 @@ export const contentRoutes: FastifyPluginAsync<ContentRouteOptions> = async (app
     exposeHeadRoute: false,
     schema: {
       summary: "A file's bytes; HEAD for headers only; one byte range with Range: bytes=a-b",
+      produces: ['application/octet-stream'],
       params: idParams,
       response: {
         200: z.unknown().describe('the whole file (application/octet-stream)'),

@@ -149,7 +149,7 @@ export function decodeBlockFrames(body: Uint8Array, limits: BlockFrameLimits = {
 
 export const BlockHashSchema = z
   .string()
-  .refine(isBlockHash, { message: 'expected "blake3:" followed by 64 lowercase hex digits' });
+  .regex(BLOCK_HASH_PATTERN, { message: 'expected "blake3:" followed by 64 lowercase hex digits' });
 
 const HashListSchema = z.array(BlockHashSchema).max(MAX_HASHES_PER_REQUEST);
 
