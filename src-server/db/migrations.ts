@@ -123,6 +123,14 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('idempotency_created').ifNotExists().on('idempotency').column('created_at').execute();
     },
   },
+  '0002_children_index': {
+    // Listing a folder, checking a name and walking a deleted folder all look children up by
+    // parent. The partial unique index cannot serve them: a query's "state = ?" parameter does not
+    // prove the index's "state = 'live'" condition to SQLite's planner.
+    async up(db: Kysely<unknown>) {
+      await db.schema.createIndex('items_children').ifNotExists().on('items').columns(['parent_id', 'state', 'name_key']).execute();
+    },
+  },
 };
 
 class StaticProvider implements MigrationProvider {
