@@ -29,7 +29,7 @@ export interface GarbageCollectionOptions {
   graceMs?: number;
   /** A pack whose live share of bytes falls below this is repacked. Default 0.5. */
   repackBelow?: number;
-  /** The current time (tests move it forward). Default Date.now(). */
+  /** The current time (tests move it forward). Default: the store's clock. */
   now?: number;
 }
 
@@ -69,4 +69,6 @@ export interface PackBlockStoreOptions {
   db: AnyDatabase;
   /** A pack is sealed once it reaches this size; default 32 MiB. */
   targetPackSize?: number;
+  /** The clock for grace periods (upload times, GC's default "now"); tests move it. Default Date.now. */
+  clock?: () => number;
 }

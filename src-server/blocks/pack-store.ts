@@ -174,6 +174,7 @@ export class PackBlockStore implements BlockStore {
   private readonly packsDir: string;
   private readonly db: AnyDatabase;
   private readonly targetPackSize: number;
+  private readonly clock: () => number;
   private current: OpenPack | undefined;
   /** The single writer: puts, garbage collection and close run one at a time in this chain. */
   private tail: Promise<unknown> = Promise.resolve();
@@ -188,6 +189,7 @@ export class PackBlockStore implements BlockStore {
     this.packsDir = join(options.dataDir, 'packs');
     this.db = options.db;
     this.targetPackSize = options.targetPackSize ?? DEFAULT_TARGET_PACK_SIZE;
+    this.clock = options.clock ?? Date.now;
   }
 
   static async open(options: PackBlockStoreOptions): Promise<PackBlockStore> {
@@ -255,7 +257,7 @@ export class PackBlockStore implements BlockStore {
     for (const put of batch) for (const block of put.blocks) all.set(block.hash, block);
     const known = await findBlocks(this.db, [...all.keys()]);
     const fresh = [...all.values()].filter((block) => !known.has(block.hash));
-    const now = Date.now();
+    const now = this.clock();
     const appended = fresh.length > 0 ? await this.append(fresh, now) : undefined;
     await this.commitIndex(appended, async (trx) => {
       if (appended) await insertBlocks(trx, appended.locations, now);
@@ -458,7 +460,7 @@ export class PackBlockStore implements BlockStore {
    */
   collectGarbage(options: GarbageCollectionOptions = {}): Promise<GarbageCollectionReport> {
     this.assertOpen();
-    const now = options.now ?? Date.now();
+    const now = options.now ?? this.clock();
     const cutoff = now - (options.graceMs ?? DEFAULT_GRACE_MS);
     const repackBelow = options.repackBelow ?? DEFAULT_REPACK_BELOW;
     const run = this.gcTail.then(async () => {
@@ -535,7 +537,7 @@ export class PackBlockStore implements BlockStore {
       if (blocks.length > 0) {
         const appended = await this.append(
           blocks.map((block, i) => ({ hash: block.hash, data: data[i]! })),
-          Date.now(),
+          this.clock(),
         );
         await this.commitIndex(appended, async (trx) => {
           await moveBlocks(trx, pack.id, appended.locations);

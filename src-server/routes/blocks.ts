@@ -32,9 +32,11 @@ const HASH_LIST_BODY_LIMIT = 1024 * 1024;
 export interface BlockRouteOptions {
   db: AnyDatabase;
   blockStore: BlockStore;
+  /** The clock for the grace period a missing check grants; pass the store's clock. Default Date.now. */
+  now?: () => number;
 }
 
-export const blockRoutes: FastifyPluginAsync<BlockRouteOptions> = async (app, { db, blockStore }) => {
+export const blockRoutes: FastifyPluginAsync<BlockRouteOptions> = async (app, { db, blockStore, now = Date.now }) => {
   // Upload bodies arrive whole (they are hashed and written in one batch); this scope only.
   if (app.hasContentTypeParser(BLOCK_FRAMES_CONTENT_TYPE)) app.removeContentTypeParser(BLOCK_FRAMES_CONTENT_TYPE);
   app.addContentTypeParser(BLOCK_FRAMES_CONTENT_TYPE, { parseAs: 'buffer', bodyLimit: UPLOAD_BODY_LIMIT }, (_request, body, done) => {
@@ -53,7 +55,7 @@ export const blockRoutes: FastifyPluginAsync<BlockRouteOptions> = async (app, { 
         response: { 200: MissingBlocksResponseSchema, 400: errorBodySchema },
       },
     },
-    async (request) => ({ missing: await missingBlocks(db, request.auth.accountId, request.body.hashes) }),
+    async (request) => ({ missing: await missingBlocks(db, request.auth.accountId, request.body.hashes, now()) }),
   );
 
   typed.post(
