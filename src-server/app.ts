@@ -77,8 +77,8 @@ export const tandemApp: FastifyPluginAsync<AppOptions> = async (app, options) =>
       v1.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       await v1.register(loginRoutes, { db, now, limits: options.loginLimits });
       await v1.register(async (authed) => {
-        installAuthHook(authed, db);
-        await authed.register(accountRoutes, { db, now });
+        installAuthHook(authed, db, now);
+        await authed.register(accountRoutes, { db, now, notifier });
         await authed.register(itemRoutes, { db, items });
         await authed.register(changesRoutes, { db });
         await authed.register(historyRoutes, { db, items, retentionMs: options.retentionMs, now });

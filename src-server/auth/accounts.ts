@@ -120,6 +120,7 @@ export interface TokenOwner {
   deviceId: string;
   namespaceId: string;
   rootId: string;
+  lastUsedAt: number | null;
 }
 
 /** The account and device behind a bearer token, or undefined for an unknown or revoked token. */
@@ -128,11 +129,25 @@ export async function authenticate(db: Db, token: string): Promise<TokenOwner | 
   const row = await db
     .selectFrom('devices')
     .innerJoin('accounts', 'accounts.id', 'devices.account_id')
-    .select(['devices.id as deviceId', 'accounts.id as accountId', 'accounts.namespace_id as namespaceId', 'accounts.root_item_id as rootId'])
+    .select([
+      'devices.id as deviceId',
+      'accounts.id as accountId',
+      'accounts.namespace_id as namespaceId',
+      'accounts.root_item_id as rootId',
+      'devices.last_used_at as lastUsedAt',
+    ])
     .where('devices.token_hash', '=', hashToken(token))
     .where('devices.revoked_at', 'is', null)
     .executeTakeFirst();
-  return row;
+  return row && { ...row, lastUsedAt: row.lastUsedAt === null ? null : Number(row.lastUsedAt) };
+}
+
+/** How stale "last used" may get: recording every request would make every read a write. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+export async function touchDevice(db: Db, owner: TokenOwner, now: number): Promise<void> {
+  if (owner.lastUsedAt !== null && now - owner.lastUsedAt < LAST_USED_RESOLUTION_MS) return;
+  await db.updateTable('devices').set({ last_used_at: now }).where('id', '=', owner.deviceId).execute();
 }
 
 export async function listDevices(db: Db, accountId: string) {

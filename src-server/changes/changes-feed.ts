@@ -14,9 +14,14 @@ async function namespaceState(db: Db, namespaceId: string): Promise<{ last: numb
   return { last: Number(row.last_seq), horizon: Number(row.horizon_seq) };
 }
 
-function sinceCursor(cursor: string | undefined, namespaceId: string, horizon: number): number {
+function sinceCursor(cursor: string | undefined, namespaceId: string, horizon: number, last: number): number {
   if (cursor === undefined || cursor === '') return 0;
   const seq = decodeCursor(cursor, namespaceId);
+  // A cursor ahead of the journal means the server's data was restored from an older backup: the
+  // client would silently miss everything up to its cursor, so it must list everything again.
+  if (seq > last) {
+    throw new TandemError('cursor_expired', 'This cursor is ahead of the server (was it restored from a backup?); list everything again without a cursor.');
+  }
   if (seq < horizon) {
     throw new TandemError('cursor_expired', 'This cursor is older than the changes the server still keeps; list everything again without a cursor.');
   }
@@ -30,7 +35,7 @@ export async function currentCursor(db: Db, namespaceId: string): Promise<string
 /** GET /v1/changes: each item changed after the cursor, once, in the order of its latest change. */
 export async function readChanges(db: Db, actor: Actor, cursor: string | undefined, limit: number): Promise<ChangesResponse> {
   const { last, horizon } = await namespaceState(db, actor.namespaceId);
-  const since = sinceCursor(cursor, actor.namespaceId, horizon);
+  const since = sinceCursor(cursor, actor.namespaceId, horizon, last);
   const rows = await db
     .selectFrom('items')
     .selectAll()
@@ -65,7 +70,7 @@ export async function listChildren(db: Db, actor: Actor, folderId: string, after
 export async function readFolderChanges(db: Db, actor: Actor, folderId: string, cursor: string | undefined, limit: number): Promise<FolderChangesResponse> {
   const { last, horizon } = await namespaceState(db, actor.namespaceId);
   await requireLiveFolder(db, actor.accountId, folderId);
-  const since = sinceCursor(cursor, actor.namespaceId, horizon);
+  const since = sinceCursor(cursor, actor.namespaceId, horizon, last);
   const rows = await db
     .selectFrom('journal')
     .select(['seq', 'item_id'])

@@ -247,6 +247,9 @@ async function wouldCycle(env: MutationEnv, itemId: string, newParentId: string)
 }
 
 export async function updateItem(env: MutationEnv, id: string, ifMatch: string | undefined, request: UpdateItemRequest): Promise<MutationResult> {
+  if (Object.values(request).every((value) => value === undefined)) {
+    throw new TandemError('bad_request', 'Nothing to change: give parent_id, name, client_mtime or executable.');
+  }
   const row = await requireLiveItem(env.trx, env.actor.accountId, id);
   const moving = request.parent_id !== undefined && request.parent_id !== row.parent_id;
   const renaming = request.name !== undefined && request.name !== row.name;

@@ -3,7 +3,7 @@
 // also knows the account's namespace and root folder).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TandemError } from '../../src-shared/errors.ts';
-import { authenticate } from '../auth/accounts.ts';
+import { authenticate, touchDevice } from '../auth/accounts.ts';
 import type { Db } from '../db/database.ts';
 import type { Actor } from '../items/item-operations.ts';
 import '../request-context.ts';
@@ -21,7 +21,7 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-export function installAuthHook(scope: FastifyInstance, db: Db): void {
+export function installAuthHook(scope: FastifyInstance, db: Db, now: () => number): void {
   scope.decorateRequest('auth', null as never);
   scope.decorateRequest('actor', null as never);
   scope.addHook('onRequest', async (request) => {
@@ -29,7 +29,8 @@ export function installAuthHook(scope: FastifyInstance, db: Db): void {
     if (!token) throw new TandemError('unauthorized', 'Sign in first: this needs an "Authorization: Bearer <token>" header.');
     const owner = await authenticate(db, token);
     if (!owner) throw new TandemError('unauthorized', 'This device token is not valid (it may have been revoked); sign in again.');
+    await touchDevice(db, owner, now());
     request.auth = { accountId: owner.accountId, deviceId: owner.deviceId };
-    request.actor = owner;
+    request.actor = { accountId: owner.accountId, deviceId: owner.deviceId, namespaceId: owner.namespaceId, rootId: owner.rootId };
   });
 }

@@ -69,6 +69,20 @@ describe('login and tokens', () => {
     expect((await server.request('DELETE', `/v1/devices/${phone.device_id}`, { token: alice.token })).statusCode).toBe(404);
   });
 
+  it('records when a device was last used, at most once a minute', async () => {
+    server = await TestServer.start();
+    const alice = await server.user();
+    const loginTime = server.clock.now;
+    server.clock.now += 30_000;
+    await server.request('GET', '/v1/account', { token: alice.token });
+    const soon = await server.request('GET', '/v1/devices', { token: alice.token });
+    expect(soon.json().devices[0].last_used_at).toBe(loginTime);
+    server.clock.now += 60_000;
+    await server.request('GET', '/v1/account', { token: alice.token });
+    const later = await server.request('GET', '/v1/devices', { token: alice.token });
+    expect(later.json().devices[0].last_used_at).toBe(server.clock.now);
+  });
+
   it("cannot revoke another account's device (404, as if it did not exist)", async () => {
     server = await TestServer.start();
     const alice = await server.user('alice');

@@ -11,6 +11,7 @@ import { listDevices, login, revokeDevice } from '../auth/accounts.ts';
 import { LoginLimiter } from '../auth/login-limiter.ts';
 import { currentCursor } from '../changes/changes-feed.ts';
 import type { Db } from '../db/database.ts';
+import type { Notifier } from '../notify/notifier.ts';
 
 export interface LoginRouteOptions {
   db: Db;
@@ -51,7 +52,7 @@ export const loginRoutes: FastifyPluginAsync<LoginRouteOptions> = async (app, op
   );
 };
 
-export const accountRoutes: FastifyPluginAsync<{ db: Db; now: () => number }> = async (app, options) => {
+export const accountRoutes: FastifyPluginAsync<{ db: Db; now: () => number; notifier: Notifier }> = async (app, options) => {
   const typed = app.withTypeProvider<ZodTypeProvider>();
   typed.get('/account', { schema: { summary: 'Who this token belongs to, usage and quota, current cursor', response: { 200: accountSchema } } }, async (request) => {
     const account = await options.db
@@ -88,6 +89,7 @@ export const accountRoutes: FastifyPluginAsync<{ db: Db; now: () => number }> = 
     { schema: { summary: "Revoke a device's token (signs it out)", params: z.object({ id: z.string().max(64) }) } },
     async (request, reply) => {
       await revokeDevice(options.db, request.actor.accountId, request.params.id, options.now());
+      options.notifier.revoke(request.params.id);
       return reply.status(204).send();
     },
   );

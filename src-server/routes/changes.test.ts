@@ -92,6 +92,14 @@ describe('GET /v1/changes', () => {
     expect(fresh.body.changes.map((c) => c.name)).toEqual(['']);
   });
 
+  it('answers 410 for a cursor ahead of the journal (a server restored from an older backup)', async () => {
+    const start = await feed();
+    const ahead = Buffer.from(Buffer.from(start.body.cursor, 'base64url').toString().replace(/:\d+$/, ':999'), 'utf8').toString('base64url');
+    const r = await feed(ahead);
+    expect(r.status).toBe(410);
+    expect(r.body.code).toBe('cursor_expired');
+  });
+
   it("one account's changes never appear in another's feed", async () => {
     const bob = await server.user('bob');
     await server.file(bob, bob.rootId, 'bob.txt', 'b');

@@ -222,6 +222,15 @@ describe('move, rename, delete', () => {
     expect(inA.json().items).toEqual([]);
   });
 
+  it('answers each mutation with the new ETag as a header; an empty change is refused', async () => {
+    const file = await server.file(alice, alice.rootId, 'a.txt', 'x');
+    const r = await server.request('PATCH', `/v1/items/${file.id}`, { token: alice.token, headers: { 'if-match': file.etag }, body: { client_mtime: 5 } });
+    expect(r.headers.etag).toBe('"m2-c1"');
+    const empty = await server.request('PATCH', `/v1/items/${file.id}`, { token: alice.token, headers: { 'if-match': '"m2-c1"' }, body: {} });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json().message).toMatch(/^Nothing to change/);
+  });
+
   it('allows a case-only rename of the same item but not onto a sibling', async () => {
     const file = await server.file(alice, alice.rootId, 'readme.md', 'x');
     await server.file(alice, alice.rootId, 'other.md', 'y');

@@ -1,7 +1,7 @@
 // Item routes: create, read, list a folder (and its changes), commit content, move/rename/update,
 // delete to trash, and the batch endpoint. Mutations of an existing item need If-Match; every
 // mutation may carry an Idempotency-Key (a retry gets the first answer).
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { changesQuerySchema, folderChangesResponseSchema } from '../../src-shared/protocol/changes.ts';
@@ -18,7 +18,7 @@ import {
 } from '../../src-shared/protocol/items.ts';
 import { listChildren, readFolderChanges } from '../changes/changes-feed.ts';
 import type { Db } from '../db/database.ts';
-import { checkIdempotencyKey } from '../items/idempotency.ts';
+import { checkIdempotencyKey, type MutationResult } from '../items/idempotency.ts';
 import { commitContent, createItem, deleteItem, updateItem } from '../items/item-operations.ts';
 import { requireLiveItem, toItemWithBlocks } from '../items/item-rows.ts';
 import type { ItemService } from '../items/item-service.ts';
@@ -50,6 +50,13 @@ function ifMatch(request: FastifyRequest): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** Sends a mutation's answer with the item's ETag as a header too, ready for the next If-Match. */
+function sendResult(reply: FastifyReply, result: MutationResult) {
+  const etag = (result.body as { etag?: unknown } | undefined)?.etag;
+  if (typeof etag === 'string') void reply.header('etag', etag);
+  return reply.status(result.status).send(result.body);
+}
+
 export const itemRoutes: FastifyPluginAsync<ItemRouteOptions> = async (app, { db, items }) => {
   const typed = app.withTypeProvider<ZodTypeProvider>();
 
@@ -58,7 +65,7 @@ export const itemRoutes: FastifyPluginAsync<ItemRouteOptions> = async (app, { db
     { schema: { summary: 'Create a file or folder', headers: mutationHeaders, body: createItemRequestSchema, response: { 200: itemResponseSchema, 201: itemResponseSchema, ...errors } } },
     async (request, reply) => {
       const result = await items.run(request.actor, idempotencyKey(request), fingerprint(request), (env) => createItem(env, request.body));
-      return reply.status(result.status as 200).send(result.body as never);
+      return sendResult(reply, result);
     },
   );
 
@@ -92,7 +99,7 @@ export const itemRoutes: FastifyPluginAsync<ItemRouteOptions> = async (app, { db
       const result = await items.run(request.actor, idempotencyKey(request), fingerprint(request), (env) =>
         commitContent(env, request.params.id, ifMatch(request), request.body),
       );
-      return reply.status(result.status as 200).send(result.body as never);
+      return sendResult(reply, result);
     },
   );
 
@@ -103,7 +110,7 @@ export const itemRoutes: FastifyPluginAsync<ItemRouteOptions> = async (app, { db
       const result = await items.run(request.actor, idempotencyKey(request), fingerprint(request), (env) =>
         updateItem(env, request.params.id, ifMatch(request), request.body),
       );
-      return reply.status(result.status as 200).send(result.body as never);
+      return sendResult(reply, result);
     },
   );
 
@@ -114,7 +121,7 @@ export const itemRoutes: FastifyPluginAsync<ItemRouteOptions> = async (app, { db
       const result = await items.run(request.actor, idempotencyKey(request), fingerprint(request), (env) =>
         deleteItem(env, request.params.id, ifMatch(request)),
       );
-      return reply.status(result.status as 200).send(result.body as never);
+      return sendResult(reply, result);
     },
   );
 

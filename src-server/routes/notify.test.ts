@@ -117,3 +117,17 @@ it('closes a connection that sends an oversized frame', async () => {
   socket.send('x'.repeat(4096));
   expect(await closed).toBe(1009);
 });
+
+it("revoking a device closes its notification socket", async () => {
+  await listen();
+  const alice = await server.user();
+  const phoneLogin = await server.request('POST', '/v1/login', { body: { user: 'alice', password: 'correct horse battery', device_name: 'phone' } });
+  const phone = { ...alice, token: phoneLogin.json().token, deviceId: phoneLogin.json().device_id };
+  const laptopSocket = await connect(alice);
+  const phoneSocket = await connect(phone);
+  await phoneSocket.next();
+  const closed = new Promise<number>((resolve) => phoneSocket.socket.once('close', (code) => resolve(code)));
+  await server.request('DELETE', `/v1/devices/${phone.deviceId}`, { token: alice.token });
+  expect(await closed).toBe(4001);
+  expect(laptopSocket.socket.readyState).toBe(WebSocket.OPEN);
+});

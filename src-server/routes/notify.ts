@@ -22,6 +22,7 @@ export const notifyRoutes: FastifyPluginAsync<NotifyRouteOptions> = async (app, 
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
     };
     const unsubscribe = notifier.subscribe(namespaceId, (seq) => send({ type: 'cursor', cursor: encodeCursor(namespaceId, seq) }));
+    const unwatch = notifier.onRevoke(request.actor.deviceId, () => socket.close(4001, 'device signed out'));
     let alive = true;
     socket.on('pong', () => {
       alive = true;
@@ -38,6 +39,7 @@ export const notifyRoutes: FastifyPluginAsync<NotifyRouteOptions> = async (app, 
     socket.on('close', () => {
       clearInterval(heartbeat);
       unsubscribe();
+      unwatch();
     });
     // Clients have nothing to say; anything they send is ignored (the size cap is set on the plugin).
     socket.on('message', () => {});

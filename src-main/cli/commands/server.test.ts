@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import type { CliIo } from '../command.ts';
 import { runCli } from '../main.ts';
+import { parseSize } from './server.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -90,4 +91,16 @@ it('a bad port is a usage error; a port in use is one clear error line', async (
   expect(second.stderr).toEqual([`tandem server: Port ${port} on 127.0.0.1 is already in use; pick another with --port.`]);
   first.stop();
   await exit;
+});
+
+it('add-user --quota sets the account quota; a bad size is a usage error', async () => {
+  const data = tempDir();
+  const ok = io({ env: { TANDEM_PASSWORD: 'correct horse battery' } });
+  expect(await runCli(['server', 'add-user', 'alice', '--data', data, '--quota', '2G'], ok.io)).toBe(0);
+  expect(ok.stdout).toEqual([`Added user "alice" to the server in ${data}, with a quota of 2147483648 bytes.`]);
+  const bad = io({ env: { TANDEM_PASSWORD: 'correct horse battery' } });
+  expect(await runCli(['server', 'add-user', 'bob', '--data', data, '--quota', 'lots'], bad.io)).toBe(2);
+  expect(bad.stderr).toEqual(['tandem server add-user: --quota must be a size like 500M or 20G, not "lots".']);
+  expect(parseSize('1.5K')).toBe(1536);
+  expect(parseSize('500MiB')).toBe(500 * 1024 * 1024);
 });

@@ -40,12 +40,23 @@ export const serverCommand: CliCommand = {
   },
 };
 
+const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+
+/** "500M", "20G", "1048576" → bytes. */
+export function parseSize(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?$/i.exec(value.trim());
+  const bytes = match ? Math.floor(Number(match[1]) * UNITS[match[2]!.toUpperCase()]!) : NaN;
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new UsageError(`--quota must be a size like 500M or 20G, not "${value}".`);
+  return bytes;
+}
+
 export const addUserCommand: CliCommand = {
   path: ['server', 'add-user'],
   summary: 'add an account to the server (password from stdin or TANDEM_PASSWORD)',
-  usage: 'tandem server add-user NAME [--data DIR]',
+  usage: 'tandem server add-user NAME [--data DIR] [--quota SIZE]',
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, { data: { type: 'string' } }, true);
+    const { values, positionals } = parseCommandArgs(args, { data: { type: 'string' }, quota: { type: 'string' } }, true);
+    const quotaBytes = values.quota === undefined ? null : parseSize(values.quota);
     if (positionals.length !== 1) throw new UsageError('give exactly one user name, e.g. tandem server add-user alice');
     const name = positionals[0]!;
     let password = io.env['TANDEM_PASSWORD'];
@@ -59,8 +70,8 @@ export const addUserCommand: CliCommand = {
       return EXIT.usage;
     }
     const dir = dataDir(values.data, io);
-    await addUser({ dataDir: dir, name, password });
-    io.stdout(`Added user "${name}" to the server in ${dir}.`);
+    await addUser({ dataDir: dir, name, password, quotaBytes });
+    io.stdout(`Added user "${name}" to the server in ${dir}${quotaBytes === null ? '' : `, with a quota of ${quotaBytes} bytes`}.`);
     return EXIT.ok;
   },
 };
