@@ -83,7 +83,7 @@ export const tandemApp: FastifyPluginAsync<AppOptions> = async (app, options) =>
         await authed.register(changesRoutes, { db });
         await authed.register(historyRoutes, { db, items, retentionMs: options.retentionMs, now });
         await authed.register(notifyRoutes, { db, notifier, heartbeatMs: options.heartbeatMs });
-        await authed.register(blockRoutes, { db, blockStore });
+        await authed.register(blockRoutes, { db, blockStore, now });
         await authed.register(contentRoutes, { blockStore, getItemContent });
       });
     },

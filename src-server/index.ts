@@ -51,7 +51,13 @@ async function openMigrated(dataDir: string): Promise<Db> {
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const db = await openMigrated(options.dataDir);
-  const blockStore = await openPackBlockStore({ dataDir: options.dataDir, db, ...(options.targetPackSize ? { targetPackSize: options.targetPackSize } : {}) });
+  const now = options.now ?? Date.now;
+  const blockStore = await openPackBlockStore({
+    dataDir: options.dataDir,
+    db,
+    clock: now,
+    ...(options.targetPackSize ? { targetPackSize: options.targetPackSize } : {}),
+  });
   const app = Fastify({
     logger: options.logger ?? false,
     // JSON bodies are small; the routes that take more (block uploads, batches) raise it themselves.
@@ -70,7 +76,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     db,
     blockStore,
     version: options.version ?? '0.0.0',
-    now: options.now ?? Date.now,
+    now,
     retentionMs: options.retentionMs ?? DEFAULT_RETENTION_MS,
     loginLimits: options.loginLimits ?? { perAddressPerMinute: 30, failuresPerAccount: 10 },
     heartbeatMs: options.heartbeatMs ?? 10_000,
