@@ -133,16 +133,21 @@ export async function migrateBlockTables(db: AnyDatabase): Promise<void> {
 
 /** Of `hashes`, those stored on the server AND readable by the account. */
 export async function readableBlocks(db: AnyDatabase | AnyTransaction, accountId: string, hashes: readonly string[]): Promise<Set<string>> {
-  const readable = new Set<string>();
+  return new Set((await readableWithRefcount(db, accountId, hashes)).keys());
+}
+
+/** Readable blocks (as readableBlocks) with their reference counts. */
+async function readableWithRefcount(db: AnyDatabase | AnyTransaction, accountId: string, hashes: readonly string[]): Promise<Map<string, number>> {
+  const readable = new Map<string, number>();
   for (const chunk of chunks(distinctHashes(hashes))) {
     const rows = await tables(db)
       .selectFrom('account_blocks')
       .innerJoin('blocks', 'blocks.hash', 'account_blocks.hash')
-      .select('account_blocks.hash')
+      .select(['account_blocks.hash', 'blocks.refcount'])
       .where('account_blocks.account_id', '=', accountId)
       .where('account_blocks.hash', 'in', chunk)
       .execute();
-    for (const row of rows) readable.add(row.hash);
+    for (const row of rows) readable.set(row.hash, Number(row.refcount));
   }
   return readable;
 }
@@ -154,8 +159,10 @@ export async function readableBlocks(db: AnyDatabase | AnyTransaction, accountId
  */
 export async function missingBlocks(db: AnyDatabase, accountId: string, hashes: string[], now = Date.now()): Promise<string[]> {
   const wanted = distinctHashes(hashes);
-  const readable = await readableBlocks(db, accountId, wanted);
-  await refreshGracePeriod(db, [...readable], now);
+  const readable = await readableWithRefcount(db, accountId, wanted);
+  // Usually every present block is referenced and this writes nothing (no commit, no fsync).
+  const unreferenced = [...readable].filter(([, refcount]) => refcount === 0).map(([hash]) => hash);
+  if (unreferenced.length > 0) await db.transaction().execute((trx) => refreshGracePeriod(trx, unreferenced, now));
   return wanted.filter((hash) => !readable.has(hash));
 }
 
