@@ -42,12 +42,24 @@ export function assertValidName(name: string): void {
   if (!check.ok) throw new TandemError('bad_request', check.message ?? 'That name cannot be used.');
 }
 
-function assertIfMatch(row: ItemRow, ifMatch: string | undefined): void {
-  if (ifMatch === undefined || ifMatch === '') {
+/**
+ * What a change must be based on. Each mutation checks only the part of the ETag it depends on,
+ * so that independent changes from two devices both apply without a 412 round trip (DESIGN.md:
+ * "move vs edit → both apply"): a move or rename checks the metadata version, a content commit
+ * the content version; a delete checks both, so an edit made meanwhile wins over the delete.
+ */
+export type IfMatchScope = 'metadata' | 'content' | 'both';
+
+export function assertIfMatch(row: ItemRow, ifMatch: string | undefined, scope: IfMatchScope): void {
+  if (ifMatch === undefined || ifMatch.trim() === '') {
     throw new TandemError('bad_request', 'This change needs an If-Match header with the ETag the change is based on.');
   }
-  const item = toItem(row);
-  if (ifMatch.trim() !== item.etag) throw new PreconditionFailedError(item);
+  const match = /^(?:W\/)?"m(\d+)-c(\d+)"$/.exec(ifMatch.trim());
+  if (!match) throw new TandemError('bad_request', `If-Match must be an ETag this server handed out, like "m3-c2", not ${ifMatch.trim()}.`);
+  const metadataOk = Number(match[1]) === Number(row.metadata_version);
+  const contentOk = Number(match[2]) === Number(row.content_version);
+  const ok = scope === 'metadata' ? metadataOk : scope === 'content' ? contentOk : metadataOk && contentOk;
+  if (!ok) throw new PreconditionFailedError(toItem(row));
 }
 
 async function assertNameFree(env: MutationEnv, parentId: string, name: string, exceptId?: string): Promise<void> {
@@ -188,7 +200,7 @@ export async function createItem(env: MutationEnv, request: CreateItemRequest): 
 export async function commitContent(env: MutationEnv, id: string, ifMatch: string | undefined, request: CommitContentRequest): Promise<MutationResult> {
   const row = await requireLiveItem(env.trx, env.actor.accountId, id);
   if (row.kind !== 'file') throw new TandemError('bad_request', `"${row.name}" is a folder; only files have content.`);
-  assertIfMatch(row, ifMatch);
+  assertIfMatch(row, ifMatch, 'content');
   return writeContent(env, row, { hash: request.hash, blocks: request.blocks }, {
     clientMtime: request.client_mtime,
     executable: request.executable,
@@ -257,7 +269,7 @@ export async function updateItem(env: MutationEnv, id: string, ifMatch: string |
     throw new TandemError('bad_request', 'The root folder cannot be moved or renamed.');
   }
   if (request.executable && row.kind === 'folder') throw new TandemError('bad_request', 'A folder cannot be executable.');
-  assertIfMatch(row, ifMatch);
+  assertIfMatch(row, ifMatch, 'metadata');
   const parentId = request.parent_id ?? row.parent_id;
   const name = request.name ?? row.name;
   if (renaming) assertValidName(name);
@@ -311,7 +323,7 @@ async function pathNames(env: MutationEnv, parentId: string | null): Promise<str
 export async function deleteItem(env: MutationEnv, id: string, ifMatch: string | undefined): Promise<MutationResult> {
   const row = await requireLiveItem(env.trx, env.actor.accountId, id);
   if (row.parent_id === null) throw new TandemError('bad_request', 'The root folder cannot be deleted.');
-  assertIfMatch(row, ifMatch);
+  assertIfMatch(row, ifMatch, 'both');
   const trashedPath = JSON.stringify(await pathNames(env, row.parent_id));
 
   // Breadth-first over live descendants; children go to the journal after their parent.

@@ -130,6 +130,31 @@ describe('commit content', () => {
     expect((await server.item(alice, file.id)).json().content_hash).toBe(two.hash);
   });
 
+  it('checks only the part of the ETag a change depends on: move and edit both apply, an edit wins over a delete', async () => {
+    const file = await server.file(alice, alice.rootId, 'a.txt', 'one');
+    const folder = await server.folder(alice, alice.rootId, 'F');
+    // Device 1 edits; device 2, still at "m1-c1", moves: both apply.
+    const edit = await server.request('PUT', `/v1/items/${file.id}/content`, { token: alice.token, headers: { 'if-match': '"m1-c1"' }, body: await server.upload(alice, Buffer.from('two')) });
+    expect(edit.json().etag).toBe('"m1-c2"');
+    const move = await server.request('PATCH', `/v1/items/${file.id}`, { token: alice.token, headers: { 'if-match': '"m1-c1"' }, body: { parent_id: folder.id } });
+    expect(move.statusCode).toBe(200);
+    expect(move.json()).toMatchObject({ parent_id: folder.id, etag: '"m2-c2"', size: 3 });
+    // And the other way round: an edit based on the pre-move metadata still applies.
+    const edit2 = await server.request('PUT', `/v1/items/${file.id}/content`, { token: alice.token, headers: { 'if-match': '"m1-c2"' }, body: await server.upload(alice, Buffer.from('three')) });
+    expect(edit2.json()).toMatchObject({ parent_id: folder.id, etag: '"m2-c3"', size: 5 });
+    // A delete based on content the device has not seen is refused: the edit wins.
+    const del = await server.request('DELETE', `/v1/items/${file.id}`, { token: alice.token, headers: { 'if-match': '"m2-c2"' } });
+    expect(del.statusCode).toBe(412);
+    expect((await server.item(alice, file.id)).json().deleted).toBe(false);
+  });
+
+  it('refuses a malformed If-Match with 400', async () => {
+    const file = await server.file(alice, alice.rootId, 'a.txt', 'one');
+    const r = await server.request('DELETE', `/v1/items/${file.id}`, { token: alice.token, headers: { 'if-match': 'whatever' } });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().message).toMatch(/If-Match must be an ETag/);
+  });
+
   it('needs If-Match at all', async () => {
     const file = await server.file(alice, alice.rootId, 'a.txt', 'one');
     const r = await server.request('PUT', `/v1/items/${file.id}/content`, { token: alice.token, body: await server.upload(alice, Buffer.from('x')) });

@@ -4,10 +4,9 @@ import { TandemError } from '../../src-shared/errors.ts';
 import type { BlockRef } from '../../src-shared/protocol/common.ts';
 import type { Version } from '../../src-shared/protocol/versions.ts';
 import type { Db } from '../db/database.ts';
-import { PreconditionFailedError } from '../errors.ts';
 import type { MutationResult } from '../items/idempotency.ts';
-import { type Actor, type MutationEnv, writeContent } from '../items/item-operations.ts';
-import { findItem, requireLiveItem, toItem } from '../items/item-rows.ts';
+import { type Actor, assertIfMatch, type MutationEnv, writeContent } from '../items/item-operations.ts';
+import { findItem, requireLiveItem } from '../items/item-rows.ts';
 
 export async function listVersions(db: Db, actor: Actor, itemId: string): Promise<Version[]> {
   const item = await findItem(db, actor.accountId, itemId);
@@ -30,8 +29,7 @@ export async function listVersions(db: Db, actor: Actor, itemId: string): Promis
 
 export async function restoreVersion(env: MutationEnv, itemId: string, contentVersion: number, ifMatch: string | undefined): Promise<MutationResult> {
   const row = await requireLiveItem(env.trx, env.actor.accountId, itemId);
-  if (ifMatch === undefined) throw new TandemError('bad_request', 'Restoring a version needs an If-Match header with the item\'s ETag.');
-  if (ifMatch.trim() !== toItem(row).etag) throw new PreconditionFailedError(toItem(row));
+  assertIfMatch(row, ifMatch, 'content');
   const version = await env.trx
     .selectFrom('versions')
     .selectAll()

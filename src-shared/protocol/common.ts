@@ -39,7 +39,9 @@ export const itemSchema = z.object({
   modified_at: z.number().int(),
   metadata_version: z.number().int(),
   content_version: z.number().int(),
-  etag: z.string().describe('"m<metadata_version>-c<content_version>", the value for If-Match'),
+  etag: z
+    .string()
+    .describe('"m<metadata_version>-c<content_version>", the value for If-Match. A move/rename checks only the m part, a content commit only the c part, a delete both'),
   deleted: z.boolean().describe('true while the item is in the trash'),
   seq: z.number().int().describe('the journal sequence of its last change'),
 });
