@@ -281,7 +281,7 @@ export class PackBlockStore implements BlockStore {
 
   /**
    * Appends records to the current pack (starting a new one when it is full) and fsyncs: after
-   * this the bytes are durable, but nothing points at them until indexAppend commits.
+   * this the bytes are durable, but nothing points at them until commitIndex commits.
    */
   private async append(blocks: readonly BlockInput[], now: number): Promise<AppendResult> {
     let bytes = 0;
