@@ -22,7 +22,16 @@ export interface Sequence {
   blocked: TreeItem[];
 }
 
-export function sequence(start: Tree, target: ReadonlyMap<string, TreeItem>, key: (name: string) => string): Sequence {
+/**
+ * `after` maps an id to another id whose pending move must run first (the original of a
+ * conflicted copy is only re-created once the copy has been renamed away under its new id).
+ */
+export function sequence(
+  start: Tree,
+  target: ReadonlyMap<string, TreeItem>,
+  key: (name: string) => string,
+  after: ReadonlyMap<string, string> = new Map(),
+): Sequence {
   const items = new Map(start.items);
   const slots = new Map<string, string>();
   const childCount = new Map<string, number>();
@@ -100,6 +109,8 @@ export function sequence(start: Tree, target: ReadonlyMap<string, TreeItem>, key
   for (let progress = true; progress; ) {
     progress = false;
     creates = creates.filter((item) => {
+      const first = after.get(item.id);
+      if (first !== undefined && pendingMove.has(first)) return true;
       if (!canPlace(item.id, item.parentId as string, item.name, false)) return true;
       place(item);
       steps.push({ type: 'create', item, path: pathNow(item.id) });

@@ -32,8 +32,16 @@
 //
 // The plan, in order: markSynced; local re-keys; local operations; remote operations; questions;
 // reports. Local operations come before remote ones because uploads read what the local side
-// holds under its (possibly new) id. The executor runs each operation and, when the two sides
-// then agree on an item, records that agreement as the new base for it.
+// holds under its (possibly new) id.
+//
+// What the executor must do for these plans to converge (test-support/world.ts models it, and the
+// property tests prove the pair): after each operation, what the two sides now agree on becomes
+// the base, ASPECT BY ASPECT (same bytes -> base bytes; same place -> base place; a new item
+// enters the base only when both agree on everything; both gone -> forget it), because a download
+// that lands while the server moved the item must not later read as a local edit. A `temporary`
+// move also moves the base (it is our own parking step, not a user's move). A remote delete of a
+// folder must be refused by the server when the folder is not empty (someone added to it since
+// we looked); the next plan then keeps the folder as a container.
 //
 // Where this departs from a literal reading of DESIGN.md, and why:
 //  - "moves before deletes" is a consequence, not a rule: a delete that frees a name runs BEFORE
@@ -102,7 +110,7 @@ export function plan(input: PlanInput): Operation[] {
   guard('remote', input.remote, targets.remoteTarget);
 
   const localKey = options.localNameKey ?? ((name: string) => name);
-  const local = sequence(targets.localStart, targets.localTarget, localKey);
+  const local = sequence(targets.localStart, targets.localTarget, localKey, state.copies);
   const remote = sequence(input.remote, targets.remoteTarget, nameKey);
 
   const ops: Operation[] = [...state.bookkeeping];

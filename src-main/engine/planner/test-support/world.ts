@@ -5,7 +5,7 @@
 // a cycle, a missing parent, a non-empty folder), and then the next plan sees the new state.
 
 import { checkName, nameKey } from '../../../../src-shared/names.ts';
-import { sameState } from '../../tree/item.ts';
+import { sameContent, samePlace, sameState } from '../../tree/item.ts';
 import type { TreeItem } from '../../tree/item.ts';
 import { checkTree } from '../../tree/tree.ts';
 import type { Tree } from '../../tree/tree.ts';
@@ -21,6 +21,8 @@ export interface World {
   synced: Map<string, TreeItem>;
   /** Every content hash removed from a side by an operation (what the trash and versions hold). */
   trashed: string[];
+  /** Content replaced or deleted although it was not the base (SCENARIOS invariant 3). */
+  baseViolations: string[];
   localKey: (name: string) => string;
 }
 
@@ -34,6 +36,7 @@ export function newWorld(local: Iterable<TreeItem>, server: Iterable<TreeItem>, 
     server: new Map([...server].map((i) => [i.id, i])),
     synced: new Map([...synced].map((i) => [i.id, i])),
     trashed: [],
+    baseViolations: [],
     localKey: (name) => name,
   };
 }
@@ -43,6 +46,14 @@ export function snapshot(map: Map<string, TreeItem>): Tree {
 }
 
 type Result = 'ok' | 'refused';
+
+/** Invariant 3: bytes are only deleted or overwritten where they equal the base (or are kept elsewhere on that side). */
+function checkBase(world: World, side: Map<string, TreeItem>, item: TreeItem, op: Operation): void {
+  if (item.kind !== 'file') return;
+  if (world.synced.get(item.id)?.hash === item.hash) return;
+  for (const other of side.values()) if (other.id !== item.id && other.hash === item.hash) return;
+  world.baseViolations.push(`${op.kind} ${item.id} removed ${item.hash}, base ${world.synced.get(item.id)?.hash}`);
+}
 
 function childOf(map: Map<string, TreeItem>, parentId: string, name: string, key: (n: string) => string): TreeItem | undefined {
   const wanted = key(name);
@@ -121,7 +132,10 @@ export function apply(world: World, op: Operation): Result {
       const current = L.get(op.id);
       if (current) {
         local(world, current.hash !== op.replacesHash ? `target changed (${current.hash} vs ${op.replacesHash})` : undefined, op);
-        if (current.hash !== op.hash) world.trashed.push(current.hash as string);
+        if (current.hash !== op.hash) {
+          checkBase(world, L, current, op);
+          world.trashed.push(current.hash as string);
+        }
         L.set(op.id, { ...current, hash: op.hash, size: op.size, executable: op.executable });
       } else {
         local(world, op.replacesHash !== undefined ? 'replaces a missing file' : placeable(L, op.id, op.parentId, op.name, world.localKey), op);
@@ -134,6 +148,7 @@ export function apply(world: World, op: Operation): Result {
       const item = L.get(op.id);
       local(world, !item ? 'missing' : placeable(L, op.id, op.parentId, op.name, world.localKey), op);
       L.set(op.id, { ...(item as TreeItem), parentId: op.parentId, name: op.name });
+      if (op.temporary) parkBase(world, op.id, op.parentId, op.name);
       settle(world, op.id);
       return 'ok';
     }
@@ -141,6 +156,7 @@ export function apply(world: World, op: Operation): Result {
       const item = L.get(op.id);
       local(world, !item ? 'missing' : item.kind === 'file' && item.hash !== op.hash ? 'content changed' : hasChildren(L, op.id) ? 'folder not empty' : undefined, op);
       if (item?.hash) world.trashed.push(item.hash);
+      if (item) checkBase(world, L, item, op);
       L.delete(op.id);
       settle(world, op.id);
       return 'ok';
@@ -151,7 +167,10 @@ export function apply(world: World, op: Operation): Result {
       const content = op.kind === 'upload' ? { hash: op.hash, size: op.size, executable: op.executable } : {};
       if (op.kind === 'upload' && op.ifMatchContent !== undefined) {
         if (!existing || existing.contentVersion !== op.ifMatchContent) return 'refused';
-        if (existing.hash !== op.hash) world.trashed.push(existing.hash as string);
+        if (existing.hash !== op.hash) {
+          checkBase(world, S, existing, op);
+          world.trashed.push(existing.hash as string);
+        }
         S.set(op.id, bump({ ...existing, ...content }, 'contentVersion'));
       } else {
         if (existing || !checkName(op.name).ok || placeable(S, op.id, op.parentId, op.name, nameKey) !== undefined) return 'refused';
@@ -166,6 +185,7 @@ export function apply(world: World, op: Operation): Result {
       if (!item || (op.ifMatchMetadata !== undefined && item.metadataVersion !== op.ifMatchMetadata)) return 'refused';
       if (placeable(S, op.id, op.parentId, op.name, nameKey) !== undefined || !checkName(op.name).ok) return 'refused';
       S.set(op.id, bump({ ...item, parentId: op.parentId, name: op.name }, 'metadataVersion'));
+      if (op.temporary) parkBase(world, op.id, op.parentId, op.name);
       settle(world, op.id);
       return 'ok';
     }
@@ -174,6 +194,7 @@ export function apply(world: World, op: Operation): Result {
       if (!item || item.metadataVersion !== op.ifMatchMetadata || item.contentVersion !== op.ifMatchContent) return 'refused';
       if (hasChildren(S, op.id)) return 'refused';
       if (item.hash) world.trashed.push(item.hash);
+      checkBase(world, S, item, op);
       S.delete(op.id);
       settle(world, op.id);
       return 'ok';
@@ -181,14 +202,32 @@ export function apply(world: World, op: Operation): Result {
   }
 }
 
-/** The executor's rule: when both sides agree on an item, that is its new base; both gone, forget it. */
+/**
+ * The executor's rule: what both sides agree on becomes the base, aspect by aspect. Same content
+ * -> the base takes that content; same place -> the base takes that place (an item new to the
+ * base enters it only when both sides agree on everything); both gone -> forget it.
+ */
 function settle(world: World, ...ids: string[]): void {
   for (const id of ids) {
     const l = world.local.get(id);
     const s = world.server.get(id);
-    if (l && s && sameState(l, s)) world.synced.set(id, s);
-    else if (!l && !s) world.synced.delete(id);
+    const b = world.synced.get(id);
+    if (!l && !s) world.synced.delete(id);
+    if (!l || !s) continue;
+    if (sameState(l, s)) world.synced.set(id, s);
+    else if (b && sameContent(l, s)) world.synced.set(id, { ...s, parentId: b.parentId, name: b.name });
+    else if (b && samePlace(l, s)) world.synced.set(id, { ...b, parentId: s.parentId, name: s.name });
   }
+}
+
+/**
+ * A temporary move (parking an item while names are swapped) is the engine's own step, not a
+ * user's move: the base moves with it, so if the plan stops there the next plan finishes the job
+ * instead of seeing a move on one side.
+ */
+function parkBase(world: World, id: string, parentId: string, name: string): void {
+  const base = world.synced.get(id);
+  if (base) world.synced.set(id, { ...base, parentId, name });
 }
 
 /** Orphans, cycles, items in files, duplicate names: never allowed on either side. */
