@@ -132,4 +132,23 @@ describe('GET /v1/items/:id/changes (per folder)', () => {
     const again = await server.request('GET', `/v1/items/${docs.id}/changes?cursor=${body.cursor}`, { token: alice.token });
     expect(again.json()).toMatchObject({ changes: [], removed: [], has_more: false });
   });
+
+  it('pages a busy folder and ignores changes elsewhere', async () => {
+    const docs = await server.folder(alice, alice.rootId, 'Docs');
+    const cursor = (await server.request('GET', `/v1/items/${docs.id}/children`, { token: alice.token })).json().cursor;
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      made.push((await server.folder(alice, docs.id, `d${i}`)).id);
+      await server.folder(alice, alice.rootId, `elsewhere${i}`);
+    }
+    const seen: string[] = [];
+    let next = cursor;
+    for (let pages = 0; pages < 10; pages++) {
+      const page = (await server.request('GET', `/v1/items/${docs.id}/changes?cursor=${next}&limit=2`, { token: alice.token })).json();
+      seen.push(...page.changes.map((c: { id: string }) => c.id));
+      next = page.cursor;
+      if (!page.has_more) break;
+    }
+    expect(seen).toEqual(made);
+  });
 });

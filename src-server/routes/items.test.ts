@@ -2,7 +2,9 @@
 // depends on (names, If-Match, Idempotency-Key, block references, visibility) and the batch.
 import { v7 as uuidv7 } from 'uuid';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../db/database.ts';
 import { EMPTY_CONTENT_HASH } from '../items/item-rows.ts';
+import { purgeExpired } from '../trash/trash.ts';
 import { TestServer, type TestUser } from '../testing/test-server.ts';
 
 let server: TestServer;
@@ -97,6 +99,8 @@ describe('create and read', () => {
     const read = await server.item(alice, secret.id);
     expect(read.statusCode).toBe(404);
     expect((await server.item(alice, uuidv7())).json()).toEqual({ code: 'not_found', message: expect.stringMatching(/^No item with id/) });
+    const content = await server.request('GET', `/v1/items/${secret.id}/content`, { token: alice.token });
+    expect(content.statusCode).toBe(404);
     const into = await server.request('POST', '/v1/items', { token: alice.token, body: { parent_id: bob.rootId, name: 'x', kind: 'folder' } });
     expect(into.statusCode).toBe(404);
     const del = await server.request('DELETE', `/v1/items/${secret.id}`, { token: alice.token, headers: { 'if-match': '"m1-c1"' } });
@@ -218,6 +222,20 @@ describe('Idempotency-Key', () => {
     expect(children.json().items.map((i: { name: string }) => i.name)).toEqual(['One']);
   });
 
+  it('keeps keys at least 24 hours; the periodic clean-up forgets them after 48', async () => {
+    const send = () => server.request('POST', '/v1/items', { token: alice.token, headers: { 'idempotency-key': 'day-old' }, body: { parent_id: alice.rootId, name: 'Once', kind: 'folder' } });
+    const first = await send();
+    server.clock.now += 25 * 60 * 60 * 1000;
+    await purgeAt(server.clock.now);
+    const retry = await send();
+    expect(retry.statusCode).toBe(201);
+    expect(retry.json()).toEqual(first.json());
+    server.clock.now += 24 * 60 * 60 * 1000;
+    await purgeAt(server.clock.now);
+    // Forgotten: the same request now really runs, and meets the folder it made the first time.
+    expect((await send()).statusCode).toBe(409);
+  });
+
   it('keys are per account: another account may use the same key', async () => {
     const bob = await server.user('bob');
     const a = await server.request('POST', '/v1/items', { token: alice.token, headers: { 'idempotency-key': 'same' }, body: { parent_id: alice.rootId, name: 'A', kind: 'folder' } });
@@ -234,6 +252,12 @@ describe('Idempotency-Key', () => {
     expect(retry.statusCode).toBe(200);
   });
 });
+
+async function purgeAt(now: number): Promise<void> {
+  const db = openDatabase(server.dataDir);
+  await purgeExpired(db, now);
+  await db.destroy();
+}
 
 describe('move, rename, delete', () => {
   it('moves and renames in one step, bumping the metadata version only', async () => {
