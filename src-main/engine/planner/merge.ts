@@ -26,7 +26,8 @@ export function mergeItems(state: PlanState, excluded: ReadonlySet<string>): voi
     const r = remote.items.get(id);
     if (state.skip.has(id)) {
       if (r) merged.set(id, { item: r, metaFrom: 'remote', remote: r, remoteOnly: true });
-      else if (l && !b && excluded.has(id) && l.parentId !== null && !excluded.has(l.parentId)) {
+      else if (l && !b && excluded.has(id) && l.parentId !== null && (synced.items.has(l.parentId) || remote.items.has(l.parentId))) {
+        // Reported once, at the top of what is new there.
         report(state, 'excluded_content', id, localPath(state, id), 'Not uploaded: it is inside a folder this device leaves out (selective sync).');
       }
       continue;
