@@ -42,34 +42,43 @@ export class ItemService {
     return { status: result.status, body: result.body };
   }
 
-  /** Many operations in one transaction, each in a savepoint: one failing leaves the others in place. */
-  async batch(actor: Actor, operations: BatchOperation[]): Promise<BatchResponse> {
+  /**
+   * Many operations in one transaction, each in a savepoint: one failing leaves the others in
+   * place. Each operation may carry its own idempotency key; a key on the whole batch makes a
+   * retry of the batch return the first answer.
+   */
+  async batch(actor: Actor, operations: BatchOperation[], idempotencyKey?: string): Promise<BatchResponse> {
     const now = this.#now();
-    const results = await this.#db.transaction().execute(async (trx) => {
-      const out: BatchResponse['results'] = [];
-      for (const [index, operation] of operations.entries()) {
-        const savepoint = sql.raw(`op_${index}`);
-        await sql`savepoint ${savepoint}`.execute(trx);
-        try {
-          const idem = operation.idempotency_key ? { key: operation.idempotency_key, fingerprint: fingerprintOf({ batch: operation }) } : undefined;
-          const result = await withIdempotency(trx, actor.accountId, idem, now, () => runOperation({ trx, actor, now }, operation));
-          await sql`release savepoint ${savepoint}`.execute(trx);
-          const { blocks: _blocks, ...item } = result.body as Item & { blocks?: unknown };
-          out.push({ status: result.status, item });
-        } catch (error) {
-          await sql`rollback to savepoint ${savepoint}`.execute(trx);
-          await sql`release savepoint ${savepoint}`.execute(trx);
-          if (!(error instanceof TandemError)) throw error;
-          out.push({
-            status: STATUS_OF[error.code],
-            error: { ...toErrorBody(error), ...(error instanceof PreconditionFailedError ? { item: error.item } : {}) },
-          });
-        }
-      }
-      return out;
-    });
+    const batchIdem = idempotencyKey ? { key: idempotencyKey, fingerprint: fingerprintOf({ batchRequest: operations }) } : undefined;
+    const outcome = await this.#db.transaction().execute((trx) =>
+      withIdempotency(trx, actor.accountId, batchIdem, now, async () => {
+        const results: BatchResponse['results'] = [];
+        for (const [index, operation] of operations.entries()) results.push(await this.#batchOperation({ trx, actor, now }, index, operation));
+        return { status: 200, body: results };
+      }),
+    );
     const seq = await this.#publish(actor.namespaceId);
-    return { results, cursor: encodeCursor(actor.namespaceId, seq) };
+    return { results: outcome.body as BatchResponse['results'], cursor: encodeCursor(actor.namespaceId, seq) };
+  }
+
+  async #batchOperation(env: MutationEnv, index: number, operation: BatchOperation): Promise<BatchResponse['results'][number]> {
+    const savepoint = sql.raw(`op_${index}`);
+    await sql`savepoint ${savepoint}`.execute(env.trx);
+    try {
+      const idem = operation.idempotency_key ? { key: operation.idempotency_key, fingerprint: fingerprintOf({ batch: operation }) } : undefined;
+      const result = await withIdempotency(env.trx, env.actor.accountId, idem, env.now, () => runOperation(env, operation));
+      await sql`release savepoint ${savepoint}`.execute(env.trx);
+      const { blocks: _blocks, ...item } = result.body as Item & { blocks?: unknown };
+      return { status: result.status, item };
+    } catch (error) {
+      await sql`rollback to savepoint ${savepoint}`.execute(env.trx);
+      await sql`release savepoint ${savepoint}`.execute(env.trx);
+      if (!(error instanceof TandemError)) throw error;
+      return {
+        status: STATUS_OF[error.code],
+        error: { ...toErrorBody(error), ...(error instanceof PreconditionFailedError ? { item: error.item } : {}) },
+      };
+    }
   }
 
   async #publish(namespaceId: string): Promise<number> {

@@ -360,6 +360,18 @@ describe('batch', () => {
     expect(children.json().items).toHaveLength(1);
   });
 
+  it('an Idempotency-Key on the whole batch makes a retry return the first answer', async () => {
+    const body = { operations: [{ op: 'create', item: { parent_id: alice.rootId, name: 'Whole', kind: 'folder' } }] };
+    const send = (b: unknown) => server.request('POST', '/v1/batch', { token: alice.token, headers: { 'idempotency-key': 'batch-key' }, body: b });
+    const first = await send(body);
+    const retry = await send(body);
+    expect(retry.json().results).toEqual(first.json().results);
+    expect(retry.json().results[0].status).toBe(201);
+    const different = await send({ operations: [{ op: 'create', item: { parent_id: alice.rootId, name: 'Other', kind: 'folder' } }] });
+    expect(different.statusCode).toBe(422);
+    expect((await server.request('GET', `/v1/items/${alice.rootId}/children`, { token: alice.token })).json().items).toHaveLength(1);
+  });
+
   it('refuses an empty or malformed batch with 400', async () => {
     expect((await server.request('POST', '/v1/batch', { token: alice.token, body: { operations: [] } })).statusCode).toBe(400);
     expect((await server.request('POST', '/v1/batch', { token: alice.token, body: { operations: [{ op: 'explode' }] } })).statusCode).toBe(400);

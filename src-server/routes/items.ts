@@ -129,8 +129,13 @@ export const itemRoutes: FastifyPluginAsync<ItemRouteOptions> = async (app, { db
     '/batch',
     {
       bodyLimit: 32 * 1024 * 1024,
-      schema: { summary: 'Many mutations in one request; a result per operation', body: batchRequestSchema, response: { 200: batchResponseSchema, 400: errorBodySchema } },
+      schema: {
+        summary: 'Many mutations in one request; a result per operation',
+        headers: mutationHeaders.pick({ 'idempotency-key': true }),
+        body: batchRequestSchema,
+        response: { 200: batchResponseSchema, 400: errorBodySchema, 422: errorBodySchema },
+      },
     },
-    async (request) => items.batch(request.actor, request.body.operations),
+    async (request) => items.batch(request.actor, request.body.operations, idempotencyKey(request)),
   );
 };
