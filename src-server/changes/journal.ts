@@ -28,6 +28,13 @@ export interface ChangeRecord {
 /** Appends a journal row and stamps the item with its seq; returns the seq. */
 export async function recordChange(trx: Transaction<Database>, record: ChangeRecord): Promise<number> {
   const seq = await nextSeq(trx, record.namespaceId);
+  await appendJournal(trx, seq, record);
+  await trx.updateTable('items').set({ change_seq: seq }).where('id', '=', record.itemId).execute();
+  return seq;
+}
+
+/** Appends the journal row for a seq already taken with nextSeq (the item row carries it itself). */
+export async function appendJournal(trx: Transaction<Database>, seq: number, record: ChangeRecord): Promise<void> {
   await trx
     .insertInto('journal')
     .values({
@@ -41,6 +48,4 @@ export async function recordChange(trx: Transaction<Database>, record: ChangeRec
       created_at: record.now,
     })
     .execute();
-  await trx.updateTable('items').set({ change_seq: seq }).where('id', '=', record.itemId).execute();
-  return seq;
 }

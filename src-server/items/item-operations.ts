@@ -8,7 +8,7 @@ import { checkName, nameKey } from '../../src-shared/names.ts';
 import type { BlockRef, Content } from '../../src-shared/protocol/common.ts';
 import type { CommitContentRequest, CreateItemRequest, UpdateItemRequest } from '../../src-shared/protocol/items.ts';
 import { addBlockReferences, findBlocks } from '../blocks/block-index.ts';
-import { recordChange } from '../changes/journal.ts';
+import { appendJournal, nextSeq, recordChange } from '../changes/journal.ts';
 import type { Database } from '../db/schema.ts';
 import { PreconditionFailedError } from '../errors.ts';
 import type { MutationResult } from './idempotency.ts';
@@ -88,26 +88,21 @@ async function referenceContent(env: MutationEnv, content: Content): Promise<num
   return size;
 }
 
-/** Adds `delta` logical bytes to the account, refusing to go over its quota. */
+/** Adds `delta` logical bytes to the account, refusing to go over its quota (one conditional UPDATE). */
 async function chargeQuota(env: MutationEnv, delta: number): Promise<void> {
   if (delta === 0) return;
-  const account = await env.trx
-    .selectFrom('accounts')
-    .select(['quota_bytes', 'used_bytes'])
-    .where('id', '=', env.actor.accountId)
-    .executeTakeFirstOrThrow();
-  const used = Number(account.used_bytes);
-  if (delta > 0 && account.quota_bytes !== null && used + delta > Number(account.quota_bytes)) {
-    throw new TandemError(
-      'quota_exceeded',
-      `This would use ${used + delta} bytes but the account may keep ${account.quota_bytes}; free space (or empty the trash) first.`,
-    );
-  }
-  await env.trx
+  let update = env.trx
     .updateTable('accounts')
     .set((eb) => ({ used_bytes: eb('used_bytes', '+', delta) }))
-    .where('id', '=', env.actor.accountId)
-    .execute();
+    .where('id', '=', env.actor.accountId);
+  if (delta > 0) update = update.where((eb) => eb.or([eb('quota_bytes', 'is', null), eb(eb('used_bytes', '+', delta), '<=', eb.ref('quota_bytes'))]));
+  const result = await update.executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 1) return;
+  const account = await env.trx.selectFrom('accounts').select(['quota_bytes', 'used_bytes']).where('id', '=', env.actor.accountId).executeTakeFirstOrThrow();
+  throw new TandemError(
+    'quota_exceeded',
+    `This would use ${Number(account.used_bytes) + delta} bytes but the account may keep ${account.quota_bytes}; free space (or empty the trash) first.`,
+  );
 }
 
 async function insertVersion(env: MutationEnv, itemId: string, contentVersion: number, content: Content, size: number): Promise<void> {
@@ -159,33 +154,33 @@ export async function createItem(env: MutationEnv, request: CreateItemRequest): 
   const isFile = request.kind === 'file';
   const size = isFile ? await referenceContent(env, content) : 0;
   await chargeQuota(env, size);
-  await env.trx
-    .insertInto('items')
-    .values({
-      id,
-      namespace_id: env.actor.namespaceId,
-      account_id: env.actor.accountId,
-      parent_id: request.parent_id,
-      name: request.name,
-      name_key: nameKey(request.name),
-      kind: request.kind,
-      size,
-      content_hash: isFile ? content.hash : null,
-      client_mtime: request.client_mtime ?? null,
-      executable: request.executable ? 1 : 0,
-      created_at: env.now,
-      modified_at: env.now,
-      metadata_version: 1,
-      content_version: isFile ? 1 : 0,
-      state: 'live',
-      trashed_at: null,
-      trash_root_id: null,
-      trashed_path: null,
-      change_seq: 0,
-    })
-    .execute();
+  // The seq is taken first so the row is written once, already stamped.
+  const seq = await nextSeq(env.trx, env.actor.namespaceId);
+  const row: ItemRow = {
+    id,
+    namespace_id: env.actor.namespaceId,
+    account_id: env.actor.accountId,
+    parent_id: request.parent_id,
+    name: request.name,
+    name_key: nameKey(request.name),
+    kind: request.kind,
+    size,
+    content_hash: isFile ? content.hash : null,
+    client_mtime: request.client_mtime ?? null,
+    executable: request.executable ? 1 : 0,
+    created_at: env.now,
+    modified_at: env.now,
+    metadata_version: 1,
+    content_version: isFile ? 1 : 0,
+    state: 'live',
+    trashed_at: null,
+    trash_root_id: null,
+    trashed_path: null,
+    change_seq: seq,
+  };
+  await env.trx.insertInto('items').values(row).execute();
   if (isFile) await insertVersion(env, id, 1, content, size);
-  await recordChange(env.trx, {
+  await appendJournal(env.trx, seq, {
     namespaceId: env.actor.namespaceId,
     itemId: id,
     change: 'create',
@@ -194,7 +189,7 @@ export async function createItem(env: MutationEnv, request: CreateItemRequest): 
     tombstone: false,
     now: env.now,
   });
-  return { status: 201, body: await toItemWithBlocks(env.trx, await reload(env, id)) };
+  return { status: 201, body: { ...toItem(row), blocks: isFile ? content.blocks : [] } };
 }
 
 export async function commitContent(env: MutationEnv, id: string, ifMatch: string | undefined, request: CommitContentRequest): Promise<MutationResult> {
