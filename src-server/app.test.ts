@@ -29,7 +29,7 @@ it('refuses an oversized JSON body with 413 too_large and changes nothing', asyn
   const alice = await server.user();
   const response = await server.request('POST', '/v1/items', {
     token: alice.token,
-    body: { parent_id: alice.rootId, name: 'x', kind: 'folder', padding: 'x'.repeat(2 * 1024 * 1024) },
+    body: { parent_id: alice.rootId, name: 'x', kind: 'folder', padding: 'x'.repeat(3 * 1024 * 1024) },
   });
   expect(response.statusCode).toBe(413);
   expect(response.json().code).toBe('too_large');

@@ -15,8 +15,8 @@ export interface ServerOptions {
   dataDir: string;
   /** The version string reported in the OpenAPI document. */
   version?: string;
-  /** Log requests (pino, JSON lines on stdout). Default off. */
-  logger?: boolean;
+  /** Log (pino, JSON lines on stdout) at this level and above; default silent. */
+  logLevel?: 'info' | 'warn' | 'error' | 'silent';
   /** The clock (tests move it). */
   now?: () => number;
   retentionMs?: number;
@@ -59,7 +59,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ...(options.targetPackSize ? { targetPackSize: options.targetPackSize } : {}),
   });
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: options.logLevel && options.logLevel !== 'silent' ? { level: options.logLevel } : false,
     // JSON bodies are small; the routes that take more (block uploads, batches) raise it themselves.
     bodyLimit: 1024 * 1024,
     // A client that stops sending mid-request is cut off instead of holding a socket forever.

@@ -5,7 +5,7 @@ import { startServer } from './index.ts';
 
 const dataDir = process.argv[2] ?? './tandem-data';
 const port = Number(process.argv[3] ?? 8750);
-const server = await startServer({ dataDir, port, logger: true });
+const server = await startServer({ dataDir, port, logLevel: 'info' });
 process.stdout.write(`Tandem server: ${server.url} (data in ${dataDir})\n`);
 const stop = () => void server.close().then(() => process.exit(0));
 process.once('SIGINT', stop);

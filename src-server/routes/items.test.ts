@@ -191,6 +191,17 @@ describe('commit content', () => {
     expect(badHash.json().message).toMatch(/blake3/);
   });
 
+  it('takes a block list as long as the largest file DESIGN.md allows (4,000+ blocks)', async () => {
+    const file = await server.file(alice, alice.rootId, 'big.bin', 'x');
+    const data = Buffer.alloc(4100 * 16);
+    for (let i = 0; i < 4100; i++) data.write(`block ${i}`.padEnd(16, '.'), i * 16);
+    const content = await server.upload(alice, data, 16);
+    expect(content.blocks).toHaveLength(4100);
+    const r = await server.request('PUT', `/v1/items/${file.id}/content`, { token: alice.token, headers: { 'if-match': file.etag }, body: content });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({ size: 4100 * 16, content_hash: content.hash });
+  });
+
   it('a folder has no content', async () => {
     const folder = await server.folder(alice, alice.rootId, 'F');
     const r = await server.request('PUT', `/v1/items/${folder.id}/content`, { token: alice.token, headers: { 'if-match': folder.etag }, body: await server.upload(alice, Buffer.from('x')) });

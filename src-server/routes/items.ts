@@ -33,6 +33,8 @@ const mutationHeaders = z.object({
   'if-match': z.string().max(100).optional().describe('the ETag the change is based on'),
   'idempotency-key': z.string().max(200).optional().describe('a retry with the same key gets the first answer'),
 });
+/** A 10,000-block list is about 1 MB of JSON. */
+const BLOCK_LIST_BODY_LIMIT = 2 * 1024 * 1024;
 const errors = { 400: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 412: errorBodySchema, 422: errorBodySchema, 507: errorBodySchema };
 
 /** What makes two requests "the same" for Idempotency-Key purposes. */
@@ -62,7 +64,7 @@ export const itemRoutes: FastifyPluginAsync<ItemRouteOptions> = async (app, { db
 
   typed.post(
     '/items',
-    { schema: { summary: 'Create a file or folder', headers: mutationHeaders, body: createItemRequestSchema, response: { 200: itemResponseSchema, 201: itemResponseSchema, ...errors } } },
+    { bodyLimit: BLOCK_LIST_BODY_LIMIT, schema: { summary: 'Create a file or folder', headers: mutationHeaders, body: createItemRequestSchema, response: { 200: itemResponseSchema, 201: itemResponseSchema, ...errors } } },
     async (request, reply) => {
       const result = await items.run(request.actor, idempotencyKey(request), fingerprint(request), (env) => createItem(env, request.body));
       return sendResult(reply, result);
@@ -94,7 +96,7 @@ export const itemRoutes: FastifyPluginAsync<ItemRouteOptions> = async (app, { db
 
   typed.put(
     '/items/:id/content',
-    { schema: { summary: "Commit a file's new content (a block list); needs If-Match", params: idParams, headers: mutationHeaders, body: commitContentRequestSchema, response: { 200: itemResponseSchema, ...errors } } },
+    { bodyLimit: BLOCK_LIST_BODY_LIMIT, schema: { summary: "Commit a file's new content (a block list); needs If-Match", params: idParams, headers: mutationHeaders, body: commitContentRequestSchema, response: { 200: itemResponseSchema, ...errors } } },
     async (request, reply) => {
       const result = await items.run(request.actor, idempotencyKey(request), fingerprint(request), (env) =>
         commitContent(env, request.params.id, ifMatch(request), request.body),

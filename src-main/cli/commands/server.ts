@@ -29,7 +29,8 @@ export const serverCommand: CliCommand = {
     const { values } = parseCommandArgs(args, { data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' } });
     const port = parsePort(values.port);
     const dir = dataDir(values.data, io);
-    const server = await startServer({ dataDir: dir, host: values.host ?? '127.0.0.1', port, version: TANDEM_VERSION });
+    // Warnings and errors only (one JSON line each): a request log would drown them.
+    const server = await startServer({ dataDir: dir, host: values.host ?? '127.0.0.1', port, version: TANDEM_VERSION, logLevel: 'warn' });
     io.stdout(`Tandem server ${TANDEM_VERSION}: ${server.url}`);
     io.stdout(`Data in ${dir}. Add people with: tandem server add-user NAME --data ${dir}`);
     io.stdout('Press Ctrl-C to stop.');
