@@ -6,7 +6,8 @@
 // an ORPHAN, CYCLE or duplicate name at ANY step, and the same local changes observed in
 // different SPLITS reach the same result. Remote operations may meet a server that moved on
 // (another device acting between plan and execution) and are then refused, as the server would.
-// Runs: TANDEM_PLANNER_RUNS (default 200). A failure prints fast-check's seed and path.
+// Runs: TANDEM_PLANNER_RUNS (default 200). A failure prints fast-check's seed; rerun it with
+// TANDEM_PLANNER_SEED=<seed>.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { nameKey } from '../../../src-shared/names.ts';
@@ -15,14 +16,20 @@ import { act, actionsArb, actor } from './test-support/random-trees.ts';
 import type { Action } from './test-support/random-trees.ts';
 import { listing } from './test-support/builders.ts';
 import { baseOptions, syncUntilQuiet } from './test-support/sync-loop.ts';
-import { divergence, newWorld, rootItem } from './test-support/world.ts';
+import { divergence, newWorld, rootItem, snapshot } from './test-support/world.ts';
+import { closeOver } from './skip.ts';
+import { isWork } from './operations.ts';
 
 const RUNS = Number(process.env.TANDEM_PLANNER_RUNS ?? 200);
+// Rerun a failure exactly: TANDEM_PLANNER_SEED=<seed printed by fast-check>.
+const SEED = process.env.TANDEM_PLANNER_SEED;
+const RUN_OPTIONS = { numRuns: RUNS, ...(SEED ? { seed: Number(SEED) } : {}) };
 
 function grow(actions: Action[], counter: { n: number }): Map<string, TreeItem> {
   const map = new Map<string, TreeItem>([['root', rootItem()]]);
   const builder = actor('B', true, counter, new Set(), new Set());
-  for (const action of actions) act(map, action, builder);
+  // The base is a random tree: every action creates a file (even kinds) or a folder (odd).
+  for (const [kind, a, b, c] of actions) act(map, [kind % 2 === 0 ? 2 : 3, a, b, c], builder);
   return map;
 }
 
@@ -79,7 +86,7 @@ describe('planner properties', () => {
           expect(lost).toEqual([]);
         },
       ),
-      { numRuns: RUNS },
+      RUN_OPTIONS,
     );
   });
 
@@ -109,7 +116,52 @@ describe('planner properties', () => {
         }
         expect(finals[1]).toEqual(finals[0]);
       }),
-      { numRuns: RUNS },
+      RUN_OPTIONS,
+    );
+  });
+
+  it('with selective sync, ignore rules and names this disk cannot hold: converges on the rest, never touches the left-out', () => {
+    fc.assert(
+      fc.property(
+        actionsArb(30),
+        actionsArb(12),
+        actionsArb(12),
+        fc.array(fc.nat(99), { maxLength: 3 }),
+        fc.array(fc.nat(99), { maxLength: 3 }),
+        (baseActions, localActions, remoteActions, excludePicks, ignorePicks) => {
+          const counter = { n: 0 };
+          const gone = new Set<string>();
+          const base = grow(baseActions, counter);
+          const seen = hashes(base);
+          const world = newWorld(base.values(), base.values(), base.values());
+          const here = actor('L', false, counter, gone, seen);
+          const there = actor('R', true, counter, gone, seen);
+          for (const action of localActions) act(world.local, action, here);
+          for (const action of remoteActions) act(world.server, action, there);
+          const folders = [...base.values()].filter((i) => i.kind === 'folder' && i.parentId !== null);
+          const excludedIds = new Set(folders.length ? excludePicks.map((p) => (folders[p % folders.length] as TreeItem).id) : []);
+          const localItems = [...world.local.values()].filter((i) => i.parentId !== null);
+          const ignoredLocalIds = new Set(localItems.length ? ignorePicks.map((p) => (localItems[p % localItems.length] as TreeItem).id) : []);
+          const canHoldName = (_parent: string, name: string) => name !== 'e.md';
+          const options = baseOptions({ excludedIds, ignoredLocalIds, canHoldName });
+          const untouchable = closeOver([snapshot(world.local), snapshot(world.server), snapshot(world.synced)], [...excludedIds, ...ignoredLocalIds]);
+
+          const result = syncUntilQuiet(world, options, { maxRounds: 20, approveMassDeletes: true });
+          expect(result.rounds).toBeLessThan(20);
+          for (const ops of result.plans) {
+            const touched = ops.filter((op) => isWork(op) && 'id' in op && untouchable.has(op.id));
+            expect(touched).toEqual([]);
+          }
+          const last = result.plans.at(-1) ?? [];
+          const reported = last.flatMap((op) => (op.kind === 'report' ? [op.id] : []));
+          const leftOut = closeOver([snapshot(world.local), snapshot(world.server), snapshot(world.synced)], [...untouchable, ...reported]);
+          expect(divergence(world, leftOut)).toEqual([]);
+          expect(world.baseViolations).toEqual([]);
+          const present = hashes(world.local, world.server);
+          expect([...seen].filter((h) => !present.has(h) && !gone.has(h))).toEqual([]);
+        },
+      ),
+      RUN_OPTIONS,
     );
   });
 });

@@ -13,7 +13,7 @@ import { ROOT } from './world.ts';
 export type Action = [number, number, number, number];
 
 export const actionArb: fc.Arbitrary<Action> = fc.tuple(fc.nat(10), fc.nat(999), fc.nat(999), fc.nat(999));
-export const actionsArb = (max: number) => fc.array(actionArb, { maxLength: max });
+export const actionsArb = (max: number) => fc.array(actionArb, { maxLength: max, size: 'max' });
 
 const NAMES = ['a', 'b', 'A', 'c.txt', 'C.TXT', 'd', 'e.md', 'f'];
 
