@@ -1,4 +1,4 @@
-// Crash test: run the real `tandem server` process, commit files (block upload + create/commit)
+// Crash test: run the real `tandem server` process, commit files (block upload + create/commit/batch)
 // from a client, kill -9 the server at random moments, restart it, and check after every restart:
 // every acknowledged commit is there with its content, no item shows a partial version, and every
 // file's content downloads and re-hashes to its content hash (so each referenced block exists).
@@ -73,7 +73,16 @@ async function writeUntilKilled(url: string, token: string, rootId: string, roun
       if (upload.status !== 200) throw new Error(`upload ${upload.status}`);
       const content = { hash: hashBlock(data), blocks: pieces.map((piece) => ({ hash: hashBlock(piece), size: piece.length })) };
       const existing = [...acks.values()].at(-1);
-      if (i % 2 === 1 && existing) {
+      if (i % 3 === 2) {
+        // A batch: several small files in one transaction (all share this round's blocks).
+        const operations = Array.from({ length: 5 }, (_, j) => ({ op: 'create', item: { parent_id: rootId, name: `r${round}-b${i}-${j}.bin`, kind: 'file', content } }));
+        const r = await json(`${url}/v1/batch`, token, 'POST', { operations });
+        if (r.status === 200) {
+          for (const result of r.body['results'] as { status: number; item: { id: string } }[]) {
+            if (result.status === 201) acks.set(result.item.id, { id: result.item.id, hash: content.hash, contentVersion: 1 });
+          }
+        }
+      } else if (i % 3 === 1 && existing) {
         const current = await json(`${url}/v1/items/${existing.id}`, token, 'GET');
         const r = await json(`${url}/v1/items/${existing.id}/content`, token, 'PUT', content, { 'if-match': current.body['etag'] as string });
         if (r.status === 200) acks.set(existing.id, { id: existing.id, hash: content.hash, contentVersion: r.body['content_version'] as number });
