@@ -4,6 +4,7 @@
 // the base, no orphan/cycle/duplicate at any step (the loop throws on those).
 import { describe, expect, it } from 'vitest';
 import { nameKey } from '../../../src-shared/names.ts';
+import type { TreeItem } from '../tree/item.ts';
 import type { Operation, PlanOptions } from './operations.ts';
 import { file, folder, listing, syncedWorld, world } from './test-support/builders.ts';
 import { baseOptions, planFor, syncUntilQuiet } from './test-support/sync-loop.ts';
@@ -148,7 +149,7 @@ describe('moves and structure (SCENARIOS #8–21, #60, #61)', () => {
     const w = world([folder('Y', 'Y'), folder('Y/X', 'X')], [folder('X', 'X'), folder('Y', 'Y')], [folder('X', 'X'), folder('Y', 'Y')]);
     const result = syncUntilQuiet(w, baseOptions(), {
       beforeExecute: (round, world) => {
-        if (round === 0) world.server.set('Y', { ...(world.server.get('Y') as never), parentId: 'X', metadataVersion: 2 });
+        if (round === 0) world.server.set('Y', { ...(world.server.get('Y') as TreeItem), parentId: 'X', metadataVersion: 2 });
       },
     });
     expect(result.refused.map((op) => op.kind)).toEqual(['moveRemote']);
@@ -254,7 +255,7 @@ describe('moves and structure (SCENARIOS #8–21, #60, #61)', () => {
     converge(once);
     const split = world([folder('D', 'D'), folder('T', 'T'), file('T/f', 'x', 'f')], base, base);
     converge(split);
-    split.local.set('f', { ...(split.local.get('f') as never), name: 'g' });
+    split.local.set('f', { ...(split.local.get('f') as TreeItem), name: 'g' });
     converge(split);
     expect(listing(split.server)).toEqual(listing(once.server));
   });
