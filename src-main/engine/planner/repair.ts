@@ -62,7 +62,7 @@ function restoreContainers(state: PlanState): boolean {
       state.merged.set(parentId, restored);
       queue.push(restored);
       report(state, 'folder_restored', parentId, pathOf(state.remote, parentId) ?? gone.base.name,
-        'Deleted here, but another device put something new inside: the folder comes back holding only that.');
+        'Deleted here, but another device put something new inside: the folder comes back for it.');
     } else if (gone?.local) {
       state.deleted.delete(parentId);
       const newId = recreate(state, gone.local);
@@ -70,7 +70,7 @@ function restoreContainers(state: PlanState): boolean {
       for (const child of index.get(parentId) ?? []) child.item = { ...child.item, parentId: newId };
       queue.push(restored);
       report(state, 'folder_restored', newId, pathOf(state.local, parentId) ?? gone.base.name,
-        'Deleted on another device, but something new is inside it here: the folder is kept and uploaded again.');
+        'Deleted on another device, but something new is inside it here: the folder is kept for it and uploaded again.');
     } else {
       throw new TandemError('internal', `The planner lost the folder ${parentId}; nothing was changed.`);
     }
