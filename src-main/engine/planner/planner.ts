@@ -129,7 +129,7 @@ export function plan(input: PlanInput): Operation[] {
   }
   const copyOf = new Map([...state.copies].map(([from, to]) => [to, from]));
   for (const step of local.steps) ops.push(localOperation(step, state, copyOf));
-  for (const step of remote.steps) ops.push(remoteOperation(step, state));
+  for (const step of remote.steps) ops.push(remoteOperation(step));
   ops.push(...asks, ...state.reports);
   for (const item of [...local.blocked, ...remote.blocked]) {
     ops.push({
@@ -189,8 +189,7 @@ function download(item: TreeItem, replacesHash: string | undefined, state: PlanS
   };
 }
 
-function remoteOperation(step: Step, state: PlanState): Operation {
-  void state;
+function remoteOperation(step: Step): Operation {
   switch (step.type) {
     case 'create': {
       const { item } = step;

@@ -114,7 +114,7 @@ function breakCycles(state: PlanState): boolean {
 function resolveCollisions(state: PlanState): boolean {
   let changed = false;
   const index = childIndex(state);
-  for (const [parentId, children] of index) {
+  for (const children of index.values()) {
     if (children.length < 2) continue;
     const byKey = new Map<string, Merged[]>();
     for (const child of children) {
@@ -155,7 +155,6 @@ function resolveCollisions(state: PlanState): boolean {
             : `The server already has a name differing only by case: ours is kept as "${name}".`);
       }
     }
-    void parentId;
   }
   return changed;
 }
