@@ -131,6 +131,13 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('items_children').ifNotExists().on('items').columns(['parent_id', 'state', 'name_key']).execute();
     },
   },
+  '0003_trash_indexes': {
+    // The hourly purge looks for old trash across all accounts; the trash view lists one account's.
+    async up(db: Kysely<unknown>) {
+      await db.schema.createIndex('items_trash_age').ifNotExists().on('items').columns(['state', 'trashed_at']).execute();
+      await db.schema.createIndex('items_account_state').ifNotExists().on('items').columns(['account_id', 'state']).execute();
+    },
+  },
 };
 
 class StaticProvider implements MigrationProvider {
