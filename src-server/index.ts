@@ -39,7 +39,13 @@ export interface RunningServer {
 }
 
 async function openMigrated(dataDir: string): Promise<Db> {
-  const db = openDatabase(dataDir);
+  let db: Db;
+  try {
+    db = openDatabase(dataDir);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`Cannot open the server database in ${dataDir} (${reason}); check that the folder exists and is writable.`, { cause: error });
+  }
   try {
     await migrateToLatest(db, [migrateBlockTables]);
   } catch (error) {

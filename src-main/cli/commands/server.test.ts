@@ -1,5 +1,5 @@
 // `tandem server` and `tandem server add-user` in-process through runCli, against a real data folder.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
@@ -103,4 +103,13 @@ it('add-user --quota sets the account quota; a bad size is a usage error', async
   expect(bad.stderr).toEqual(['tandem server add-user: --quota must be a size like 500M or 20G, not "lots".']);
   expect(parseSize('1.5K')).toBe(1536);
   expect(parseSize('500MiB')).toBe(500 * 1024 * 1024);
+});
+
+it('a data folder that cannot be used is one clear error line', async () => {
+  const file = join(tempDir(), 'not-a-folder');
+  writeFileSync(file, 'x');
+  const run = io({ env: { TANDEM_PASSWORD: 'correct horse battery' } });
+  expect(await runCli(['server', 'add-user', 'alice', '--data', file], run.io)).toBe(1);
+  expect(run.stderr).toHaveLength(1);
+  expect(run.stderr[0]).toMatch(/^tandem server add-user: .*not-a-folder/);
 });
