@@ -9,6 +9,7 @@ import { openPackBlockStore } from './blocks/block-store.ts';
 import { type Db, openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrations.ts';
 import { DEFAULT_RETENTION_MS } from './trash/trash.ts';
+import { NOTIFY_HEARTBEAT_MS } from '../src-shared/protocol/changes.ts';
 
 export interface ServerOptions {
   /** Where the database and pack files live. */
@@ -85,7 +86,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     now,
     retentionMs: options.retentionMs ?? DEFAULT_RETENTION_MS,
     loginLimits: options.loginLimits ?? { perAddressPerMinute: 30, failuresPerAccount: 10 },
-    heartbeatMs: options.heartbeatMs ?? 10_000,
+    heartbeatMs: options.heartbeatMs ?? NOTIFY_HEARTBEAT_MS,
     maintenanceMs: options.maintenanceMs ?? 60 * 60 * 1000,
   });
   await app.ready();

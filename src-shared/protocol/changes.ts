@@ -27,6 +27,13 @@ export const folderChangesResponseSchema = z.object({
 });
 export type FolderChangesResponse = z.infer<typeof folderChangesResponseSchema>;
 
+/**
+ * The server pings every NOTIFY_HEARTBEAT_MS and drops a client that missed a pong; a client that
+ * has heard nothing (no message, no ping) for three heartbeats should reconnect, and on every
+ * (re)connect it first receives the current cursor.
+ */
+export const NOTIFY_HEARTBEAT_MS = 5_000;
+
 /** The only message /v1/notify sends: "your namespace's cursor is now this"; never names. */
 export const notifyMessageSchema = z.object({ type: z.literal('cursor'), cursor: z.string() });
 export type NotifyMessage = z.infer<typeof notifyMessageSchema>;
