@@ -55,8 +55,12 @@ export type ReportCode =
   | 'blocked'; // an operation could not be ordered (its name stays taken); retried next pass
 
 export type Operation =
-  /** Give a local item another id without touching the disk (adopt the server's id, or re-create a deleted item under a new one). */
-  | { kind: 'rekeyLocal'; fromId: string; toId: string; reason: 'adopt' | 'recreate'; path: string }
+  /**
+   * Give a local item another id without touching the disk: adopt the server's id, re-create a
+   * deleted item under a new one, or (rarely) make it a conflicted copy that cannot be renamed
+   * here (it sits where this disk cannot follow the server).
+   */
+  | { kind: 'rekeyLocal'; fromId: string; toId: string; reason: 'adopt' | 'recreate' | 'copy'; path: string }
   /** Rename the local item to a conflict name; it becomes item `id` (new unless id === fromId) and is then uploaded. */
   | { kind: 'conflictCopy'; fromId: string; id: string; parentId: string; name: string; fromPath: string; path: string }
   | { kind: 'createLocalFolder'; id: string; parentId: string; name: string; path: string }

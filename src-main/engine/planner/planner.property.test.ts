@@ -24,6 +24,8 @@ const RUNS = Number(process.env.TANDEM_PLANNER_RUNS ?? 200);
 // Rerun a failure exactly: TANDEM_PLANNER_SEED=<seed printed by fast-check>.
 const SEED = process.env.TANDEM_PLANNER_SEED;
 const RUN_OPTIONS = { numRuns: RUNS, ...(SEED ? { seed: Number(SEED) } : {}) };
+// Big local runs take minutes; the default 30 s test timeout is for the CI-sized run.
+const TIMEOUT = 30_000 + RUNS * 25;
 
 function grow(actions: Action[], counter: { n: number }): Map<string, TreeItem> {
   const map = new Map<string, TreeItem>([['root', rootItem()]]);
@@ -88,7 +90,7 @@ describe('planner properties', () => {
       ),
       RUN_OPTIONS,
     );
-  });
+  }, TIMEOUT);
 
   it('the same local changes observed in different splits reach the same result', () => {
     fc.assert(
@@ -118,7 +120,7 @@ describe('planner properties', () => {
       }),
       RUN_OPTIONS,
     );
-  });
+  }, TIMEOUT);
 
   it('with selective sync, ignore rules and names this disk cannot hold: converges on the rest, never touches the left-out', () => {
     fc.assert(
@@ -163,5 +165,5 @@ describe('planner properties', () => {
       ),
       RUN_OPTIONS,
     );
-  });
+  }, TIMEOUT);
 });

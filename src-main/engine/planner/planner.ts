@@ -128,7 +128,15 @@ export function plan(input: PlanInput): Operation[] {
     ops.push({ kind: 'rekeyLocal', fromId, toId, reason: 'recreate', path: pathOf(pairing.local, fromId) ?? fromId });
   }
   const copyOf = new Map([...state.copies].map(([from, to]) => [to, from]));
-  for (const step of local.steps) ops.push(localOperation(step, state, copyOf));
+  const localOps = local.steps.map((step) => localOperation(step, state, copyOf));
+  // A conflicted copy that is not renamed in this plan still takes its new id, so that its upload
+  // finds it and the original can come back under the old one.
+  const renamedCopies = new Set(localOps.flatMap((op) => (op.kind === 'conflictCopy' ? [op.id] : [])));
+  for (const [fromId, toId] of state.copies) {
+    if (renamedCopies.has(toId)) continue;
+    ops.push({ kind: 'rekeyLocal', fromId, toId, reason: 'copy', path: pathOf(pairing.local, fromId) ?? fromId });
+  }
+  ops.push(...localOps);
   for (const step of remote.steps) ops.push(remoteOperation(step));
   ops.push(...asks, ...state.reports);
   for (const item of [...local.blocked, ...remote.blocked]) {
