@@ -295,6 +295,20 @@ describe('names and guards (SCENARIOS #22, #24, #27, #42, #54–56)', () => {
     expect(codes(ops)).toContain('skipped_name');
   });
 
+  it('#27 edit conflict on a file the server moved out of a folder this disk cannot hold: both versions kept', () => {
+    const canHoldName = (_parent: string, name: string) => !name.includes(':');
+    const w = world(
+      [folder('a:b', 'D'), file('a:b/n', 'mine', 'f')],
+      [folder('a:b', 'D'), file('n', 'theirs', 'f')],
+      [folder('a:b', 'D'), file('a:b/n', 'base', 'f')],
+    );
+    const options = baseOptions({ canHoldName });
+    expect(planFor(w, options).filter((op) => op.kind === 'rekeyLocal').map((op) => op.kind === 'rekeyLocal' && op.reason)).toEqual(['copy']);
+    syncUntilQuiet(w, options);
+    expect(listing(w.local)).toMatchObject({ n: 'file:theirs', 'a:b/n': 'file:mine' });
+    expect(listing(w.server)).toMatchObject({ n: 'file:theirs', [`a:b/n${COPY}`]: 'file:mine' });
+  });
+
   it('#42 many deletes from the server ask first; the answer covers that batch only', () => {
     const specs = Array.from({ length: 30 }, (_, i) => file(`f${i}`, `h${i}`));
     const w = world(specs, [], specs);
