@@ -69,8 +69,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     logger: options.logLevel && options.logLevel !== 'silent' ? { level: options.logLevel } : false,
     // JSON bodies are small; the routes that take more (block uploads, batches) raise it themselves.
     bodyLimit: 1024 * 1024,
-    // A client that stops sending mid-request is cut off instead of holding a socket forever.
-    requestTimeout: 120_000,
+    // A client that stops sending mid-request is cut off instead of holding a socket forever
+    // (5 minutes: a 64 MiB block batch over a slow uplink must still fit).
+    requestTimeout: 300_000,
     connectionTimeout: 0,
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
