@@ -2,6 +2,7 @@
 // purged — their versions dropped, block references released (blocks are freed later by the
 // block store's GC, after its grace period), and the namespace's tombstone horizon raised so
 // that older cursors get 410. Old versions of live files expire on the same schedule.
+import { v7 as uuidv7 } from 'uuid';
 import { TandemError } from '../../src-shared/errors.ts';
 import { nameKey } from '../../src-shared/names.ts';
 import type { BlockRef } from '../../src-shared/protocol/common.ts';
@@ -9,10 +10,9 @@ import { removeBlockReferences } from '../blocks/block-index.ts';
 import { recordChange } from '../changes/journal.ts';
 import type { Db } from '../db/database.ts';
 import type { MutationResult } from '../items/idempotency.ts';
-import { type MutationEnv } from '../items/item-operations.ts';
-import { findItem, findLiveChildByKey, type ItemRow, toItemWithBlocks, toItem, type Executor } from '../items/item-rows.ts';
-import { v7 as uuidv7 } from 'uuid';
+import type { MutationEnv } from '../items/item-operations.ts';
 import { IDEMPOTENCY_KEEP_MS } from '../items/idempotency.ts';
+import { type Executor, findItem, findLiveChildByKey, type ItemRow, toItem, toItemWithBlocks } from '../items/item-rows.ts';
 
 export const DEFAULT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 
@@ -182,7 +182,7 @@ export async function purgeExpired(db: Db, now: number, retentionMs = DEFAULT_RE
       report.versions++;
     });
   }
-  const keys = await db.deleteFrom('idempotency').where('created_at', '<', now - Math.max(IDEMPOTENCY_KEEP_MS, 0)).executeTakeFirst();
+  const keys = await db.deleteFrom('idempotency').where('created_at', '<', now - IDEMPOTENCY_KEEP_MS).executeTakeFirst();
   report.idempotencyKeys = Number(keys.numDeletedRows);
   return report;
 }
