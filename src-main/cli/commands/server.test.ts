@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { afterEach, expect, it } from 'vitest';
 import type { CliIo } from '../command.ts';
 import { runCli } from '../main.ts';
@@ -112,4 +113,23 @@ it('a data folder that cannot be used is one clear error line', async () => {
   expect(await runCli(['server', 'add-user', 'alice', '--data', file], run.io)).toBe(1);
   expect(run.stderr).toHaveLength(1);
   expect(run.stderr[0]).toMatch(/^tandem server add-user: .*not-a-folder/);
+});
+
+it('the real process prints its URL and stops cleanly on SIGTERM (exit 0)', async () => {
+  const data = tempDir();
+  const bin = new URL('../../../bin/tandem.js', import.meta.url).pathname;
+  const child = spawn(process.execPath, [bin, 'server', '--data', data, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('Press Ctrl-C to stop.')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`exited early with ${code}`)));
+  });
+  expect(out).toMatch(/^Tandem server \S+: http:\/\/127\.0\.0\.1:\d+$/m);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  expect(out).toContain('Tandem server stopped.');
 });
