@@ -3,7 +3,8 @@
 // first and never look past it, so a page and its cursor always agree.
 import { TandemError } from '../../src-shared/errors.ts';
 import type { ChangesResponse, FolderChangesResponse } from '../../src-shared/protocol/changes.ts';
-import type { Item } from '../../src-shared/protocol/common.ts';
+import type { BlockRef, Item } from '../../src-shared/protocol/common.ts';
+import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { requireLiveFolder, toItem } from '../items/item-rows.ts';
 import type { Actor } from '../items/item-operations.ts';
@@ -33,22 +34,33 @@ export async function currentCursor(db: Db, namespaceId: string): Promise<string
 }
 
 /** GET /v1/changes: each item changed after the cursor, once, in the order of its latest change. */
-export async function readChanges(db: Db, actor: Actor, cursor: string | undefined, limit: number): Promise<ChangesResponse> {
+export async function readChanges(db: Db, actor: Actor, cursor: string | undefined, limit: number, withBlocks = false): Promise<ChangesResponse> {
   const { last, horizon } = await namespaceState(db, actor.namespaceId);
   const since = sinceCursor(cursor, actor.namespaceId, horizon, last);
   const rows = await db
     .selectFrom('items')
-    .selectAll()
-    .where('namespace_id', '=', actor.namespaceId)
-    .where('change_seq', '>', since)
-    .where('change_seq', '<=', last)
-    .orderBy('change_seq')
+    // The current version's block list, when asked for: one join instead of a GET per file.
+    .leftJoin('versions', (join) =>
+      withBlocks
+        ? join.onRef('versions.item_id', '=', 'items.id').onRef('versions.content_version', '=', 'items.content_version')
+        : join.on(sql.lit(false)),
+    )
+    .selectAll('items')
+    .select('versions.blocks as current_blocks')
+    .where('items.namespace_id', '=', actor.namespaceId)
+    .where('items.change_seq', '>', since)
+    .where('items.change_seq', '<=', last)
+    .orderBy('items.change_seq')
     .limit(limit + 1)
     .execute();
   const hasMore = rows.length > limit;
   const page = rows.slice(0, limit);
   const upTo = hasMore ? Number(page[page.length - 1]!.change_seq) : Math.max(last, since);
-  return { changes: page.map(toItem), cursor: encodeCursor(actor.namespaceId, upTo), has_more: hasMore };
+  const changes = page.map(({ current_blocks, ...row }) => {
+    const item = toItem(row);
+    return withBlocks && row.kind === 'file' && row.state === 'live' ? { ...item, blocks: JSON.parse(current_blocks ?? '[]') as BlockRef[] } : item;
+  });
+  return { changes, cursor: encodeCursor(actor.namespaceId, upTo), has_more: hasMore };
 }
 
 /** GET /v1/items/:id/children: live children by name, paged, plus the folder's cursor. */

@@ -51,6 +51,23 @@ describe('GET /v1/changes', () => {
     ]);
   });
 
+  it('with blocks=true, each live file carries its current block list', async () => {
+    const start = (await feed()).body.cursor;
+    const file = await server.file(alice, alice.rootId, 'a.txt', 'first');
+    const two = await server.upload(alice, Buffer.from('second content'));
+    await server.request('PUT', `/v1/items/${file.id}/content`, { token: alice.token, headers: { 'if-match': file.etag }, body: two });
+    const gone = await server.file(alice, alice.rootId, 'gone.txt', 'x');
+    await server.request('DELETE', `/v1/items/${gone.id}`, { token: alice.token, headers: { 'if-match': gone.etag } });
+    await server.folder(alice, alice.rootId, 'F');
+    const r = await server.request('GET', `/v1/changes?blocks=true&cursor=${start}`, { token: alice.token });
+    const byName = Object.fromEntries(r.json().changes.map((c: { name: string }) => [c.name, c]));
+    expect(byName['a.txt'].blocks).toEqual(two.blocks);
+    expect(byName['gone.txt']).not.toHaveProperty('blocks');
+    expect(byName['F']).not.toHaveProperty('blocks');
+    const plain = await server.request('GET', `/v1/changes?cursor=${start}`, { token: alice.token });
+    expect(plain.json().changes.every((c: object) => !('blocks' in c))).toBe(true);
+  });
+
   it('pages with limit and has_more, never skipping or repeating', async () => {
     for (let i = 0; i < 7; i++) await server.folder(alice, alice.rootId, `f${i}`);
     const seen: string[] = [];

@@ -1,7 +1,7 @@
 // The namespace changes feed: GET /v1/changes?cursor=&limit=.
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { changesQuerySchema, changesResponseSchema } from '../../src-shared/protocol/changes.ts';
+import { changesResponseSchema, feedQuerySchema } from '../../src-shared/protocol/changes.ts';
 import { errorBodySchema } from '../../src-shared/protocol/common.ts';
 import { readChanges } from '../changes/changes-feed.ts';
 import type { Db } from '../db/database.ts';
@@ -12,10 +12,10 @@ export const changesRoutes: FastifyPluginAsync<{ db: Db }> = async (app, { db })
     {
       schema: {
         summary: 'Everything changed since the cursor (tombstones included), paged, with the next cursor',
-        querystring: changesQuerySchema,
+        querystring: feedQuerySchema,
         response: { 200: changesResponseSchema, 400: errorBodySchema, 410: errorBodySchema },
       },
     },
-    async (request) => readChanges(db, request.actor, request.query.cursor, request.query.limit),
+    async (request) => readChanges(db, request.actor, request.query.cursor, request.query.limit, request.query.blocks === 'true'),
   );
 };

@@ -1,19 +1,21 @@
 // Wire schemas for the changes feed (whole namespace) and the per-folder changes listing.
 // Cursors are opaque strings; a cursor older than the kept tombstones gets 410 cursor_expired.
 import { z } from 'zod';
-import { itemSchema } from './common.ts';
+import { blockRefSchema, itemSchema } from './common.ts';
 
 export const changesQuerySchema = z.object({
   cursor: z.string().max(200).optional().describe('omit to list everything from the start'),
   limit: z.coerce.number().int().min(1).max(5000).default(1000),
 });
 
-export const changeEntrySchema = z.object({
-  item: itemSchema.describe('the current state; deleted=true is a tombstone'),
+export const feedQuerySchema = changesQuerySchema.extend({
+  blocks: z.enum(['true', 'false']).default('false').describe('true: each live file carries its current block list (saves a GET per file)'),
 });
 
+export const changedItemSchema = itemSchema.extend({ blocks: z.array(blockRefSchema).optional() });
+
 export const changesResponseSchema = z.object({
-  changes: z.array(itemSchema).describe('current state of every item changed since the cursor, in change order; deleted=true is a tombstone'),
+  changes: z.array(changedItemSchema).describe('current state of every item changed since the cursor, in change order; deleted=true is a tombstone'),
   cursor: z.string(),
   has_more: z.boolean(),
 });
