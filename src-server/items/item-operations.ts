@@ -314,14 +314,20 @@ async function pathNames(env: MutationEnv, parentId: string | null): Promise<str
   return names;
 }
 
-/** Moves an item, and everything live inside it, to the trash. Each becomes a tombstone in the feed. */
-export async function deleteItem(env: MutationEnv, id: string, ifMatch: string | undefined): Promise<MutationResult> {
+/**
+ * Moves an item, and everything live inside it, to the trash. Each becomes a tombstone in the feed.
+ *
+ * `seenSeq` (from the deleting device's changes cursor) makes a folder delete safe against what
+ * that device has not seen (DESIGN.md: "a folder deleted on one side while the other added files
+ * in it → the folder comes back holding only the new files"): anything inside changed after
+ * `seenSeq` stays, and so do the folders leading to it; the rest goes to the trash.
+ */
+export async function deleteItem(env: MutationEnv, id: string, ifMatch: string | undefined, seenSeq?: number): Promise<MutationResult> {
   const row = await requireLiveItem(env.trx, env.actor.accountId, id);
   if (row.parent_id === null) throw new TandemError('bad_request', 'The root folder cannot be deleted.');
   assertIfMatch(row, ifMatch, 'both');
-  const trashedPath = JSON.stringify(await pathNames(env, row.parent_id));
 
-  // Breadth-first over live descendants; children go to the journal after their parent.
+  // Breadth-first over live descendants; parents come before their children.
   const order: ItemRow[] = [row];
   for (let i = 0; i < order.length; i++) {
     const current = order[i]!;
@@ -329,14 +335,30 @@ export async function deleteItem(env: MutationEnv, id: string, ifMatch: string |
     const children = await env.trx.selectFrom('items').selectAll().where('parent_id', '=', current.id).where('state', '=', 'live').execute();
     order.push(...children);
   }
+  const keep = new Set<string>();
+  if (seenSeq !== undefined) {
+    const byId = new Map(order.map((item) => [item.id, item]));
+    for (const item of order) {
+      // The item itself was checked by If-Match; what counts is what changed inside it.
+      if (item.id === row.id || Number(item.change_seq) <= seenSeq) continue;
+      for (let cur: ItemRow | undefined = item; cur && !keep.has(cur.id); cur = cur.parent_id ? byId.get(cur.parent_id) : undefined) keep.add(cur.id);
+    }
+  }
+
+  // Each trashed item whose parent stays is a trash entry of its own (restorable on its own).
+  const trashRootOf = new Map<string, string>();
   for (const item of order) {
+    if (keep.has(item.id)) continue;
+    const parentRoot = item.id === row.id ? undefined : trashRootOf.get(item.parent_id!);
+    const rootId = parentRoot ?? item.id;
+    trashRootOf.set(item.id, rootId);
     await env.trx
       .updateTable('items')
       .set({
         state: 'trashed',
         trashed_at: env.now,
-        trash_root_id: row.id,
-        trashed_path: item.id === row.id ? trashedPath : null,
+        trash_root_id: rootId,
+        trashed_path: rootId === item.id ? JSON.stringify(await pathNames(env, item.parent_id)) : null,
         metadata_version: Number(item.metadata_version) + 1,
         modified_at: env.now,
       })

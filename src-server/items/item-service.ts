@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { TandemError, toErrorBody } from '../../src-shared/errors.ts';
 import type { Item } from '../../src-shared/protocol/common.ts';
 import type { BatchOperation, BatchResponse } from '../../src-shared/protocol/items.ts';
-import { encodeCursor } from '../changes/cursor.ts';
+import { decodeCursor, encodeCursor } from '../changes/cursor.ts';
 import type { Db } from '../db/database.ts';
 import { PreconditionFailedError, STATUS_OF } from '../errors.ts';
 import type { Notifier } from '../notify/notifier.ts';
@@ -98,7 +98,7 @@ function runOperation(env: MutationEnv, operation: BatchOperation): Promise<Muta
     case 'update':
       return updateItem(env, operation.id, operation.if_match, operation.changes);
     case 'delete':
-      return deleteItem(env, operation.id, operation.if_match);
+      return deleteItem(env, operation.id, operation.if_match, operation.seen_cursor === undefined ? undefined : decodeCursor(operation.seen_cursor, env.actor.namespaceId));
   }
 }
 

@@ -336,6 +336,51 @@ describe('move, rename, delete', () => {
   });
 });
 
+describe('folder delete against unseen changes (seen_cursor)', () => {
+  it('keeps what was added after the deleting device last read the feed, and the folders leading to it', async () => {
+    const docs = await server.folder(alice, alice.rootId, 'Docs');
+    const sub = await server.folder(alice, docs.id, 'Sub');
+    const old1 = await server.file(alice, docs.id, 'old1.txt', 'seen');
+    const old2 = await server.file(alice, sub.id, 'old2.txt', 'seen');
+    const other = await server.folder(alice, docs.id, 'Other');
+    const seen = (await server.request('GET', '/v1/changes', { token: alice.token })).json().cursor;
+    // Another device adds a file deep inside after that.
+    const added = await server.file(alice, sub.id, 'new.txt', 'not seen by the deleter');
+    const docsNow = (await server.item(alice, docs.id)).json();
+    const r = await server.request('DELETE', `/v1/items/${docs.id}?seen_cursor=${seen}`, { token: alice.token, headers: { 'if-match': docsNow.etag } });
+    expect(r.statusCode).toBe(200);
+    expect(r.json().deleted).toBe(false);
+    expect(await names(docs.id)).toEqual(['Sub']);
+    expect(await names(sub.id)).toEqual(['new.txt']);
+    for (const gone of [old1, old2, other]) expect((await server.item(alice, gone.id)).statusCode).toBe(404);
+    expect((await server.item(alice, added.id)).statusCode).toBe(200);
+    // What went to the trash can be restored piece by piece.
+    const trash = (await server.request('GET', '/v1/trash', { token: alice.token })).json().entries.map((e: { original_path: string }) => e.original_path).sort();
+    expect(trash).toEqual(['Docs/Other', 'Docs/Sub/old2.txt', 'Docs/old1.txt']);
+  });
+
+  it('without unseen changes, deletes the whole folder as one trash entry', async () => {
+    const docs = await server.folder(alice, alice.rootId, 'Docs');
+    await server.file(alice, docs.id, 'a.txt', 'a');
+    const seen = (await server.request('GET', '/v1/changes', { token: alice.token })).json().cursor;
+    const r = await server.request('DELETE', `/v1/items/${docs.id}?seen_cursor=${seen}`, { token: alice.token, headers: { 'if-match': docs.etag } });
+    expect(r.json().deleted).toBe(true);
+    expect((await server.request('GET', '/v1/trash', { token: alice.token })).json().entries).toHaveLength(1);
+  });
+
+  it('refuses a seen_cursor that is not a cursor', async () => {
+    const docs = await server.folder(alice, alice.rootId, 'Docs');
+    const r = await server.request('DELETE', `/v1/items/${docs.id}?seen_cursor=nonsense!`, { token: alice.token, headers: { 'if-match': docs.etag } });
+    expect(r.statusCode).toBe(400);
+    expect((await server.item(alice, docs.id)).json().deleted).toBe(false);
+  });
+});
+
+async function names(folderId: string): Promise<string[]> {
+  const r = await server.request('GET', `/v1/items/${folderId}/children`, { token: alice.token });
+  return r.json().items.map((i: { name: string }) => i.name);
+}
+
 describe('batch', () => {
   it('applies many operations in one request and reports each one; a failing one leaves the others', async () => {
     const a = await server.upload(alice, Buffer.from('file a'));

@@ -13,10 +13,12 @@ import {
   childrenResponseSchema,
   commitContentRequestSchema,
   createItemRequestSchema,
+  deleteQuerySchema,
   itemResponseSchema,
   updateItemRequestSchema,
 } from '../../src-shared/protocol/items.ts';
 import { listChildren, readFolderChanges } from '../changes/changes-feed.ts';
+import { decodeCursor } from '../changes/cursor.ts';
 import type { Db } from '../db/database.ts';
 import { checkIdempotencyKey, type MutationResult } from '../items/idempotency.ts';
 import { commitContent, createItem, deleteItem, updateItem } from '../items/item-operations.ts';
@@ -118,10 +120,19 @@ export const itemRoutes: FastifyPluginAsync<ItemRouteOptions> = async (app, { db
 
   typed.delete(
     '/items/:id',
-    { schema: { summary: 'Move an item (and what is inside it) to the trash; needs If-Match', params: idParams, headers: mutationHeaders, response: { 200: itemResponseSchema, ...errors } } },
+    {
+      schema: {
+        summary: 'Move an item (and what is inside it) to the trash; needs If-Match',
+        params: idParams,
+        querystring: deleteQuerySchema,
+        headers: mutationHeaders,
+        response: { 200: itemResponseSchema, ...errors },
+      },
+    },
     async (request, reply) => {
-      const result = await items.run(request.actor, idempotencyKey(request), fingerprint(request), (env) =>
-        deleteItem(env, request.params.id, ifMatch(request)),
+      const seen = request.query.seen_cursor;
+      const result = await items.run(request.actor, idempotencyKey(request), { ...(fingerprint(request) as object), seen }, (env) =>
+        deleteItem(env, request.params.id, ifMatch(request), seen === undefined ? undefined : decodeCursor(seen, env.actor.namespaceId)),
       );
       return sendResult(reply, result);
     },

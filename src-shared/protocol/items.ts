@@ -29,6 +29,14 @@ export const updateItemRequestSchema = z.object({
 });
 export type UpdateItemRequest = z.infer<typeof updateItemRequestSchema>;
 
+export const deleteQuerySchema = z.object({
+  seen_cursor: z
+    .string()
+    .max(200)
+    .optional()
+    .describe("the deleting device's changes cursor: anything inside that changed after it stays (with the folders leading to it)"),
+});
+
 export const childrenQuerySchema = z.object({
   after: z.string().max(1024).optional().describe('continue after this name (from the previous page)'),
   limit: z.coerce.number().int().min(1).max(5000).default(1000),
@@ -50,7 +58,7 @@ export const batchOperationSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('create'), ...withPreconditions, item: createItemRequestSchema }),
   z.object({ op: z.literal('commit'), ...withPreconditions, id: z.string(), if_match: z.string(), content: commitContentRequestSchema }),
   z.object({ op: z.literal('update'), ...withPreconditions, id: z.string(), if_match: z.string(), changes: updateItemRequestSchema }),
-  z.object({ op: z.literal('delete'), ...withPreconditions, id: z.string(), if_match: z.string() }),
+  z.object({ op: z.literal('delete'), ...withPreconditions, id: z.string(), if_match: z.string(), seen_cursor: z.string().max(200).optional() }),
 ]);
 export type BatchOperation = z.infer<typeof batchOperationSchema>;
 
