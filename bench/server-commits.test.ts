@@ -10,7 +10,8 @@ const run = (...args: string[]) =>
 it('prints commits per second and feed items per second', async () => {
   const { stdout } = await run('--files', '300', '--batch', '100');
   expect(stdout).toMatch(/batched commits: 300 small files in batches of 100: \d+ files\/s/);
-  expect(stdout).toMatch(/changes feed: +302 items in pages of 1000: \d+ items\/s/);
+  expect(stdout).toMatch(/single commits: +300 small files, one request each: \d+ files\/s/);
+  expect(stdout).toMatch(/changes feed: +602 items in pages of 1000: \d+ items\/s/);
 }, 60_000);
 
 it('refuses a batch size the server would refuse', async () => {

@@ -65,6 +65,15 @@ try {
   }
   const commitSeconds = (performance.now() - commitStart) / 1000;
 
+  // For comparison: one request (and one durable transaction, one fsync) per file.
+  const singles = Math.min(300, files);
+  const singleStart = performance.now();
+  for (let i = 0; i < singles; i++) {
+    const c = contents[i]!;
+    await api('POST', '/v1/items', token, { parent_id: folder['id'], name: `single-${i}.txt`, kind: 'file', content: { hash: c.hash, blocks: c.blocks } });
+  }
+  const singleSeconds = (performance.now() - singleStart) / 1000;
+
   const feedStart = performance.now();
   let cursor = '';
   let items = 0;
@@ -80,6 +89,7 @@ try {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   process.stdout.write(`Tandem server metadata benchmark — ${cpus().length} × ${cpu}, Node ${process.versions.node}, SQLite WAL synchronous=FULL\n`);
   process.stdout.write(`batched commits: ${files} small files in batches of ${batchSize}: ${(files / commitSeconds).toFixed(0)} files/s (${commitSeconds.toFixed(2)} s)\n`);
+  process.stdout.write(`single commits:  ${singles} small files, one request each: ${(singles / singleSeconds).toFixed(0)} files/s (${singleSeconds.toFixed(2)} s)\n`);
   process.stdout.write(`changes feed:    ${items} items in pages of 1000: ${(items / feedSeconds).toFixed(0)} items/s (${feedSeconds.toFixed(2)} s)\n`);
 } finally {
   rmSync(dataDir, { recursive: true, force: true });

@@ -4,7 +4,6 @@
 import { TandemError } from '../../src-shared/errors.ts';
 import type { ChangesResponse, FolderChangesResponse } from '../../src-shared/protocol/changes.ts';
 import type { BlockRef, Item } from '../../src-shared/protocol/common.ts';
-import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { requireLiveFolder, toItem } from '../items/item-rows.ts';
 import type { Actor } from '../items/item-operations.ts';
@@ -37,22 +36,21 @@ export async function currentCursor(db: Db, namespaceId: string): Promise<string
 export async function readChanges(db: Db, actor: Actor, cursor: string | undefined, limit: number, withBlocks = false): Promise<ChangesResponse> {
   const { last, horizon } = await namespaceState(db, actor.namespaceId);
   const since = sinceCursor(cursor, actor.namespaceId, horizon, last);
-  const rows = await db
+  const query = db
     .selectFrom('items')
-    // The current version's block list, when asked for: one join instead of a GET per file.
-    .leftJoin('versions', (join) =>
-      withBlocks
-        ? join.onRef('versions.item_id', '=', 'items.id').onRef('versions.content_version', '=', 'items.content_version')
-        : join.on(sql.lit(false)),
-    )
-    .selectAll('items')
-    .select('versions.blocks as current_blocks')
     .where('items.namespace_id', '=', actor.namespaceId)
     .where('items.change_seq', '>', since)
     .where('items.change_seq', '<=', last)
     .orderBy('items.change_seq')
-    .limit(limit + 1)
-    .execute();
+    .limit(limit + 1);
+  // The current version's block list, when asked for: one join instead of a GET per file.
+  const rows = withBlocks
+    ? await query
+        .leftJoin('versions', (join) => join.onRef('versions.item_id', '=', 'items.id').onRef('versions.content_version', '=', 'items.content_version'))
+        .selectAll('items')
+        .select('versions.blocks as current_blocks')
+        .execute()
+    : (await query.selectAll('items').execute()).map((row) => ({ ...row, current_blocks: null }));
   const hasMore = rows.length > limit;
   const page = rows.slice(0, limit);
   const upTo = hasMore ? Number(page[page.length - 1]!.change_seq) : Math.max(last, since);
