@@ -1,0 +1,291 @@
+// The real FileSystem: Node's fs on one synced folder. Errors become FsError with a stable code;
+// writes go through a fsynced temp file renamed into place; the scanner's listing uses the
+// synchronous calls (it runs in a worker) and reads names as bytes only where it must.
+
+import { randomBytes } from 'node:crypto';
+import { constants, lstatSync, readFileSync, readdirSync } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
+import { chmod, lstat, mkdir, open, readdir, rename, rm, rmdir, statfs, unlink, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  FsError,
+  LOCAL_TRASH_FOLDER,
+  TEMP_PREFIX,
+  baseName,
+  joinPath,
+  parentPath,
+  splitPath,
+  trashName,
+} from './file-system.ts';
+import type { DirEntry, EntryKind, EntryStat, FileSystem, FsErrorCode, ListedEntry, SyncLister, WriteOptions } from './file-system.ts';
+
+const CODES: Record<string, FsErrorCode> = {
+  ENOENT: 'not_found',
+  ENOTDIR: 'not_found',
+  EEXIST: 'exists',
+  EISDIR: 'is_a_folder',
+  ENOTEMPTY: 'not_empty',
+  ENOSPC: 'no_space',
+  EDQUOT: 'no_space',
+  EACCES: 'access',
+  EPERM: 'access',
+  EROFS: 'access',
+  EIO: 'io',
+};
+
+const DESCRIPTIONS: Record<FsErrorCode, string> = {
+  not_found: 'it does not exist',
+  exists: 'the name is already taken',
+  not_a_folder: 'it is not a folder',
+  is_a_folder: 'it is a folder',
+  not_empty: 'the folder is not empty',
+  no_space: 'the disk is full',
+  access: 'permission was denied',
+  io: 'the disk reported an input/output error',
+  bad_path: 'the path is not inside the folder',
+  other: 'the operation failed',
+};
+
+/** Turns a Node error into an FsError naming the operation and the path. */
+export function toFsError(error: unknown, action: string, path: string): FsError {
+  if (error instanceof FsError) return error;
+  const errno = (error as NodeJS.ErrnoException | null)?.code;
+  const code = (errno !== undefined ? CODES[errno] : undefined) ?? 'other';
+  const detail = code === 'other' && error instanceof Error ? error.message : DESCRIPTIONS[code];
+  return new FsError(code, `Could not ${action} "${path || '.'}": ${detail}.`, path, errno, { cause: error });
+}
+
+function kindOf(stats: Stats | Dirent): EntryKind {
+  if (stats.isFile()) return 'file';
+  if (stats.isDirectory()) return 'folder';
+  if (stats.isSymbolicLink()) return 'symlink';
+  return 'other';
+}
+
+function describe(stats: Stats): EntryStat {
+  const kind = kindOf(stats);
+  return {
+    kind,
+    size: kind === 'file' ? stats.size : 0,
+    mtimeMs: stats.mtimeMs,
+    inode: stats.ino,
+    executable: kind === 'file' && process.platform !== 'win32' && (stats.mode & constants.S_IXUSR) !== 0,
+  };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export class NodeFileSystem implements FileSystem {
+  readonly root: string;
+  readonly description: string;
+  readonly syncLister: SyncLister;
+
+  constructor(root: string) {
+    this.root = root;
+    this.description = root;
+    this.syncLister = new NodeSyncLister(root);
+  }
+
+  /** The absolute path of a relative one (checked: it cannot leave the folder). */
+  absolute(path: string): string {
+    return join(this.root, ...splitPath(path));
+  }
+
+  async lstat(path: string): Promise<EntryStat> {
+    try {
+      return describe(await lstat(this.absolute(path)));
+    } catch (error) {
+      throw toFsError(error, 'look at', path);
+    }
+  }
+
+  async readdir(path: string): Promise<DirEntry[]> {
+    try {
+      const entries = await readdir(this.absolute(path), { withFileTypes: true });
+      return entries.map((entry) => ({ name: entry.name, kind: kindOf(entry) }));
+    } catch (error) {
+      throw toFsError(error, 'list', path);
+    }
+  }
+
+  async *openRead(path: string): AsyncIterable<Uint8Array> {
+    let handle;
+    try {
+      handle = await open(this.absolute(path), constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+      const buffer = Buffer.allocUnsafe(1024 * 1024);
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+        if (bytesRead === 0) return;
+        yield Uint8Array.prototype.slice.call(buffer, 0, bytesRead);
+      }
+    } catch (error) {
+      throw toFsError(error, 'read', path);
+    } finally {
+      await handle?.close().catch(() => undefined);
+    }
+  }
+
+  async writeFileAtomic(path: string, data: Uint8Array | AsyncIterable<Uint8Array>, options: WriteOptions = {}): Promise<EntryStat> {
+    const target = this.absolute(path);
+    if (path === '') throw new FsError('is_a_folder', 'Could not write the synced folder itself: it is a folder.', path);
+    const tempPath = joinPath(parentPath(path), `${TEMP_PREFIX}${randomBytes(6).toString('hex')}`);
+    const temp = this.absolute(tempPath);
+    let handle;
+    try {
+      handle = await open(temp, 'wx', options.executable ? 0o755 : 0o644);
+      if (data instanceof Uint8Array) await handle.writeFile(data);
+      else for await (const piece of data) await handle.write(piece);
+      // Mode set explicitly: the umask must not decide whether the exec bit survives.
+      await handle.chmod(options.executable ? 0o755 : 0o644);
+      await handle.sync();
+      await handle.close();
+      handle = undefined;
+      if (options.mtimeMs !== undefined) await utimes(temp, new Date(), new Date(options.mtimeMs));
+      await rename(temp, target);
+      return describe(await lstat(target));
+    } catch (error) {
+      await handle?.close().catch(() => undefined);
+      await unlink(temp).catch(() => undefined);
+      throw toFsError(error, 'write', path);
+    }
+  }
+
+  async mkdir(path: string): Promise<void> {
+    try {
+      await mkdir(this.absolute(path));
+    } catch (error) {
+      throw toFsError(error, 'create the folder', path);
+    }
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const source = this.absolute(from);
+    const target = this.absolute(to);
+    try {
+      const existing = await lstat(target).catch(() => undefined);
+      if (existing) {
+        // On a case-insensitive disk `a` → `A` finds the source itself at the target: allowed.
+        const sourceStats = await lstat(source);
+        if (existing.ino !== sourceStats.ino || existing.dev !== sourceStats.dev || from === to) {
+          throw new FsError('exists', `Could not move "${from}" to "${to}": the name is already taken.`, to, 'EEXIST');
+        }
+      }
+      await rename(source, target);
+    } catch (error) {
+      throw toFsError(error, 'move', from);
+    }
+  }
+
+  async trash(path: string): Promise<string> {
+    const name = baseName(path);
+    const trashPath = joinPath(LOCAL_TRASH_FOLDER, trashName(name, new Date(), randomBytes(3).toString('hex')));
+    try {
+      await lstat(this.absolute(path));
+      await mkdir(this.absolute(LOCAL_TRASH_FOLDER), { recursive: true });
+      await rename(this.absolute(path), this.absolute(trashPath));
+      return trashPath;
+    } catch (error) {
+      throw toFsError(error, 'move to the trash', path);
+    }
+  }
+
+  async remove(path: string): Promise<void> {
+    const absolute = this.absolute(path);
+    try {
+      const stats = await lstat(absolute);
+      if (stats.isDirectory()) await rmdir(absolute);
+      else await unlink(absolute);
+    } catch (error) {
+      throw toFsError(error, 'delete', path);
+    }
+  }
+
+  async setExecutable(path: string, executable: boolean): Promise<void> {
+    const absolute = this.absolute(path);
+    try {
+      const stats = await lstat(absolute);
+      if (!stats.isFile()) throw new FsError('not_found', `Could not change "${path}": it is not a file.`, path);
+      // Each class that can read gets execute too; setuid/setgid/sticky are always cleared (#52).
+      const readBits = stats.mode & 0o444;
+      const mode = (stats.mode & 0o666) | (executable ? readBits >> 2 : 0);
+      await chmod(absolute, mode);
+    } catch (error) {
+      throw toFsError(error, 'change the permissions of', path);
+    }
+  }
+
+  async freeSpace(): Promise<number> {
+    try {
+      const stats = await statfs(this.root);
+      return stats.bavail * stats.bsize;
+    } catch (error) {
+      throw toFsError(error, 'measure the free space of', '');
+    }
+  }
+
+  /** Deletes everything under the folder: for tests and benchmarks only. */
+  async destroy(): Promise<void> {
+    await rm(this.root, { recursive: true, force: true });
+  }
+}
+
+/** The scanner's synchronous listing on a real disk. */
+export class NodeSyncLister implements SyncLister {
+  readonly #root: string;
+
+  constructor(root: string) {
+    this.#root = root;
+  }
+
+  list(path: string): ListedEntry[] {
+    const folder = join(this.#root, ...splitPath(path));
+    let names: string[];
+    try {
+      names = readdirSync(folder);
+    } catch (error) {
+      throw toFsError(error, 'list', path);
+    }
+    // Node decodes names lossily; a U+FFFD hints at bytes that are not UTF-8, and only then is
+    // the folder read again as raw bytes to tell (SCENARIOS #29).
+    const invalid = names.some((name) => name.includes('\uFFFD')) ? this.#invalidNames(folder) : undefined;
+    const result: ListedEntry[] = [];
+    for (const name of names) {
+      // The lossy text names no file, so there is nothing to lstat: it is reported, not synced.
+      if (invalid?.has(name)) {
+        result.push({ name, validUtf8: false, kind: 'other', size: 0, mtimeMs: 0, inode: 0, executable: false });
+        continue;
+      }
+      let stats: Stats;
+      try {
+        stats = lstatSync(join(folder, name));
+      } catch (error) {
+        // Gone since the listing: it is simply not there any more.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw toFsError(error, 'look at', joinPath(path, name));
+      }
+      result.push({ name, validUtf8: true, ...describe(stats) });
+    }
+    return result;
+  }
+
+  #invalidNames(folder: string): Set<string> {
+    const invalid = new Set<string>();
+    for (const raw of readdirSync(folder, { encoding: 'buffer' })) {
+      try {
+        utf8.decode(raw);
+      } catch {
+        invalid.add(raw.toString('utf8'));
+      }
+    }
+    return invalid;
+  }
+
+  readText(path: string): string | undefined {
+    try {
+      return readFileSync(join(this.#root, ...splitPath(path)), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw toFsError(error, 'read', path);
+    }
+  }
+}
