@@ -1,0 +1,50 @@
+// The names Tandem never syncs, whatever .tandemignore says (DESIGN.md, SCENARIOS #30–35):
+// editors' and office suites' temp, lock and swap files, the litter operating systems leave in
+// folders, and Tandem's own internal files. Matched on the entry's own name, so they apply in
+// every folder. Each rule says which program makes those files, because that is why it is here.
+
+export interface BuiltInPattern {
+  /** The pattern in gitignore-like notation, for people (the UI and the docs list these). */
+  pattern: string;
+  /** Who makes such files. */
+  source: string;
+  test: (name: string) => boolean;
+}
+
+const lower = (name: string) => name.toLowerCase();
+
+export const BUILT_IN_PATTERNS: readonly BuiltInPattern[] = [
+  { pattern: '~$*', source: 'Microsoft Office owner/lock files', test: (n) => n.startsWith('~$') },
+  { pattern: '~WRL*.tmp', source: 'Microsoft Word temp files during a save', test: (n) => /^~wr[lf].*\.tmp$/.test(lower(n)) },
+  { pattern: '.~lock.*#', source: 'LibreOffice lock files', test: (n) => n.startsWith('.~lock.') && n.endsWith('#') },
+  { pattern: '*.swp, *.swo, *.swn, *.swx', source: 'vim swap files', test: (n) => /\.sw[ponx]$/.test(n) },
+  { pattern: '4913', source: "vim's probe that a folder is writable", test: (n) => n === '4913' },
+  { pattern: '*~', source: 'backup copies by vim, emacs, gedit and others', test: (n) => n.endsWith('~') },
+  { pattern: '.#*', source: 'emacs lock links', test: (n) => n.startsWith('.#') },
+  { pattern: '.goutputstream-*', source: 'gedit and GLib temp files during a save', test: (n) => n.startsWith('.goutputstream-') },
+  { pattern: '*.sb-*', source: 'macOS safe-save backups (TextEdit, Xcode …)', test: (n) => n.includes('.sb-') },
+  { pattern: '.DS_Store', source: 'macOS Finder folder settings', test: (n) => n === '.DS_Store' },
+  { pattern: '._*', source: 'macOS resource forks on other disks', test: (n) => n.startsWith('._') },
+  { pattern: 'Icon\\r', source: 'macOS custom folder icons', test: (n) => n === 'Icon\r' },
+  { pattern: 'Thumbs.db', source: 'Windows Explorer thumbnails', test: (n) => lower(n) === 'thumbs.db' },
+  { pattern: 'desktop.ini', source: 'Windows Explorer folder settings', test: (n) => lower(n) === 'desktop.ini' },
+  {
+    pattern: '.tandem*',
+    source: "Tandem's own files: the folder marker, local trash, temp downloads (.tandemignore is synced)",
+    test: (n) => n.startsWith('.tandem') && n !== IGNORE_FILE_NAME,
+  },
+];
+
+/** The user's rules, gitignore syntax, in any folder; synced like .gitignore so devices agree. */
+export const IGNORE_FILE_NAME = '.tandemignore';
+
+/** The built-in pattern a name falls under, if any. */
+export function builtInPatternFor(name: string): BuiltInPattern | undefined {
+  return BUILT_IN_PATTERNS.find((rule) => rule.test(name));
+}
+
+/** Whether a name is always ignored. */
+export function isBuiltInIgnored(name: string): boolean {
+  for (const rule of BUILT_IN_PATTERNS) if (rule.test(name)) return true;
+  return false;
+}
