@@ -1,0 +1,34 @@
+// The worker thread behind walkInWorker: walks one synced folder on the real disk with the
+// synchronous fs calls (several times faster than promises per file, and off the main thread)
+// and streams the observations back in batches. Every outcome is a message, never a crash.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { NodeSyncLister } from '../fs/node-file-system.ts';
+import type { Observation, ScanProblem } from './observation.ts';
+import { ScanRootError, walkFolder } from './walk.ts';
+
+export interface ScanWorkerInput {
+  root: string;
+  batchSize?: number;
+}
+
+export type FromScanWorker =
+  | { type: 'batch'; observations: Observation[] }
+  | { type: 'done'; problems: ScanProblem[]; unreadable: string[] }
+  | { type: 'failed'; rootUnreadable: boolean; message: string; code: string | undefined };
+
+const port = parentPort;
+if (port === null) throw new Error('scan-worker.ts runs only as a worker thread (see walk-in-worker.ts).');
+
+const input = workerData as ScanWorkerInput;
+try {
+  const result = walkFolder(new NodeSyncLister(input.root), {
+    batchSize: input.batchSize ?? 2000,
+    onBatch: (observations) => port.postMessage({ type: 'batch', observations } satisfies FromScanWorker),
+  });
+  port.postMessage({ type: 'done', problems: result.problems, unreadable: result.unreadable } satisfies FromScanWorker);
+} catch (error) {
+  const message = error instanceof ScanRootError ? error.fsError.message : error instanceof Error ? error.message : String(error);
+  const code = error instanceof ScanRootError ? error.fsError.code : undefined;
+  port.postMessage({ type: 'failed', rootUnreadable: error instanceof ScanRootError, message, code } satisfies FromScanWorker);
+}
