@@ -13,10 +13,11 @@ const SOURCE_FILES = ['**/*.ts', '**/*.tsx', '**/*.js', '**/*.mjs', '**/*.cjs'];
 // Layers, by path. The first pattern that matches a file decides its layer, so the public entry of
 // the server comes before the rest of it, and the catch-all `other` comes last.
 const LAYERS = [
-  // Tools that run under plain Node and may use anything but the Electron shell; bin/ is the
+  // Tools and whole-system tests (integration/ runs real engines against a real server) that run
+  // under plain Node and may use anything but the Electron shell; bin/ is the
   // `tandem` command's launcher, the one thing outside src-main/cli that imports it. Vite configs
   // are build tooling wherever they sit.
-  ['tooling', ['{e2e,bench,scripts,bin}/**', '**/vite.config.ts']],
+  ['tooling', ['{e2e,integration,bench,scripts,bin}/**', '**/vite.config.ts']],
   // Tests run under Node even where the code they test must not; they keep their layer's arrows.
   ['shared-tests', 'src-shared/**/*.test.{ts,tsx}'],
   ['renderer-tests', 'src-renderer/**/*.test.{ts,tsx}'],
