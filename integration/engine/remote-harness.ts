@@ -69,6 +69,8 @@ export interface WireRequest {
   path: string;
   /** Bytes of the request body. */
   bodyBytes: number;
+  /** Whether it reached the server. */
+  reached: boolean;
 }
 
 /**
@@ -76,7 +78,7 @@ export interface WireRequest {
  * fail it before it leaves ('drop-request'), or to let the server act and lose the answer
  * ('drop-answer': the case idempotency keys exist for).
  */
-export function wiretap(decide: (request: WireRequest, index: number) => 'pass' | 'drop-request' | 'drop-answer' = () => 'pass'): {
+export function wiretap(decide: (request: Omit<WireRequest, 'reached'>, index: number) => 'pass' | 'drop-request' | 'drop-answer' = () => 'pass'): {
   fetch: FetchLike;
   requests: WireRequest[];
 } {
@@ -86,7 +88,7 @@ export function wiretap(decide: (request: WireRequest, index: number) => 'pass' 
     const bodyBytes = typeof body === 'string' ? Buffer.byteLength(body) : body instanceof Uint8Array ? body.length : 0;
     const request = { method: init.method ?? 'GET', path: new URL(input).pathname, bodyBytes };
     const verdict = decide(request, requests.length);
-    requests.push(request);
+    requests.push({ ...request, reached: verdict !== 'drop-request' });
     const lost = () => Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNRESET' } });
     if (verdict === 'drop-request') throw lost();
     const response = await globalThis.fetch(input, init);
