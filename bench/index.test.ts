@@ -1,0 +1,27 @@
+// Keeps the local index benchmark runnable: a small run prints every figure, and bad arguments are
+// a one-line usage error.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { expect, it } from 'vitest';
+
+const run = (...args: string[]) =>
+  promisify(execFile)(process.execPath, [new URL('./index.ts', import.meta.url).pathname, ...args], { timeout: 60_000 });
+
+it('prints save and load rates for trees and facts, and journal rates for FULL and NORMAL', async () => {
+  const { stdout } = await run('--items', '2000');
+  expect(stdout).toMatch(/^local index, 2,000 items, synchronous=FULL, WAL$/mu);
+  expect(stdout).toMatch(/^save one tree \(1 transaction\): +\d+ ms \([\d,]+ items\/s\)$/mu);
+  expect(stdout).toMatch(/^load all three trees: +\d+ ms \([\d,]+ items\/s\)$/mu);
+  expect(stdout).toMatch(/^save facts of 1959 files: +\d+ ms/mu);
+  expect(stdout).toMatch(/^journal begin\+complete, FULL: +\d+ ops\/s$/mu);
+  expect(stdout).toMatch(/^journal begin\+complete, NORMAL: +\d+ ops\/s$/mu);
+}, 60_000);
+
+it('refuses a size it cannot run', async () => {
+  const failure = await run('--items', '5').then(
+    () => undefined,
+    (error: unknown) => error as { code: number; stderr: string },
+  );
+  expect(failure?.code).toBe(2);
+  expect(failure?.stderr.trim()).toBe('usage: node bench/index.ts [--items 1000..10000000]');
+});

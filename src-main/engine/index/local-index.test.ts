@@ -1,0 +1,307 @@
+// The local index against a real SQLite file in a temp state folder: trees round-trip exactly and
+// survive reopening, facts and block lists, cursor with its tree page, exclusions, questions, the
+// journal, migrations, and refusals (state inside the synced folder, another folder's index,
+// bad input that changes nothing).
+
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Operation } from '../planner/operations.ts';
+import type { TreeItem } from '../tree/item.ts';
+import { makeTree } from '../tree/tree.ts';
+import type { Tree } from '../tree/tree.ts';
+import { IndexError } from './index-error.ts';
+import { INDEX_FILE, LocalIndex } from './local-index.ts';
+import type { AskOperation, LocalFacts } from './local-index.ts';
+import { migrate, MIGRATIONS, SCHEMA_VERSION } from './schema.ts';
+
+let dir: string;
+let synced: string;
+let state: string;
+const open = () => LocalIndex.open({ stateDir: state, syncedFolder: synced });
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tandem-index-'));
+  synced = join(dir, 'Sync');
+  state = join(dir, 'state');
+  mkdirSync(synced);
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const hash = (n: number) => `blake3:${n.toString(16).padStart(64, '0')}`;
+
+function sampleTree(): Tree {
+  const items: TreeItem[] = [
+    { id: 'root', parentId: null, name: '', kind: 'folder' },
+    { id: 'docs', parentId: 'root', name: 'Docs', kind: 'folder', metadataVersion: 3 },
+    { id: 'a', parentId: 'docs', name: 'Café résumé.txt', kind: 'file', hash: hash(1), size: 12, executable: false, metadataVersion: 1, contentVersion: 2 },
+    { id: 'b', parentId: 'root', name: 'run.sh', kind: 'file', hash: hash(2), size: 0, executable: true },
+    { id: 'c', parentId: 'root', name: '日本 😀 .md', kind: 'file', hash: hash(3), size: 9_007_199_254_740 },
+  ];
+  return makeTree('root', items);
+}
+
+const sortedItems = (tree: Tree) => [...tree.items.values()].sort((x, y) => (x.id < y.id ? -1 : 1));
+
+describe('trees', () => {
+  it('a saved tree loads back exactly, after closing and reopening, each of the three apart', () => {
+    const index = open();
+    const tree = sampleTree();
+    index.saveTree('remote', tree);
+    index.saveTree('synced', makeTree('root', [{ id: 'root', parentId: null, name: '', kind: 'folder' }]));
+    expect(index.loadTree('local')).toBeUndefined();
+    index.close();
+
+    const again = open();
+    const remote = again.loadTree('remote') as Tree;
+    expect(remote.rootId).toBe('root');
+    expect(sortedItems(remote)).toEqual(sortedItems(tree));
+    // Absent optional fields stay absent (not undefined), so planner comparisons see no change.
+    expect(Object.keys(remote.items.get('c') as TreeItem)).toEqual(['id', 'parentId', 'name', 'kind', 'hash', 'size']);
+    expect((again.loadTree('synced') as Tree).items.size).toBe(1);
+    again.close();
+  });
+
+  it('saving replaces the whole tree; updates put and remove single items', () => {
+    const index = open();
+    index.saveTree('local', sampleTree());
+    index.saveTree('local', makeTree('root', [{ id: 'root', parentId: null, name: '', kind: 'folder' }, { id: 'x', parentId: 'root', name: 'x', kind: 'folder' }]));
+    expect([...(index.loadTree('local') as Tree).items.keys()].sort()).toEqual(['root', 'x']);
+    index.updateTree('local', { put: [{ id: 'y', parentId: 'x', name: 'y.txt', kind: 'file', hash: hash(9), size: 1 }], remove: ['x'] });
+    expect([...(index.loadTree('local') as Tree).items.keys()].sort()).toEqual(['root', 'y']);
+    index.close();
+  });
+
+  it('an update to a tree that was never saved is refused and changes nothing', () => {
+    const index = open();
+    expect(() => index.updateTree('synced', { put: [{ id: 'y', parentId: 'root', name: 'y', kind: 'folder' }] })).toThrow(
+      'The synced tree has not been saved yet, so it cannot be changed item by item.',
+    );
+    expect(index.loadTree('synced')).toBeUndefined();
+    index.close();
+  });
+
+  it('a bad item in a save is a one-line error and the old tree stays whole', () => {
+    const index = open();
+    index.saveTree('remote', sampleTree());
+    const bad = makeTree('root', [
+      { id: 'root', parentId: null, name: '', kind: 'folder' },
+      { id: 'z', parentId: 'root', name: 'z', kind: 'symlink' as unknown as 'file' },
+    ]);
+    expect(() => index.saveTree('remote', bad)).toThrow('Item z has the kind "symlink"; only file and folder are stored.');
+    expect(sortedItems(index.loadTree('remote') as Tree)).toEqual(sortedItems(sampleTree()));
+    expect(() => index.saveTree('remote', makeTree('gone', []))).toThrow('The remote tree to save has no root item gone.');
+    index.close();
+  });
+
+  it('100k items save and load within a generous bound (bench/index.ts measures it properly)', () => {
+    const items: TreeItem[] = [{ id: 'root', parentId: null, name: '', kind: 'folder' }];
+    for (let i = 0; i < 100_000; i++) {
+      items.push({ id: `item-${i}`, parentId: i < 100 ? 'root' : `item-${i % 100}`, name: `file ${i}.txt`, kind: i < 100 ? 'folder' : 'file', ...(i < 100 ? {} : { hash: hash(i), size: i }) });
+    }
+    const index = open();
+    const started = performance.now();
+    index.saveTree('synced', makeTree('root', items));
+    const loaded = index.loadTree('synced') as Tree;
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(loaded.items.size).toBe(100_001);
+    expect(loaded.items.get('item-54321')).toEqual(items[54_322]);
+    index.close();
+  });
+});
+
+describe('local facts', () => {
+  const facts = (id: string, inode: number, blocks = 3): LocalFacts => ({
+    id,
+    size: blocks * 1000,
+    mtimeMs: 1_700_000_000_123.5,
+    inode,
+    hash: hash(inode),
+    blocks: Array.from({ length: blocks }, (_, i) => ({ offset: i * 1000, size: 1000, hash: hash(inode * 10 + i) })),
+  });
+
+  it('round-trip with their block lists, are found by inode, and survive reopening', () => {
+    const index = open();
+    index.putFacts([facts('a', 11), facts('b', 12, 0), facts('c', 11, 1)]);
+    index.close();
+    const again = open();
+    expect(again.getFacts('a')).toEqual(facts('a', 11));
+    expect(again.getFacts('b')?.blocks).toEqual([]);
+    expect(again.factsByInode(11).map((f) => f.id)).toEqual(['a', 'c']);
+    again.removeFacts(['a']);
+    expect([...again.allFacts().keys()].sort()).toEqual(['b', 'c']);
+    again.close();
+  });
+
+  it('a bad block hash refuses the whole batch', () => {
+    const index = open();
+    const broken = { ...facts('d', 14), blocks: [{ offset: 0, size: 5, hash: 'sha256:00' }] };
+    expect(() => index.putFacts([facts('a', 11), broken])).toThrow(/^Block 0 has the hash "sha256:00"; expected blake3: and 64 lowercase hex digits\.$/u);
+    expect(index.getFacts('a')).toBeUndefined();
+    expect(() => index.putFacts([{ ...facts('e', 1), size: -1 }])).toThrow('The facts of e have size -1; expected a number of at least 0.');
+    index.close();
+  });
+});
+
+describe('cursor, exclusions and questions', () => {
+  it('the cursor advances only together with the remote tree page it belongs to', () => {
+    const index = open();
+    expect(index.cursor).toBeUndefined();
+    index.saveTree('remote', sampleTree());
+    index.applyRemoteChanges({ remove: ['b'] }, 'c-41');
+    expect(index.cursor).toBe('c-41');
+    expect(() => index.applyRemoteChanges({ put: [{ id: 'q', parentId: 'root', name: 'q', kind: 'nope' as 'file' }] }, 'c-42')).toThrow(IndexError);
+    expect(index.cursor).toBe('c-41');
+    index.close();
+    expect(open().cursor).toBe('c-41');
+  });
+
+  it('selective-sync exclusions are kept as a set', () => {
+    const index = open();
+    index.setExcludedIds(['f2', 'f1', 'f2']);
+    index.close();
+    const again = open();
+    expect(again.excludedIds()).toEqual(new Set(['f1', 'f2']));
+    again.setExcludedIds([]);
+    expect(again.excludedIds().size).toBe(0);
+    again.close();
+  });
+
+  it('a mass-delete question waits for its answer across restarts; a yes approves that batch only', () => {
+    const ask = (batchKey: string): AskOperation => ({
+      kind: 'ask', question: 'mass_delete', side: 'remote', count: 40, total: 100, batchKey, samplePaths: ['a', 'b'], message: 'Delete 40 files?',
+    });
+    const index = open();
+    index.recordQuestions([ask('k1'), ask('k2')], 1000);
+    index.close();
+    const again = open();
+    expect(again.pendingQuestions().map((q) => q.batchKey)).toEqual(['k1', 'k2']);
+    again.answerQuestion('k1', 'yes', 2000);
+    expect(again.approvedMassDeletes()).toEqual(new Set(['k1']));
+    expect(() => again.answerQuestion('k1', 'no')).toThrow('That question is no longer waiting for an answer; check the status again.');
+    // The planner asks again with a different batch: the stale unanswered one goes, the answer stays.
+    again.recordQuestions([ask('k3')], 3000);
+    expect(again.questions().map((q) => [q.ask.batchKey, q.answer])).toEqual([['k1', 'yes'], ['k3', undefined]]);
+    again.forgetQuestions(['k1']);
+    expect(again.approvedMassDeletes().size).toBe(0);
+    again.close();
+  });
+});
+
+describe('journal', () => {
+  const upload: Operation = {
+    kind: 'upload', id: 'a', parentId: 'docs', name: 'x.txt', hash: hash(5), size: 5, executable: false, ifMatchContent: 2, path: 'Docs/x.txt',
+  };
+
+  it('an operation begun and not completed is there after a restart, with its idempotency key', () => {
+    const index = open();
+    index.saveTree('synced', sampleTree());
+    const entry = index.journalBegin(upload, { now: 77 });
+    index.close();
+    const again = open();
+    expect(again.journalEntries()).toEqual([{ seq: entry.seq, operation: upload, idempotencyKey: entry.idempotencyKey, startedAt: 77, attempts: 1 }]);
+    again.journalRetry(entry.seq);
+    expect(again.journalEntries()[0]?.attempts).toBe(2);
+    again.close();
+  });
+
+  it('completing advances the trees and drops the entry together; completing twice is a no-op', () => {
+    const index = open();
+    index.saveTree('synced', sampleTree());
+    index.saveTree('remote', sampleTree());
+    const entry = index.journalBegin(upload);
+    const advanced = { id: 'a', parentId: 'docs', name: 'Café résumé.txt', kind: 'file', hash: hash(5), size: 5, contentVersion: 3 } as const;
+    expect(index.journalComplete(entry.seq, { synced: { put: [advanced] }, remote: { put: [advanced] } })).toBe(true);
+    expect(index.journalEntries()).toEqual([]);
+    expect(index.loadTree('synced')?.items.get('a')).toEqual(advanced);
+    expect(index.journalComplete(entry.seq, { synced: { remove: ['a'] } })).toBe(false);
+    expect(index.loadTree('synced')?.items.get('a')).toEqual(advanced);
+    index.close();
+  });
+
+  it('a completion that cannot be applied leaves the entry for the replay', () => {
+    const index = open();
+    const entry = index.journalBegin(upload);
+    expect(() => index.journalComplete(entry.seq, { synced: { remove: ['a'] } })).toThrow('The synced tree has not been saved yet');
+    expect(index.journalEntries().map((e) => e.seq)).toEqual([entry.seq]);
+    index.journalAbandon(entry.seq);
+    expect(index.journalEntries()).toEqual([]);
+    expect(() => index.journalAbandon(entry.seq)).toThrow(`Journal entry ${entry.seq} is not there (already completed or abandoned).`);
+    index.close();
+  });
+});
+
+describe('where the index may live', () => {
+  it('a state folder inside the synced folder is refused with a clear error, and nothing is created', () => {
+    const inside = join(synced, '.tandem-state');
+    expect(() => LocalIndex.open({ stateDir: inside, syncedFolder: synced })).toThrow(
+      `The state folder ${inside} is inside the synced folder ${synced}; choose a state folder outside it (for example with --state).`,
+    );
+    expect(() => LocalIndex.open({ stateDir: synced, syncedFolder: synced })).toThrow(IndexError);
+    expect(() => LocalIndex.open({ stateDir: inside, syncedFolder: synced })).toThrow(expect.objectContaining({ code: 'state_inside_folder' }));
+    expect(existsSync(inside)).toBe(false);
+    expect(() => open().close()).not.toThrow();
+    expect(() => LocalIndex.open({ stateDir: join(synced, 'a', '..', 'b'), syncedFolder: synced })).toThrow(/is inside the synced folder/u);
+  });
+
+  it('a state folder reached through a symlink into the synced folder is refused too', () => {
+    symlinkSync(synced, join(dir, 'link'));
+    expect(() => LocalIndex.open({ stateDir: join(dir, 'link', 'state'), syncedFolder: synced })).toThrow(/is inside the synced folder/u);
+  });
+
+  it('a state folder beside the synced folder with a similar name is fine', () => {
+    const index = LocalIndex.open({ stateDir: join(dir, 'Sync-state'), syncedFolder: synced });
+    expect(index.path).toBe(join(dir, 'Sync-state', INDEX_FILE));
+    index.close();
+  });
+
+  it('an index is bound to its synced folder', () => {
+    open().close();
+    const other = join(dir, 'Other');
+    mkdirSync(other);
+    expect(() => LocalIndex.open({ stateDir: state, syncedFolder: other })).toThrow(
+      `The state folder ${state} belongs to the synced folder ${synced}, not ${other}; use another state folder.`,
+    );
+  });
+});
+
+describe('migrations', () => {
+  it('run once, are recorded, and reopening changes nothing', () => {
+    open().close();
+    const db = new SqliteDatabase(join(state, INDEX_FILE));
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(migrate(db, state)).toBe(SCHEMA_VERSION);
+    db.close();
+    open().close();
+  });
+
+  it('a later migration applies on top of existing data', () => {
+    const index = open();
+    index.saveTree('local', sampleTree());
+    index.close();
+    const db = new SqliteDatabase(join(state, INDEX_FILE));
+    const extra = { version: SCHEMA_VERSION + 1, description: 'test', sql: 'CREATE TABLE IF NOT EXISTS extra (x INTEGER);' };
+    expect(migrate(db, state, [...MIGRATIONS, extra])).toBe(SCHEMA_VERSION + 1);
+    expect(db.prepare('SELECT count(*) AS n FROM items').get()).toEqual({ n: 5 });
+    db.close();
+  });
+
+  it('an index written by a newer Tandem is refused in one sentence', () => {
+    open().close();
+    const db = new SqliteDatabase(join(state, INDEX_FILE));
+    db.pragma(`user_version = ${SCHEMA_VERSION + 5}`);
+    db.close();
+    expect(() => open()).toThrow(
+      `The index in ${state} was written by a newer version of Tandem (schema ${SCHEMA_VERSION + 5}, this one knows ${SCHEMA_VERSION}); update Tandem or use another state folder.`,
+    );
+  });
+
+  it('a file that is not a database is a one-line error naming the folder', () => {
+    mkdirSync(state);
+    writeFileSync(join(state, INDEX_FILE), 'this is not sqlite, just text that is long enough to be read as a header '.repeat(20));
+    expect(() => open()).toThrow(new RegExp(`^Cannot (open|read) the index in ${state.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&')}: file is not a database\\.$`, 'u'));
+  });
+});

@@ -1,0 +1,458 @@
+// The engine's local index for one synced folder: a better-sqlite3 database in the STATE folder
+// holding the remote, local and synced trees, what the scanner knows of each local file, the
+// remote cursor, selective-sync exclusions, questions for the user, and the journal of operations
+// in flight (DESIGN.md "The engine"; issue 4).
+//
+// Durability: WAL with synchronous=FULL. The journal's promise is that an operation is on disk
+// BEFORE its effect starts; with synchronous=NORMAL a power cut could drop that record while the
+// effect (an upload, a rename) already happened. FULL costs one fsync of the WAL per commit, which
+// the bulk calls (a whole tree, a scan's facts) share in one transaction; bench/index.ts measures
+// both settings. A process crash loses nothing in either mode.
+//
+// Synchronous on purpose: better-sqlite3 answers in microseconds and one engine owns its index,
+// so there is nothing to wait for; every multi-row change is one transaction, all or nothing.
+
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
+import type { Operation } from '../planner/operations.ts';
+import type { TreeItem } from '../tree/item.ts';
+import { makeTree } from '../tree/tree.ts';
+import type { Tree } from '../tree/tree.ts';
+import { decodeBlockList, encodeBlockList } from './block-list.ts';
+import type { StoredBlock } from './block-list.ts';
+import { IndexError } from './index-error.ts';
+import { migrate } from './schema.ts';
+import { checkStateFolder } from './state-folder.ts';
+
+export const INDEX_FILE = 'index.sqlite';
+
+export type TreeName = 'remote' | 'local' | 'synced';
+export const TREE_NAMES: readonly TreeName[] = ['remote', 'local', 'synced'];
+
+export interface TreeChange {
+  put?: Iterable<TreeItem>;
+  remove?: Iterable<string>;
+}
+
+/** What the scanner last saw of one local file (the local tree's item id). */
+export interface LocalFacts {
+  id: string;
+  size: number;
+  mtimeMs: number;
+  inode: number;
+  hash: string;
+  blocks: StoredBlock[];
+}
+
+export type AskOperation = Extract<Operation, { kind: 'ask' }>;
+
+export interface StoredQuestion {
+  ask: AskOperation;
+  askedAt: number;
+  answer: 'yes' | 'no' | undefined;
+}
+
+export interface JournalEntry {
+  seq: number;
+  operation: Operation;
+  /** Sent with the operation's request, and again on a replay, so the server answers it once. */
+  idempotencyKey: string;
+  startedAt: number;
+  attempts: number;
+}
+
+export interface OpenIndexOptions {
+  /** Where the index lives; created if missing (owner-only). */
+  stateDir: string;
+  /** The synced folder this index belongs to; the state folder must be outside it. */
+  syncedFolder: string;
+  /** 'FULL' unless a benchmark says otherwise. */
+  synchronous?: 'FULL' | 'NORMAL';
+}
+
+type ItemRow = [string, string | null, string, string, string | null, number | null, number | null, number | null, number | null];
+
+export class LocalIndex {
+  readonly path: string;
+  readonly syncedFolder: string;
+  private readonly db: Database;
+  private readonly statements: ReturnType<typeof prepare>;
+
+  private constructor(db: Database, path: string, syncedFolder: string) {
+    this.db = db;
+    this.path = path;
+    this.syncedFolder = syncedFolder;
+    this.statements = prepare(db);
+  }
+
+  /** Opens (creating and migrating as needed) the index of `syncedFolder` in `stateDir`. */
+  static open(options: OpenIndexOptions): LocalIndex {
+    const folders = checkStateFolder(options.stateDir, options.syncedFolder);
+    const path = join(folders.stateDir, INDEX_FILE);
+    let db: Database;
+    try {
+      mkdirSync(folders.stateDir, { recursive: true, mode: 0o700 });
+      db = new SqliteDatabase(path);
+      db.pragma('journal_mode = WAL');
+    } catch (error) {
+      throw new IndexError('cannot_open', `Cannot open the index in ${options.stateDir}: ${oneLine(error)}.`, options.stateDir, { cause: error });
+    }
+    try {
+      db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+      db.pragma('busy_timeout = 5000');
+      migrate(db, options.stateDir);
+      const index = new LocalIndex(db, path, folders.syncedFolder);
+      index.claimFolder(options.stateDir);
+      return index;
+    } catch (error) {
+      db.close();
+      if (error instanceof IndexError) throw error;
+      throw new IndexError('cannot_open', `Cannot read the index in ${options.stateDir}: ${oneLine(error)}.`, options.stateDir, { cause: error });
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Runs `fn` in one transaction (nested calls become savepoints): all of it or none of it. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  // --- trees -------------------------------------------------------------------------------
+
+  /** The saved tree, or undefined if it was never saved. */
+  loadTree(tree: TreeName): Tree | undefined {
+    const root = this.statements.treeRoot.get(tree) as { root_id: string } | undefined;
+    if (!root) return undefined;
+    const rows = this.statements.treeItems.all(tree) as ItemRow[];
+    const items: TreeItem[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) items[i] = rowToItem(rows[i] as ItemRow);
+    return makeTree(root.root_id, items);
+  }
+
+  /** Replaces a whole tree, in one transaction. */
+  saveTree(tree: TreeName, value: Tree): void {
+    if (!value.items.has(value.rootId)) {
+      throw new IndexError('bad_input', `The ${tree} tree to save has no root item ${value.rootId}.`);
+    }
+    const { deleteTree, setRoot, insertItem } = this.statements;
+    this.transaction(() => {
+      deleteTree.run(tree);
+      setRoot.run(tree, value.rootId);
+      for (const item of value.items.values()) insertItem.run(tree, ...itemToRow(item));
+    });
+  }
+
+  /** Adds, replaces and removes items of a saved tree, in one transaction. */
+  updateTree(tree: TreeName, change: TreeChange): void {
+    this.transaction(() => this.applyChange(tree, change));
+  }
+
+  // --- local facts -------------------------------------------------------------------------
+
+  getFacts(id: string): LocalFacts | undefined {
+    const row = this.statements.factsById.get(id) as FactsRow | undefined;
+    return row ? rowToFacts(row) : undefined;
+  }
+
+  /** Files last seen with this inode (usually one; a reused inode can give more). */
+  factsByInode(inode: number): LocalFacts[] {
+    return (this.statements.factsByInode.all(inode) as FactsRow[]).map(rowToFacts);
+  }
+
+  allFacts(): Map<string, LocalFacts> {
+    const facts = new Map<string, LocalFacts>();
+    for (const row of this.statements.allFacts.iterate() as IterableIterator<FactsRow>) facts.set(row.id, rowToFacts(row));
+    return facts;
+  }
+
+  /** Records what the scanner saw, replacing earlier facts of the same ids; one transaction. */
+  putFacts(facts: Iterable<LocalFacts>): void {
+    const { putFacts } = this.statements;
+    this.transaction(() => {
+      for (const fact of facts) {
+        checkFacts(fact);
+        putFacts.run(fact.id, fact.size, fact.mtimeMs, fact.inode, fact.hash, encodeBlockList(fact.blocks));
+      }
+    });
+  }
+
+  removeFacts(ids: Iterable<string>): void {
+    const { removeFacts } = this.statements;
+    this.transaction(() => {
+      for (const id of ids) removeFacts.run(id);
+    });
+  }
+
+  // --- remote cursor and exclusions ----------------------------------------------------------
+
+  /** The changes-feed cursor last applied to the remote tree (undefined: list from scratch). */
+  get cursor(): string | undefined {
+    return this.getMeta('remote_cursor');
+  }
+
+  setCursor(cursor: string | undefined): void {
+    this.setMeta('remote_cursor', cursor);
+  }
+
+  /**
+   * Applies a page of the changes feed: the remote tree's changes and the new cursor in ONE
+   * transaction, so the cursor never runs ahead of the tree it describes.
+   */
+  applyRemoteChanges(change: TreeChange, cursor: string): void {
+    this.transaction(() => {
+      this.applyChange('remote', change);
+      this.setMeta('remote_cursor', cursor);
+    });
+  }
+
+  excludedIds(): Set<string> {
+    return new Set((this.statements.exclusions.all() as { id: string }[]).map((row) => row.id));
+  }
+
+  setExcludedIds(ids: Iterable<string>): void {
+    this.transaction(() => {
+      this.statements.clearExclusions.run();
+      for (const id of ids) this.statements.addExclusion.run(id);
+    });
+  }
+
+  // --- questions (the mass-delete pause) -----------------------------------------------------
+
+  /**
+   * The planner's current questions: new ones are stored, ones it no longer asks and nobody has
+   * answered are dropped; answered ones stay until forgotten (a "yes" approves that batch only).
+   */
+  recordQuestions(asks: readonly AskOperation[], now: number = Date.now()): void {
+    this.transaction(() => {
+      const keep = new Set(asks.map((ask) => ask.batchKey));
+      for (const row of this.statements.unansweredKeys.all() as { batch_key: string }[]) {
+        if (!keep.has(row.batch_key)) this.statements.deleteQuestion.run(row.batch_key);
+      }
+      for (const ask of asks) this.statements.insertQuestion.run(ask.batchKey, JSON.stringify(ask), now);
+    });
+  }
+
+  questions(): StoredQuestion[] {
+    return (this.statements.allQuestions.all() as QuestionRow[]).map((row) => ({
+      ask: JSON.parse(row.question) as AskOperation,
+      askedAt: row.asked_at,
+      answer: row.answer ?? undefined,
+    }));
+  }
+
+  pendingQuestions(): AskOperation[] {
+    return this.questions().flatMap((q) => (q.answer === undefined ? [q.ask] : []));
+  }
+
+  answerQuestion(batchKey: string, answer: 'yes' | 'no', now: number = Date.now()): void {
+    if (answer !== 'yes' && answer !== 'no') throw new IndexError('bad_input', `An answer is "yes" or "no", not "${String(answer)}".`);
+    const result = this.statements.answerQuestion.run(answer, now, batchKey);
+    if (result.changes === 0) throw new IndexError('not_found', 'That question is no longer waiting for an answer; check the status again.');
+  }
+
+  /** Batch keys the user said yes to, for PlanOptions.approvedMassDeletes. */
+  approvedMassDeletes(): Set<string> {
+    return new Set(this.questions().flatMap((q) => (q.answer === 'yes' ? [q.ask.batchKey] : [])));
+  }
+
+  forgetQuestions(batchKeys: Iterable<string>): void {
+    this.transaction(() => {
+      for (const key of batchKeys) this.statements.deleteQuestion.run(key);
+    });
+  }
+
+  // --- journal -------------------------------------------------------------------------------
+
+  /** Records an operation BEFORE its effect starts (durable when this returns). */
+  journalBegin(operation: Operation, options: { idempotencyKey?: string; now?: number } = {}): JournalEntry {
+    const idempotencyKey = options.idempotencyKey ?? randomUUID();
+    const startedAt = options.now ?? Date.now();
+    const result = this.statements.journalInsert.run(JSON.stringify(operation), idempotencyKey, startedAt);
+    return { seq: Number(result.lastInsertRowid), operation, idempotencyKey, startedAt, attempts: 1 };
+  }
+
+  /** Operations begun and not completed, oldest first: what a restart replays. */
+  journalEntries(): JournalEntry[] {
+    return (this.statements.journalAll.all() as JournalRow[]).map((row) => ({
+      seq: row.seq,
+      operation: JSON.parse(row.operation) as Operation,
+      idempotencyKey: row.idempotency_key,
+      startedAt: row.started_at,
+      attempts: row.attempts,
+    }));
+  }
+
+  /** A replay is starting: count the attempt (the idempotency key stays the same). */
+  journalRetry(seq: number): void {
+    if (this.statements.journalRetry.run(seq).changes === 0) throw missingEntry(seq);
+  }
+
+  /**
+   * The effect is done: advance the trees and drop the entry in ONE transaction, so a crash
+   * leaves either both or neither. Returns false when the entry was already completed.
+   */
+  journalComplete(seq: number, changes: Partial<Record<TreeName, TreeChange>> = {}): boolean {
+    return this.transaction(() => {
+      if (this.statements.journalDelete.run(seq).changes === 0) return false;
+      for (const tree of TREE_NAMES) {
+        const change = changes[tree];
+        if (change) this.applyChange(tree, change);
+      }
+      return true;
+    });
+  }
+
+  /** The operation will not happen (refused, or replanned): drop it without advancing anything. */
+  journalAbandon(seq: number): void {
+    if (this.statements.journalDelete.run(seq).changes === 0) throw missingEntry(seq);
+  }
+
+  // --- internals -----------------------------------------------------------------------------
+
+  private applyChange(tree: TreeName, change: TreeChange): void {
+    if (!this.statements.treeRoot.get(tree)) {
+      throw new IndexError('not_found', `The ${tree} tree has not been saved yet, so it cannot be changed item by item.`);
+    }
+    for (const id of change.remove ?? []) this.statements.deleteItem.run(tree, id);
+    for (const item of change.put ?? []) this.statements.insertItem.run(tree, ...itemToRow(item));
+  }
+
+  private getMeta(key: string): string | undefined {
+    return (this.statements.getMeta.get(key) as { value: string } | undefined)?.value;
+  }
+
+  private setMeta(key: string, value: string | undefined): void {
+    if (value === undefined) this.statements.deleteMeta.run(key);
+    else this.statements.setMeta.run(key, value);
+  }
+
+  /** The first open records the synced folder; a later open for another folder is refused. */
+  private claimFolder(stateDir: string): void {
+    const owner = this.getMeta('synced_folder');
+    if (owner === undefined) this.setMeta('synced_folder', this.syncedFolder);
+    else if (owner !== this.syncedFolder) {
+      throw new IndexError(
+        'wrong_folder',
+        `The state folder ${stateDir} belongs to the synced folder ${owner}, not ${this.syncedFolder}; use another state folder.`,
+        stateDir,
+      );
+    }
+  }
+}
+
+function prepare(db: Database) {
+  const items = 'id, parent_id, name, kind, hash, size, executable, metadata_version, content_version';
+  const raw = (sql: string): Statement => db.prepare(sql).raw(true);
+  return {
+    treeRoot: db.prepare('SELECT root_id FROM trees WHERE tree = ?'),
+    treeItems: raw(`SELECT ${items} FROM items WHERE tree = ?`),
+    deleteTree: db.prepare('DELETE FROM items WHERE tree = ?'),
+    setRoot: db.prepare('INSERT OR REPLACE INTO trees (tree, root_id) VALUES (?, ?)'),
+    insertItem: db.prepare(`INSERT OR REPLACE INTO items (tree, ${items}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    deleteItem: db.prepare('DELETE FROM items WHERE tree = ? AND id = ?'),
+    factsById: db.prepare('SELECT * FROM local_facts WHERE id = ?'),
+    factsByInode: db.prepare('SELECT * FROM local_facts WHERE inode = ? ORDER BY id'),
+    allFacts: db.prepare('SELECT * FROM local_facts'),
+    putFacts: db.prepare('INSERT OR REPLACE INTO local_facts (id, size, mtime_ms, inode, hash, blocks) VALUES (?, ?, ?, ?, ?, ?)'),
+    removeFacts: db.prepare('DELETE FROM local_facts WHERE id = ?'),
+    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
+    setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+    deleteMeta: db.prepare('DELETE FROM meta WHERE key = ?'),
+    exclusions: db.prepare('SELECT id FROM exclusions ORDER BY id'),
+    clearExclusions: db.prepare('DELETE FROM exclusions'),
+    addExclusion: db.prepare('INSERT OR IGNORE INTO exclusions (id) VALUES (?)'),
+    unansweredKeys: db.prepare('SELECT batch_key FROM questions WHERE answer IS NULL'),
+    insertQuestion: db.prepare('INSERT OR IGNORE INTO questions (batch_key, question, asked_at) VALUES (?, ?, ?)'),
+    allQuestions: db.prepare('SELECT * FROM questions ORDER BY asked_at, batch_key'),
+    answerQuestion: db.prepare('UPDATE questions SET answer = ?, answered_at = ? WHERE batch_key = ? AND answer IS NULL'),
+    deleteQuestion: db.prepare('DELETE FROM questions WHERE batch_key = ?'),
+    journalInsert: db.prepare('INSERT INTO journal (operation, idempotency_key, started_at) VALUES (?, ?, ?)'),
+    journalAll: db.prepare('SELECT * FROM journal ORDER BY seq'),
+    journalRetry: db.prepare('UPDATE journal SET attempts = attempts + 1 WHERE seq = ?'),
+    journalDelete: db.prepare('DELETE FROM journal WHERE seq = ?'),
+  };
+}
+
+function itemToRow(item: TreeItem): ItemRow {
+  if (typeof item.id !== 'string' || item.id === '') throw new IndexError('bad_input', 'An item to store has no id.');
+  if (item.kind !== 'file' && item.kind !== 'folder') {
+    throw new IndexError('bad_input', `Item ${item.id} has the kind "${String(item.kind)}"; only file and folder are stored.`);
+  }
+  if (typeof item.name !== 'string') throw new IndexError('bad_input', `Item ${item.id} has no name.`);
+  return [
+    item.id,
+    item.parentId,
+    item.name,
+    item.kind,
+    item.hash ?? null,
+    item.size ?? null,
+    item.executable === undefined ? null : item.executable ? 1 : 0,
+    item.metadataVersion ?? null,
+    item.contentVersion ?? null,
+  ];
+}
+
+/** Optional fields stay ABSENT when they were absent, so a loaded item equals the saved one. */
+function rowToItem(row: ItemRow): TreeItem {
+  const [id, parentId, name, kind, hash, size, executable, metadataVersion, contentVersion] = row;
+  const item: { -readonly [K in keyof TreeItem]: TreeItem[K] } = { id, parentId, name, kind: kind as TreeItem['kind'] };
+  if (hash !== null) item.hash = hash;
+  if (size !== null) item.size = size;
+  if (executable !== null) item.executable = executable === 1;
+  if (metadataVersion !== null) item.metadataVersion = metadataVersion;
+  if (contentVersion !== null) item.contentVersion = contentVersion;
+  return item;
+}
+
+interface FactsRow {
+  id: string;
+  size: number;
+  mtime_ms: number;
+  inode: number;
+  hash: string;
+  blocks: Buffer;
+}
+
+function rowToFacts(row: FactsRow): LocalFacts {
+  return { id: row.id, size: row.size, mtimeMs: row.mtime_ms, inode: row.inode, hash: row.hash, blocks: decodeBlockList(row.blocks) };
+}
+
+function checkFacts(fact: LocalFacts): void {
+  const numbers: [string, number][] = [['size', fact.size], ['mtimeMs', fact.mtimeMs], ['inode', fact.inode]];
+  for (const [field, value] of numbers) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new IndexError('bad_input', `The facts of ${String(fact.id)} have ${field} ${String(value)}; expected a number of at least 0.`);
+    }
+  }
+  if (typeof fact.id !== 'string' || fact.id === '') throw new IndexError('bad_input', 'Local facts to store have no item id.');
+}
+
+interface QuestionRow {
+  batch_key: string;
+  question: string;
+  asked_at: number;
+  answer: 'yes' | 'no' | null;
+}
+
+interface JournalRow {
+  seq: number;
+  operation: string;
+  idempotency_key: string;
+  started_at: number;
+  attempts: number;
+}
+
+function missingEntry(seq: number): IndexError {
+  return new IndexError('not_found', `Journal entry ${seq} is not there (already completed or abandoned).`);
+}
+
+function oneLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return (text.split('\n')[0] ?? text).replace(/\.$/u, '');
+}
