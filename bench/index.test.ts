@@ -10,9 +10,11 @@ const run = (...args: string[]) =>
 it('prints save and load rates for trees and facts, and journal rates for FULL and NORMAL', async () => {
   const { stdout } = await run('--items', '2000');
   expect(stdout).toMatch(/^local index, 2,000 items, synchronous=FULL, WAL$/mu);
-  expect(stdout).toMatch(/^save one tree \(1 transaction\): +\d+ ms \([\d,]+ items\/s\)$/mu);
+  expect(stdout).toMatch(/^save one tree, fresh \(1 tx\): +\d+ ms \([\d,]+ items\/s\)$/mu);
+  expect(stdout).toMatch(/^save one tree, unchanged: +\d+ ms/mu);
+  expect(stdout).toMatch(/^save one tree, 1% of files edited: +\d+ ms/mu);
   expect(stdout).toMatch(/^load all three trees: +\d+ ms \([\d,]+ items\/s\)$/mu);
-  expect(stdout).toMatch(/^save facts of 1959 files: +\d+ ms/mu);
+  expect(stdout).toMatch(/^save facts of 1,959 files: +\d+ ms/mu);
   expect(stdout).toMatch(/^journal begin\+complete, FULL: +\d+ ops\/s$/mu);
   expect(stdout).toMatch(/^journal begin\+complete, NORMAL: +\d+ ops\/s$/mu);
 }, 60_000);

@@ -1,5 +1,5 @@
 // Local index throughput (src-main/engine/index): save and load of a whole tree of N items (one
-// transaction, prepared statements), all three trees, the scanner's facts for N files, and journal
+// transaction, prepared statements; fresh, unchanged and 1% edited), all three trees, the scanner's facts for N files, and journal
 // begin+complete pairs per second with synchronous=FULL (what the engine uses) and NORMAL.
 // Run: `npm run bench:index` or `node bench/index.ts [--items N]` (default 100000). The database
 // is in a temp folder on the machine's disk; every figure is the median of 3 runs.
@@ -80,42 +80,50 @@ try {
     facts.push({ id: item.id, size: item.size ?? 0, mtimeMs: 1_700_000_000_000 + facts.length, inode: 1000 + facts.length, hash: item.hash ?? '', blocks: [{ offset: 0, size: item.size ?? 0, hash: item.hash ?? '' }] });
   }
 
-  const save: number[] = [];
-  const load: number[] = [];
-  const all3Save: number[] = [];
-  const all3Load: number[] = [];
-  const factsSave: number[] = [];
-  const factsLoad: number[] = [];
+  const rootOnly = makeTree('root', [{ id: 'root', parentId: null, name: '', kind: 'folder' }]);
+  // The same tree with 1% of its files edited (a busy rescan).
+  const edited = makeTree('root', [...tree.items.values()].map((item, i) => (item.kind === 'file' && i % 100 === 0 ? { ...item, size: (item.size ?? 0) + 1 } : item)));
+  const times = { fresh: [] as number[], unchanged: [] as number[], edited: [] as number[], load: [] as number[], save3: [] as number[], load3: [] as number[], factsSave: [] as number[], factsLoad: [] as number[] };
   let loadedSize = 0;
   for (let run = 0; run < 3; run++) {
-    save.push(time(() => index.saveTree('synced', tree)));
-    load.push(time(() => (loadedSize = index.loadTree('synced')?.items.size ?? 0)));
-    all3Save.push(time(() => {
+    index.transaction(() => {
+      for (const name of ['remote', 'local', 'synced'] as const) index.saveTree(name, rootOnly);
+    });
+    times.fresh.push(time(() => index.saveTree('synced', tree)));
+    times.unchanged.push(time(() => index.saveTree('synced', tree)));
+    times.edited.push(time(() => index.saveTree('synced', edited)));
+    times.load.push(time(() => (loadedSize = index.loadTree('synced')?.items.size ?? 0)));
+    index.saveTree('synced', rootOnly);
+    times.save3.push(time(() => {
       index.transaction(() => {
         for (const name of ['remote', 'local', 'synced'] as const) index.saveTree(name, tree);
       });
     }));
-    all3Load.push(time(() => {
+    times.load3.push(time(() => {
       for (const name of ['remote', 'local', 'synced'] as const) index.loadTree(name);
     }));
-    factsSave.push(time(() => index.putFacts(facts)));
-    factsLoad.push(time(() => index.allFacts()));
+    index.removeFacts(facts.map((f) => f.id));
+    times.factsSave.push(time(() => index.putFacts(facts)));
+    times.factsLoad.push(time(() => index.allFacts()));
   }
   if (loadedSize !== count) throw new Error(`loaded ${loadedSize} items, saved ${count}`);
   index.close();
   const bytes = statSync(join(base, 'state', 'index.sqlite')).size;
-  const fmt = (ms: number, n: number) => `${ms.toFixed(0).padStart(5)} ms (${Math.round((n / ms) * 1000).toLocaleString('en-US')} items/s)`;
+  const fmt = (ms: number[], n: number) => `${median(ms).toFixed(0).padStart(5)} ms (${Math.round((n / median(ms)) * 1000).toLocaleString('en-US')} items/s)`;
+  const files = facts.length.toLocaleString('en-US');
   console.log(`local index, ${count.toLocaleString('en-US')} items, synchronous=FULL, WAL`);
-  console.log(`save one tree (1 transaction):    ${fmt(median(save), count)}`);
-  console.log(`load one tree (to a Tree):        ${fmt(median(load), count)}`);
-  console.log(`save all three trees (1 tx):      ${fmt(median(all3Save), 3 * count)}`);
-  console.log(`load all three trees:             ${fmt(median(all3Load), 3 * count)}`);
-  console.log(`save facts of ${facts.length} files:    ${fmt(median(factsSave), facts.length)}`);
-  console.log(`load facts of ${facts.length} files:    ${fmt(median(factsLoad), facts.length)}`);
-  console.log(`database size after checkpoint:   ${(bytes / 1e6).toFixed(1)} MB`);
+  console.log(`save one tree, fresh (1 tx):        ${fmt(times.fresh, count)}`);
+  console.log(`save one tree, unchanged:           ${fmt(times.unchanged, count)}`);
+  console.log(`save one tree, 1% of files edited:  ${fmt(times.edited, count)}`);
+  console.log(`load one tree (to a Tree):          ${fmt(times.load, count)}`);
+  console.log(`save all three trees, fresh (1 tx): ${fmt(times.save3, 3 * count)}`);
+  console.log(`load all three trees:               ${fmt(times.load3, 3 * count)}`);
+  console.log(`save facts of ${files} files:       ${fmt(times.factsSave, facts.length)}`);
+  console.log(`load facts of ${files} files:       ${fmt(times.factsLoad, facts.length)}`);
+  console.log(`database size:                      ${(bytes / 1e6).toFixed(1)} MB`);
   const journalOps = 300;
-  console.log(`journal begin+complete, FULL:     ${Math.round(journalRate(base, 'FULL', journalOps))} ops/s`);
-  console.log(`journal begin+complete, NORMAL:   ${Math.round(journalRate(base, 'NORMAL', journalOps))} ops/s`);
+  console.log(`journal begin+complete, FULL:       ${Math.round(journalRate(base, 'FULL', journalOps))} ops/s`);
+  console.log(`journal begin+complete, NORMAL:     ${Math.round(journalRate(base, 'NORMAL', journalOps))} ops/s`);
 } finally {
   rmSync(base, { recursive: true, force: true });
 }

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Operation } from '../planner/operations.ts';
 import type { TreeItem } from '../tree/item.ts';
@@ -93,6 +94,41 @@ describe('trees', () => {
     expect(() => index.saveTree('remote', bad)).toThrow('Item z has the kind "symlink"; only file and folder are stored.');
     expect(sortedItems(index.loadTree('remote') as Tree)).toEqual(sortedItems(sampleTree()));
     expect(() => index.saveTree('remote', makeTree('gone', []))).toThrow('The remote tree to save has no root item gone.');
+    index.close();
+  });
+
+  it('property: whatever was stored before, a save leaves exactly the saved tree (rows are diffed, not rewritten)', () => {
+    const field = <T,>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+    const itemArb = fc.record({
+      n: fc.nat(12),
+      name: fc.constantFrom('a', 'b', 'Café', 'x y', ''),
+      kind: fc.constantFrom('file', 'folder') as fc.Arbitrary<'file' | 'folder'>,
+      hash: field(fc.nat(3).map(hash)),
+      size: field(fc.constantFrom(0, 1, 2 ** 40)),
+      executable: field(fc.boolean()),
+      metadataVersion: field(fc.nat(3)),
+      contentVersion: field(fc.nat(3)),
+    });
+    const treeArb = fc.array(itemArb, { maxLength: 12 }).map((raw) => {
+      const items: TreeItem[] = [{ id: 'root', parentId: null, name: '', kind: 'folder' }];
+      for (const r of raw) {
+        const item: Record<string, unknown> = { id: `i${r.n}`, parentId: 'root', name: r.name, kind: r.kind };
+        for (const key of ['hash', 'size', 'executable', 'metadataVersion', 'contentVersion'] as const) {
+          if (r[key] !== undefined) item[key] = r[key];
+        }
+        items.push(item as unknown as TreeItem);
+      }
+      return makeTree('root', items);
+    });
+    const index = open();
+    fc.assert(
+      fc.property(fc.array(treeArb, { minLength: 1, maxLength: 4 }), (trees) => {
+        for (const tree of trees) index.saveTree('local', tree);
+        const last = trees.at(-1) as Tree;
+        expect(sortedItems(index.loadTree('local') as Tree)).toEqual(sortedItems(last));
+      }),
+      { numRuns: 200 },
+    );
     index.close();
   });
 
