@@ -7,6 +7,7 @@ import { nameKey } from '../../../src-shared/names.ts';
 import { resolveChildren } from './collisions.ts';
 import type { RemoteChild } from './collisions.ts';
 import { policyFor, POLICY_PLATFORMS } from './policy.ts';
+import { sameFileOn } from './test-support/disk-models.ts';
 
 // UUIDv7-like ids: the smaller one was created first.
 const older = '0190a000-0000-7000-8000-000000000001';
@@ -94,22 +95,6 @@ describe('SCENARIOS #28: names differing only by whitespace', () => {
   });
 });
 
-// A model of what each disk treats as one file, independent of the policy's own key:
-// NTFS upper-cases each UTF-16 unit with a one-to-one table; APFS folds case fully and ignores
-// normalization (modelled as NFD + lower(upper) repeated); ext4 compares bytes.
-function ntfsSame(a: string, b: string): boolean {
-  const upper = (s: string) => [...s].map((c) => (c.toUpperCase().length === c.length ? c.toUpperCase() : c)).join('');
-  return upper(a) === upper(b);
-}
-function apfsSame(a: string, b: string): boolean {
-  const fold = (s: string) => {
-    let k = s.normalize('NFD');
-    for (let i = 0; i < 4; i++) k = k.toUpperCase().toLowerCase().normalize('NFD');
-    return k;
-  };
-  return fold(a) === fold(b);
-}
-
 const piece = fc.constantFrom('a', 'A', 'é', 'É', 'ß', 'ẞ', 'ss', 'SS', 'ı', 'i', 'I', 'İ', 'σ', 'ς', 'Σ', 'k', 'K', '\u212a', 'ﬀ', 'ff', ' ', '.', 'x', '1', 'con', 'Ǆ', 'ǅ', 'ǆ');
 // Server-side names: NFC, unique in the folder by nameKey (the server's own rule).
 const serverChildren = fc
@@ -125,7 +110,7 @@ describe('invariant 8: one name, one path', () => {
       fc.property(fc.constantFrom(...POLICY_PLATFORMS), serverChildren, (platform, children) => {
         const { materialized, skipped } = resolveChildren(policyFor(platform), '', children);
         expect([...materialized, ...skipped].map((c) => c.id).sort()).toEqual(children.map((c) => c.id).sort());
-        const same = platform === 'windows' ? ntfsSame : platform === 'macos' ? apfsSame : (a: string, b: string) => a === b;
+        const same = sameFileOn(platform);
         for (let i = 0; i < materialized.length; i++) {
           for (let j = i + 1; j < materialized.length; j++) {
             const a = (materialized[i] as RemoteChild).name;
