@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { getHasher } from '../../src-main/engine/hasher.ts';
+import { BandwidthLimiter } from '../../src-main/engine/remote/bandwidth.ts';
+import { FakeClock } from '../../src-main/engine/remote/fake-clock.ts';
 import { downloadBlocks, downloadToFile, uploadFile, uploadMissingBlocks, type BlockReader } from '../../src-main/engine/remote/block-transfer.ts';
 import { type FetchLike, RemoteClient } from '../../src-main/engine/remote/remote-client.ts';
 import { TestServer, type WireRequest, wiretap } from './remote-harness.ts';
@@ -157,4 +159,21 @@ it('a damaged block is never used: asked again, and after repeated damage the do
     message: expect.stringMatching(/^The sync server sent damaged data \(block blake3:[0-9a-f]{64} does not match its hash\); the download was not used\.$/),
   });
   expect(used).toEqual([]);
+});
+
+it('a bandwidth limit paces uploads and downloads to the set rate', async () => {
+  const { client, rootId } = await server.user();
+  const { content, read } = await asContent(new Uint8Array(randomBytes(16 * BLOCK)));
+  const rate = 4 * (BLOCK + 36);
+  const upClock = new FakeClock();
+  const up = new BandwidthLimiter(rate, upClock);
+  const { outcome } = await uploadFile(client, { content, read, target: { kind: 'create', item: { parent_id: rootId, name: 'paced.bin' } } }, { maxRequestBytes: 4 * BLOCK, limiter: up });
+  if (!outcome.ok) throw new Error('create refused');
+  // Four requests of one second's worth each: the first rides the burst, the other three wait.
+  expect(upClock.sleeps).toEqual([1000, 1000, 1000]);
+
+  const downClock = new FakeClock();
+  const down = new BandwidthLimiter(rate, downClock);
+  await downloadBlocks(client, content.blocks, () => {}, { maxRequestBytes: 8 * BLOCK, limiter: down });
+  expect(downClock.sleeps).toEqual([1000, 2000]);
 });

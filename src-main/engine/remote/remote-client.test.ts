@@ -84,6 +84,15 @@ describe('RemoteClient retries', () => {
     expect(clock.sleeps).toEqual([7_000]);
   });
 
+  it('sign-in does not sit out a long Retry-After: the person is told at once', async () => {
+    const { client, seen, clock } = clientWith([
+      json(429, { code: 'rate_limited', message: 'Too many failed sign-ins for this user; try again in 15 minute(s).' }, { 'retry-after': '900' }),
+    ]);
+    await expect(client.login('ann', 'pw', 'laptop')).rejects.toThrow('Too many failed sign-ins for this user; try again in 15 minute(s).');
+    expect(seen).toHaveLength(1);
+    expect(clock.sleeps).toEqual([]);
+  });
+
   it('does not retry a 4xx refusal and reports the server sentence', async () => {
     const { client, seen } = clientWith([json(409, { code: 'conflict', message: 'A file named "a.txt" already exists here.' })]);
     const error = await client.createItem({ parent_id: 'root', name: 'a.txt', kind: 'file' }).catch((caught: unknown) => caught);

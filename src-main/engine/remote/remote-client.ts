@@ -121,6 +121,8 @@ interface RequestSpec {
   signal?: AbortSignal | undefined;
   /** Sent without the device token (login). */
   anonymous?: boolean;
+  /** Overrides the client's retry policy for this call. */
+  policy?: RetryPolicy;
 }
 
 interface RawResponse {
@@ -186,6 +188,8 @@ export class RemoteClient {
       path: apiPath.login(),
       json: { user, password, device_name: deviceName },
       anonymous: true,
+      // A person is waiting: "too many attempts, try again in 15 minutes" is an answer, not a wait.
+      policy: { ...this.#policy, maxRetryAfterMs: 0 },
       signal: options.signal,
     });
     this.#token = answer.token;
@@ -441,7 +445,7 @@ export class RemoteClient {
   /** One logical request, retried as the policy allows; non-2xx answers become RemoteErrors. */
   #send(spec: RequestSpec): Promise<RawResponse> {
     return withRetry(() => this.#once(spec), {
-      policy: this.#policy,
+      policy: spec.policy ?? this.#policy,
       clock: this.#clock,
       random: this.#random,
       ...(spec.signal ? { signal: spec.signal } : {}),
