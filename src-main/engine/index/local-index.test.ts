@@ -15,7 +15,7 @@ import { makeTree } from '../tree/tree.ts';
 import type { Tree } from '../tree/tree.ts';
 import { IndexError } from './index-error.ts';
 import { INDEX_FILE, LocalIndex } from './local-index.ts';
-import type { AskOperation, LocalFacts } from './local-index.ts';
+import type { AskOperation, LocalFacts, ReportOperation } from './local-index.ts';
 import { migrate, MIGRATIONS, SCHEMA_VERSION } from './schema.ts';
 
 let dir: string;
@@ -226,6 +226,56 @@ describe('cursor, exclusions and questions', () => {
   });
 });
 
+describe('reports of the latest plan', () => {
+  const report = (id: string, code: 'skipped_name' | 'edit_conflict'): ReportOperation => ({
+    kind: 'report', code, id, path: `Docs/${id}`, message: `Something about ${id}.`,
+  });
+
+  it('are kept in order until the next plan replaces them', () => {
+    const index = open();
+    index.saveReports([report('b', 'skipped_name'), report('a', 'edit_conflict')], 5);
+    index.close();
+    const again = open();
+    expect(again.reports()).toEqual([
+      { report: report('b', 'skipped_name'), reportedAt: 5 },
+      { report: report('a', 'edit_conflict'), reportedAt: 5 },
+    ]);
+    again.saveReports([]);
+    expect(again.reports()).toEqual([]);
+    again.close();
+  });
+
+  it('something that is not a report is refused and the stored reports stay', () => {
+    const index = open();
+    index.saveReports([report('a', 'skipped_name')], 1);
+    const notReport = { kind: 'markSynced', id: 'x', item: null } as unknown as ReportOperation;
+    expect(() => index.saveReports([report('c', 'skipped_name'), notReport])).toThrow('Only report operations are stored as reports, not "markSynced".');
+    expect(index.reports().map((r) => r.report.id)).toEqual(['a']);
+    index.close();
+  });
+});
+
+describe('reading while a sync runs (tandem status)', () => {
+  it('a read-only index sees what the writer committed, and cannot write', () => {
+    const writer = open();
+    writer.saveTree('remote', sampleTree());
+    writer.setCursor('c-7');
+    const reader = LocalIndex.openReadOnly(state);
+    expect(reader.syncedFolder).toBe(writer.syncedFolder);
+    expect(reader.cursor).toBe('c-7');
+    expect(reader.loadTree('remote')?.items.size).toBe(5);
+    writer.applyRemoteChanges({ remove: ['b'] }, 'c-8');
+    expect(reader.loadTree('remote')?.items.size).toBe(4);
+    expect(() => reader.setCursor('c-9')).toThrow(/readonly/u);
+    reader.close();
+    writer.close();
+  });
+
+  it('a state folder without an index says how to make one', () => {
+    expect(() => LocalIndex.openReadOnly(state)).toThrow(`There is no Tandem index in ${state}; run tandem sync with --state ${state} first.`);
+  });
+});
+
 describe('journal', () => {
   const upload: Operation = {
     kind: 'upload', id: 'a', parentId: 'docs', name: 'x.txt', hash: hash(5), size: 5, executable: false, ifMatchContent: 2, path: 'Docs/x.txt',
@@ -323,6 +373,25 @@ describe('migrations', () => {
     expect(migrate(db, state, [...MIGRATIONS, extra])).toBe(SCHEMA_VERSION + 1);
     expect(db.prepare('SELECT count(*) AS n FROM items').get()).toEqual({ n: 5 });
     db.close();
+  });
+
+  it('an index from schema 1 is upgraded in place, keeping its trees', () => {
+    mkdirSync(state);
+    const db = new SqliteDatabase(join(state, INDEX_FILE));
+    db.pragma('journal_mode = WAL');
+    migrate(db, state, MIGRATIONS.slice(0, 1));
+    db.prepare("INSERT INTO meta (key, value) VALUES ('synced_folder', ?)").run(synced);
+    db.prepare("INSERT INTO trees (tree, root_id) VALUES ('local', 'root')").run();
+    db.prepare("INSERT INTO items (tree, id, parent_id, name, kind) VALUES ('local', 'root', NULL, '', 'folder')").run();
+    db.close();
+    expect(() => LocalIndex.openReadOnly(state)).toThrow(`The index in ${state} is from an older Tandem; run tandem sync once to upgrade it.`);
+    const index = open();
+    expect(index.loadTree('local')?.items.size).toBe(1);
+    expect(index.reports()).toEqual([]);
+    index.close();
+    const check = new SqliteDatabase(join(state, INDEX_FILE));
+    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    check.close();
   });
 
   it('an index written by a newer Tandem is refused in one sentence', () => {

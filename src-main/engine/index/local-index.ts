@@ -13,8 +13,8 @@
 // so there is nothing to wait for; every multi-row change is one transaction, all or nothing.
 
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Operation } from '../planner/operations.ts';
@@ -24,7 +24,7 @@ import type { Tree } from '../tree/tree.ts';
 import { decodeBlockList, encodeBlockList } from './block-list.ts';
 import type { StoredBlock } from './block-list.ts';
 import { IndexError } from './index-error.ts';
-import { migrate } from './schema.ts';
+import { migrate, SCHEMA_VERSION } from './schema.ts';
 import { checkStateFolder } from './state-folder.ts';
 
 export const INDEX_FILE = 'index.sqlite';
@@ -48,6 +48,13 @@ export interface LocalFacts {
 }
 
 export type AskOperation = Extract<Operation, { kind: 'ask' }>;
+
+export type ReportOperation = Extract<Operation, { kind: 'report' }>;
+
+export interface StoredReport {
+  report: ReportOperation;
+  reportedAt: number;
+}
 
 export interface StoredQuestion {
   ask: AskOperation;
@@ -111,6 +118,37 @@ export class LocalIndex {
       db.close();
       if (error instanceof IndexError) throw error;
       throw new IndexError('cannot_open', `Cannot read the index in ${options.stateDir}: ${oneLine(error)}.`, options.stateDir, { cause: error });
+    }
+  }
+
+  /**
+   * Opens an existing index only to read it (`tandem status --state DIR` while a sync runs: WAL
+   * lets it read a consistent snapshot without waiting). Never creates, migrates or writes.
+   */
+  static openReadOnly(stateDir: string): LocalIndex {
+    const path = join(resolve(stateDir), INDEX_FILE);
+    if (!existsSync(path)) {
+      throw new IndexError('not_found', `There is no Tandem index in ${stateDir}; run tandem sync with --state ${stateDir} first.`, stateDir);
+    }
+    let db: Database;
+    try {
+      db = new SqliteDatabase(path, { readonly: true, fileMustExist: true });
+    } catch (error) {
+      throw new IndexError('cannot_open', `Cannot open the index in ${stateDir}: ${oneLine(error)}.`, stateDir, { cause: error });
+    }
+    try {
+      db.pragma('busy_timeout = 5000');
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version > SCHEMA_VERSION) migrate(db, stateDir); // throws the "newer Tandem" sentence
+      if (version < SCHEMA_VERSION) {
+        throw new IndexError('newer_schema', `The index in ${stateDir} is from an older Tandem; run tandem sync once to upgrade it.`, stateDir);
+      }
+      const owner = db.prepare("SELECT value FROM meta WHERE key = 'synced_folder'").pluck().get() as string | undefined;
+      return new LocalIndex(db, path, owner ?? '');
+    } catch (error) {
+      db.close();
+      if (error instanceof IndexError) throw error;
+      throw new IndexError('cannot_open', `Cannot read the index in ${stateDir}: ${oneLine(error)}.`, stateDir, { cause: error });
     }
   }
 
@@ -279,6 +317,27 @@ export class LocalIndex {
     });
   }
 
+  // --- what the last plan reported ----------------------------------------------------------
+
+  /** Replaces the stored reports (conflicts, skipped names…) with the latest plan's, for status. */
+  saveReports(reports: readonly ReportOperation[], now: number = Date.now()): void {
+    this.transaction(() => {
+      this.statements.clearReports.run();
+      reports.forEach((report, order) => {
+        if (report.kind !== 'report') throw new IndexError('bad_input', `Only report operations are stored as reports, not "${String(report.kind)}".`);
+        this.statements.insertReport.run(order, report.code, report.id, report.path, report.message, now);
+      });
+    });
+  }
+
+  /** The latest plan's reports, in the order the planner gave them. */
+  reports(): StoredReport[] {
+    return (this.statements.allReports.all() as ReportRow[]).map((row) => ({
+      report: { kind: 'report', code: row.code as ReportOperation['code'], id: row.item_id, path: row.path, message: row.message },
+      reportedAt: row.reported_at,
+    }));
+  }
+
   // --- journal -------------------------------------------------------------------------------
 
   /** Records an operation BEFORE its effect starts (durable when this returns). */
@@ -383,6 +442,9 @@ function prepare(db: Database) {
     allQuestions: db.prepare('SELECT * FROM questions ORDER BY asked_at, batch_key'),
     answerQuestion: db.prepare('UPDATE questions SET answer = ?, answered_at = ? WHERE batch_key = ? AND answer IS NULL'),
     deleteQuestion: db.prepare('DELETE FROM questions WHERE batch_key = ?'),
+    clearReports: db.prepare('DELETE FROM reports'),
+    insertReport: db.prepare('INSERT INTO reports (ord, code, item_id, path, message, reported_at) VALUES (?, ?, ?, ?, ?, ?)'),
+    allReports: db.prepare('SELECT * FROM reports ORDER BY ord'),
     journalInsert: db.prepare('INSERT INTO journal (operation, idempotency_key, started_at) VALUES (?, ?, ?)'),
     journalAll: db.prepare('SELECT * FROM journal ORDER BY seq'),
     journalRetry: db.prepare('UPDATE journal SET attempts = attempts + 1 WHERE seq = ?'),
@@ -454,6 +516,15 @@ interface QuestionRow {
   question: string;
   asked_at: number;
   answer: 'yes' | 'no' | null;
+}
+
+interface ReportRow {
+  ord: number;
+  code: string;
+  item_id: string;
+  path: string;
+  message: string;
+  reported_at: number;
 }
 
 interface JournalRow {

@@ -82,6 +82,22 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'the latest plan\'s reports, for tandem status',
+    sql: `
+      -- Conflicts, skipped names and other reports of the latest plan, replaced after each plan,
+      -- so \`tandem status\` can show them while (or after) a sync runs.
+      CREATE TABLE IF NOT EXISTS reports (
+        ord         INTEGER PRIMARY KEY,
+        code        TEXT NOT NULL,
+        item_id     TEXT NOT NULL,
+        path        TEXT NOT NULL,
+        message     TEXT NOT NULL,
+        reported_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
