@@ -15,7 +15,7 @@
 // planner never uploads, deletes or overwrites them (#19, #56). Folders that could not be read
 // keep what was known inside them, so an unreadable folder never reads as "all deleted".
 
-import { v7 as uuidv7 } from 'uuid';
+import { newItemId } from './new-item-id.ts';
 import type { ItemKind, TreeItem } from '../tree/item.ts';
 import { makeTree, pathOf } from '../tree/tree.ts';
 import type { Tree } from '../tree/tree.ts';
@@ -163,7 +163,7 @@ export function observationsToHash(matching: Matching): number[] {
 export function finishLocalTree(
   matching: Matching,
   hashes: ReadonlyMap<number, HashResult | undefined>,
-  newId: () => string = uuidv7,
+  newId: () => string = newItemId,
 ): LocalTreeResult {
   const { observations, previous, previousFacts } = matching.input;
   const ids = matching.ids.slice();

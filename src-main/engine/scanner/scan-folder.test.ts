@@ -17,14 +17,18 @@ import type { Tree } from '../tree/tree.ts';
 import type { FileFacts } from './local-tree.ts';
 import { scanFolder } from './scan-folder.ts';
 import type { ScanResult } from './scan-folder.ts';
+import { SmallFileHasher } from './small-file-hasher.ts';
 import { ScanRootError } from './walk.ts';
 
 let pool: ChunkWorkerPool;
+let smallHasher: SmallFileHasher;
 beforeAll(() => {
   pool = new ChunkWorkerPool({ size: 2 });
+  smallHasher = new SmallFileHasher({ size: 1 });
 });
 afterAll(async () => {
   await pool.close();
+  await smallHasher.close();
 });
 
 const made: string[] = [];
@@ -38,6 +42,8 @@ class Folder {
   tree: Tree = emptyTree('root');
   facts: Map<string, FileFacts> = new Map();
   last!: ScanResult;
+  /** Small files through the batch hasher (as the engine does), or everything through the chunk pool. */
+  batchSmallFiles = true;
   constructor() {
     made.push(this.root);
   }
@@ -48,7 +54,7 @@ class Folder {
     writeFileSync(this.p(path), content);
   }
   async scan(): Promise<ScanResult> {
-    this.last = await scanFolder({ previous: this.tree, previousFacts: this.facts, source: { root: this.root }, pool });
+    this.last = await scanFolder({ previous: this.tree, previousFacts: this.facts, source: { root: this.root }, pool, ...(this.batchSmallFiles ? { smallHasher } : {}) });
     this.tree = this.last.tree;
     this.facts = this.last.facts;
     return this.last;
@@ -173,6 +179,7 @@ describe('golden save sequences: one content update of the same item, temps neve
 describe('scanFolder on a real disk', () => {
   it('does not re-read unchanged files; a touched file with equal bytes yields the same tree (#43)', async () => {
     const f = new Folder();
+    f.batchSmallFiles = false;
     for (let i = 0; i < 20; i++) f.write(`f${i}.txt`, `content ${i}`);
     const first = await f.scan();
     expect(first.stats.hashed).toBe(20);

@@ -1,0 +1,45 @@
+// The batch hasher for small files gives exactly chunkFile's whole-file hashes, in order, across
+// batches and workers; missing files and links come back as the same errors the chunk pool uses.
+
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ChunkFileError, chunkFile } from '../chunker/chunk-file.ts';
+import { SmallFileHasher } from './small-file-hasher.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'tandem-small-hash-'));
+const hasher = new SmallFileHasher({ size: 2, batchSize: 7 });
+afterAll(async () => {
+  await hasher.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('SmallFileHasher', () => {
+  it('matches chunkFile for every file, in order, over many batches (empty and 300 KB files too)', async () => {
+    const paths: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const path = join(root, `f${i}`);
+      writeFileSync(path, i === 0 ? '' : i === 1 ? Buffer.alloc(300_000, 7) : `content number ${i}`);
+      paths.push(path);
+    }
+    const results = await hasher.hashFiles(paths);
+    expect(results).toHaveLength(40);
+    for (let i = 0; i < 40; i++) {
+      const expected = await chunkFile(paths[i]!);
+      expect(results[i]).toMatchObject({ hash: expected.hash, size: expected.size });
+    }
+  });
+
+  it('reports a vanished file as not_found and a link as not_a_file, without failing the batch', async () => {
+    const good = join(root, 'good');
+    writeFileSync(good, 'ok');
+    const link = join(root, 'link');
+    symlinkSync(good, link);
+    const [missing, linked, fine] = await hasher.hashFiles([join(root, 'nope'), link, good]);
+    expect(missing).toBeInstanceOf(ChunkFileError);
+    expect((missing as ChunkFileError).code).toBe('not_found');
+    expect((linked as ChunkFileError).code).toBe('not_a_file');
+    expect(fine).toMatchObject({ size: 2 });
+  });
+});
