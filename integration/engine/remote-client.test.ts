@@ -161,6 +161,24 @@ describe('changes feed', () => {
   });
 });
 
+describe('folder listing and folder changes', () => {
+  it('a folder cursor reports what entered and what left that folder only', async () => {
+    const { client, rootId } = await server.user();
+    const inbox = expectOk(await client.createItem({ parent_id: rootId, name: 'Inbox', kind: 'folder' })).item;
+    const elsewhere = expectOk(await client.createItem({ parent_id: rootId, name: 'Elsewhere', kind: 'folder' })).item;
+    const letter = expectOk(await client.createItem({ parent_id: inbox.id, name: 'letter', kind: 'folder' })).item;
+    const listing = await client.listChildren(inbox.id);
+    expect(listing.items.map((item) => item.name)).toEqual(['letter']);
+
+    expectOk(await client.createItem({ parent_id: inbox.id, name: 'new', kind: 'folder' }));
+    expectOk(await client.createItem({ parent_id: elsewhere.id, name: 'unrelated', kind: 'folder' }));
+    expectOk(await client.updateItem(letter.id, letter.etag, { parent_id: elsewhere.id }));
+    const changes = expectOk(await client.folderChanges(inbox.id, listing.cursor)).page;
+    expect(changes.changes.map((item) => item.name)).toEqual(['new']);
+    expect(changes.removed).toEqual([letter.id]);
+  });
+});
+
 describe('versions and trash', () => {
   it('lists versions and restores an old one; lists the trash and restores from it', async () => {
     const { client, rootId } = await server.user();
@@ -177,5 +195,10 @@ describe('versions and trash', () => {
     const back = expectOk(await client.restoreFromTrash(deleted.id)).item;
     expect(back.deleted).toBe(false);
     expect(await client.trash()).toEqual([]);
+
+    const again = expectOk(await client.deleteItem(back.id, back.etag)).item;
+    await client.purgeFromTrash(again.id);
+    expect(await client.trash()).toEqual([]);
+    await expect(client.restoreFromTrash(again.id)).rejects.toMatchObject({ kind: 'permanent', status: 404 });
   });
 });

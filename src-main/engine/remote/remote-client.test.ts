@@ -123,6 +123,43 @@ describe('RemoteClient retries', () => {
   });
 });
 
+describe('RemoteClient cancellation and timeouts', () => {
+  it('a cancelled call stops at once, is not retried, and says so', async () => {
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const fetch: FetchLike = (input, init) => {
+      seen.push(input);
+      return new Promise((_resolve, reject) => {
+        init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+        controller.abort();
+      });
+    };
+    const client = new RemoteClient({ serverUrl: 'http://sync.test', token: 'tok', fetch, clock: new FakeClock() });
+    await expect(client.account({ signal: controller.signal })).rejects.toMatchObject({ code: 'cancelled', kind: 'permanent' });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('a server that does not answer in time is a retryable timeout', async () => {
+    const fetch: FetchLike = (_input, init) =>
+      new Promise((_resolve, reject) => init.signal?.addEventListener('abort', () => reject(new DOMException('timed out', 'TimeoutError'))));
+    const clock = new FakeClock();
+    const client = new RemoteClient({
+      serverUrl: 'http://sync.test',
+      token: 'tok',
+      fetch,
+      clock,
+      requestTimeoutMs: 20,
+      retry: { baseDelayMs: 1, maxDelayMs: 1, maxAttempts: 2, maxRetryAfterMs: 0 },
+    });
+    await expect(client.account()).rejects.toMatchObject({
+      code: 'timeout',
+      kind: 'retryable',
+      message: 'The sync server at http://sync.test did not answer in time; Tandem will try again.',
+    });
+    expect(clock.sleeps).toHaveLength(1);
+  });
+});
+
 describe('RemoteClient typed results and validation', () => {
   it('412 is a result carrying the server item, not an exception', async () => {
     const { client } = clientWith([json(412, { code: 'precondition_failed', message: 'changed', item })]);
