@@ -1,0 +1,131 @@
+// Local observation at scale: how fast the scanner indexes a folder of many small files, how fast
+// an idle rescan confirms nothing changed, and what each watcher backend costs while watching it.
+// Run: `npm run bench:scan` (TANDEM_BENCH_FILES sets the file count, default 100,000, in folders
+// of 1,000). Files are small and freshly written, so this measures Tandem's own per-file cost
+// (listing, lstat, hashing, tree building), not a disk. Watchers run in child processes so each
+// resident set size (RSS) is that backend's alone; "baseline" is the same child watching nothing.
+
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ChunkWorkerPool } from '../src-main/engine/chunker/worker-pool.ts';
+import { scanFolder } from '../src-main/engine/scanner/scan-folder.ts';
+import { SmallFileHasher } from '../src-main/engine/scanner/small-file-hasher.ts';
+import { walkInWorker } from '../src-main/engine/scanner/walk-in-worker.ts';
+import { emptyTree } from '../src-main/engine/tree/tree.ts';
+import { watchFolder } from '../src-main/engine/watcher/watch-folder.ts';
+import type { WatcherBackend } from '../src-main/engine/watcher/watch-folder.ts';
+
+const PER_FOLDER = 1000;
+const MB = 1024 * 1024;
+
+function fileCount(): number {
+  const raw = process.env.TANDEM_BENCH_FILES ?? '100000';
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 100) {
+    console.error(`TANDEM_BENCH_FILES must be a whole number of files, at least 100 (got "${raw}").`);
+    process.exit(2);
+  }
+  return value;
+}
+
+function makeFolder(files: number): string {
+  const root = mkdtempSync(join(tmpdir(), 'tandem-bench-scan-'));
+  for (let i = 0; i < files; i++) {
+    const folder = join(root, `d${Math.floor(i / PER_FOLDER)}`);
+    if (i % PER_FOLDER === 0) mkdirSync(folder);
+    writeFileSync(join(folder, `file-${i}.txt`), `file ${i} `.repeat(1 + (i % 40)));
+  }
+  return root;
+}
+
+const rate = (count: number, ms: number) => Math.round((count / ms) * 1000).toLocaleString('en-US');
+const line = (label: string, value: string) => console.log(`${label.padEnd(44)} ${value}`);
+
+interface WatchReport {
+  readyMs: number;
+  rssMB: number;
+  hintMs: number | undefined;
+}
+
+/** The child side: watch `root` with `backend` (or nothing), report readiness, RSS and one hint's latency. */
+async function watchChild(backend: WatcherBackend | 'none', root: string): Promise<void> {
+  const started = performance.now();
+  let resolveHint: (() => void) | undefined;
+  const watcher =
+    backend === 'none'
+      ? undefined
+      : await watchFolder(root, { backend, onHints: () => resolveHint?.() });
+  const readyMs = performance.now() - started;
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const rssMB = process.memoryUsage().rss / MB;
+  let hintMs: number | undefined;
+  if (watcher) {
+    const hinted = new Promise<void>((resolve) => (resolveHint = resolve));
+    const wrote = performance.now();
+    writeFileSync(join(root, 'd0', 'touched.txt'), 'x');
+    await Promise.race([hinted, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    hintMs = performance.now() - wrote;
+    await watcher.close();
+  }
+  process.stdout.write(JSON.stringify({ readyMs, rssMB, hintMs } satisfies WatchReport));
+}
+
+async function measureWatcher(backend: WatcherBackend | 'none', root: string): Promise<WatchReport> {
+  const { stdout } = await promisify(execFile)(process.execPath, [new URL(import.meta.url).pathname, '--watch-child', backend, root], {
+    timeout: 300_000,
+    maxBuffer: MB,
+  });
+  return JSON.parse(stdout) as WatchReport;
+}
+
+async function main(): Promise<void> {
+  const files = fileCount();
+  console.log(`Scanner and watcher, ${files.toLocaleString('en-US')} small files in folders of ${PER_FOLDER}`);
+  let started = performance.now();
+  const root = makeFolder(files);
+  line('(setup) write the files', `${Math.round(performance.now() - started)} ms`);
+  const pool = new ChunkWorkerPool();
+  const smallHasher = new SmallFileHasher();
+  try {
+    started = performance.now();
+    const walk = await walkInWorker(root);
+    const walkMs = performance.now() - started;
+    line('(a) walk only, in a worker', `${rate(walk.observations.length, walkMs)} entries/s (${Math.round(walkMs)} ms)`);
+
+    const first = await scanFolder({ previous: emptyTree('root'), previousFacts: new Map(), source: { root }, pool, smallHasher });
+    const firstMs = first.timings.walkMs + first.timings.hashMs + first.timings.buildMs;
+    line(`(b) full index, hashing, ${smallHasher.size} hash workers`, `${rate(files, firstMs)} files/s (${Math.round(firstMs)} ms: walk ${Math.round(first.timings.walkMs)}, hash ${Math.round(first.timings.hashMs)}, build ${Math.round(first.timings.buildMs)})`);
+
+    const idle = await scanFolder({ previous: first.tree, previousFacts: first.facts, source: { root }, pool, smallHasher });
+    const idleMs = idle.timings.walkMs + idle.timings.hashMs + idle.timings.buildMs;
+    if (idle.stats.hashed !== 0) throw new Error(`The idle rescan re-read ${idle.stats.hashed} unchanged files.`);
+    line('(c) idle rescan, nothing changed', `${rate(files, idleMs)} files/s (${Math.round(idleMs)} ms, ${idle.stats.hashed} files re-read)`);
+    line('(d) engine RSS after the scans', `${Math.round(process.memoryUsage().rss / MB)} MB`);
+  } finally {
+    await pool.close();
+    await smallHasher.close();
+  }
+
+  try {
+    const baseline = await measureWatcher('none', root);
+    line('(e) watcher baseline (child, watching nothing)', `RSS ${Math.round(baseline.rssMB)} MB`);
+    for (const backend of ['parcel', 'chokidar'] as const) {
+      const report = await measureWatcher(backend, root);
+      line(
+        `(e) watching with ${backend}`,
+        `ready in ${Math.round(report.readyMs)} ms, RSS ${Math.round(report.rssMB)} MB (+${Math.round(report.rssMB - baseline.rssMB)} MB), a change hinted in ${report.hintMs === undefined ? '?' : Math.round(report.hintMs)} ms`,
+      );
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === '--watch-child') {
+  await watchChild(process.argv[3] as WatcherBackend | 'none', process.argv[4]!);
+} else {
+  await main();
+}
