@@ -1,0 +1,62 @@
+// Reading the namespace changes feed to the end, the way the engine refreshes its remote tree:
+// from its cursor when the server still has the changes since then (a delta), or — when the cursor
+// has expired (410: too old for the kept tombstones, or the server was restored from a backup) —
+// from the start (a full listing that REPLACES the remote tree; applying it as a delta would keep
+// items the server no longer has).
+import type { ChangesResponse } from '../../../src-shared/protocol/changes.ts';
+import type { CallOptions, RemoteClient } from './remote-client.ts';
+import { RemoteError } from './remote-error.ts';
+
+export type ChangedItem = ChangesResponse['changes'][number];
+
+export interface FeedRead {
+  /** delta: apply to the remote tree; full: the remote tree is exactly these (minus tombstones). */
+  kind: 'delta' | 'full';
+  /** The latest state of each item that changed, in change order of its last change; deleted=true are tombstones. */
+  items: ChangedItem[];
+  /** Pull from here next time. */
+  cursor: string;
+  /** Why a full listing was needed (the server's sentence), for the log. */
+  reason?: string;
+}
+
+export interface FeedOptions extends CallOptions {
+  /** Carry each live file's block list (saves a GET per changed file). */
+  blocks?: boolean;
+  /** Items per page; default the server's 1000. */
+  pageSize?: number;
+}
+
+/** Reads every change since `cursor` (undefined: everything), falling back to a full listing on 410. */
+export async function readFeed(client: RemoteClient, cursor: string | undefined, options: FeedOptions = {}): Promise<FeedRead> {
+  const first = await readPages(client, cursor, options);
+  if (first.ok) return { kind: cursor === undefined ? 'full' : 'delta', items: first.items, cursor: first.cursor };
+  const full = await readPages(client, undefined, options);
+  if (!full.ok) {
+    throw new RemoteError('The sync server refused to list the folder from the start; is it working?', { kind: 'retryable', code: 'cursor_expired' });
+  }
+  return { kind: 'full', items: full.items, cursor: full.cursor, reason: first.message };
+}
+
+async function readPages(
+  client: RemoteClient,
+  cursor: string | undefined,
+  options: FeedOptions,
+): Promise<{ ok: true; items: ChangedItem[]; cursor: string } | { ok: false; message: string }> {
+  // A Map keeps first-insertion order; delete-then-set moves an item to its latest change.
+  const latest = new Map<string, ChangedItem>();
+  let next = cursor;
+  for await (const outcome of client.changesSince(cursor, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.pageSize ? { limit: options.pageSize } : {}),
+    blocks: options.blocks ?? false,
+  })) {
+    if (!outcome.ok) return { ok: false, message: outcome.message };
+    for (const item of outcome.page.changes) {
+      latest.delete(item.id);
+      latest.set(item.id, item);
+    }
+    next = outcome.page.cursor;
+  }
+  return { ok: true, items: [...latest.values()], cursor: next! };
+}
