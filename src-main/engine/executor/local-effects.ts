@@ -1,0 +1,110 @@
+// The effects that change only this disk (and the local tree): re-key, conflicted copy, create a
+// folder, move/rename, move to the local trash. A local delete never unlinks user data: files and
+// folders go to the local trash (.tandem/trash), and a file only if it is still exactly what the
+// scanner saw (invariant 3: a delete only ever removes content equal to the base). A place that is
+// taken or gone means the disk moved on since the scan: deferred, the next pass decides.
+
+import { builtInPatternFor } from '../ignore/built-in-patterns.ts';
+import { joinPath } from '../fs/file-system.ts';
+import type { Operation } from '../planner/operations.ts';
+import type { TreeItem } from '../tree/item.ts';
+import { isPlaceError, requireUnchanged, statOrUndefined } from './effect-context.ts';
+import type { EffectContext } from './effect-context.ts';
+import { Deferred } from './errors.ts';
+import type { StateChanges } from './ports.ts';
+import { putFacts, removeFacts } from './working-trees.ts';
+
+type Op<K extends Operation['kind']> = Extract<Operation, { kind: K }>;
+
+/** An fs call whose "taken/gone" failures mean the disk changed since the scan. */
+async function onDisk(path: string, effect: () => Promise<unknown>): Promise<void> {
+  try {
+    await effect();
+  } catch (error) {
+    if (isPlaceError(error)) {
+      throw new Deferred('target_changed', `"${path}" changed on disk since the last scan; it will be looked at again.`, path);
+    }
+    throw error;
+  }
+}
+
+/** Gives item `fromId` the id `toId` in the local tree (children follow), with its facts. */
+function rekey(ctx: EffectContext, changes: StateChanges, fromId: string, toId: string, place?: { parentId: string; name: string }): void {
+  const item = ctx.trees.local.get(fromId);
+  if (!item) throw new Deferred('missing', `Item ${fromId} is no longer in the local tree.`, '');
+  const moved: TreeItem = { ...item, id: toId, ...(place ?? {}) };
+  if (fromId !== toId) {
+    ctx.trees.removeLocal(changes, fromId);
+    for (const child of [...ctx.trees.local.values()]) {
+      if (child.parentId === fromId) ctx.trees.putLocal(changes, { ...child, parentId: toId });
+    }
+    const facts = ctx.ports.store.localFacts(fromId);
+    removeFacts(changes, fromId);
+    if (facts) putFacts(changes, toId, facts);
+  }
+  ctx.trees.putLocal(changes, moved);
+}
+
+/** No disk: the caller batches re-keys into one transaction, so `changes` may be shared. */
+export function runRekeyLocal(ctx: EffectContext, op: Op<'rekeyLocal'>, changes: StateChanges = {}): StateChanges {
+  rekey(ctx, changes, op.fromId, op.toId);
+  ctx.trees.settle(changes, op.fromId, op.toId);
+  return changes;
+}
+
+export async function runConflictCopy(ctx: EffectContext, op: Op<'conflictCopy'>): Promise<StateChanges> {
+  if (!(await statOrUndefined(ctx, op.fromPath))) throw new Deferred('missing', `"${op.fromPath}" is no longer there.`, op.fromPath);
+  // A rename keeps every byte whatever happened to the file since the scan; the upload that
+  // follows checks the content again.
+  await onDisk(op.path, () => ctx.ports.fs.rename(op.fromPath, op.path));
+  const changes: StateChanges = {};
+  rekey(ctx, changes, op.fromId, op.id, { parentId: op.parentId, name: op.name });
+  ctx.trees.settle(changes, op.fromId, op.id);
+  return changes;
+}
+
+export async function runCreateLocalFolder(ctx: EffectContext, op: Op<'createLocalFolder'>): Promise<StateChanges> {
+  await onDisk(op.path, () => ctx.ports.fs.mkdir(op.path));
+  const changes: StateChanges = {};
+  ctx.trees.putLocal(changes, { id: op.id, parentId: op.parentId, name: op.name, kind: 'folder' });
+  ctx.trees.settle(changes, op.id);
+  return changes;
+}
+
+export async function runMoveLocal(ctx: EffectContext, op: Op<'moveLocal'>): Promise<StateChanges> {
+  const item = ctx.trees.local.get(op.id);
+  if (!item) throw new Deferred('missing', `"${op.fromPath}" is no longer in the local tree.`, op.fromPath);
+  await onDisk(op.fromPath, () => ctx.ports.fs.rename(op.fromPath, op.path));
+  const changes: StateChanges = {};
+  ctx.trees.putLocal(changes, { ...item, parentId: op.parentId, name: op.name });
+  if (op.temporary) ctx.trees.parkBase(changes, op.id, op.parentId, op.name);
+  ctx.trees.settle(changes, op.id);
+  return changes;
+}
+
+/** OS clutter (.DS_Store, Thumbs.db …) that must not keep a deleted folder alive (SCENARIOS #35). */
+function isClutter(name: string): boolean {
+  const rule = builtInPatternFor(name);
+  return rule !== undefined && rule.pattern !== '.tandem*';
+}
+
+export async function runTrashLocal(ctx: EffectContext, op: Op<'trashLocal'>): Promise<StateChanges> {
+  const { fs } = ctx.ports;
+  if (op.itemKind === 'file') {
+    await requireUnchanged(ctx, op.id, op.path, 'target_changed');
+  } else {
+    const stat = await statOrUndefined(ctx, op.path);
+    if (!stat || stat.kind !== 'folder') throw new Deferred('missing', `"${op.path}" is no longer a folder here.`, op.path);
+    const entries = await fs.readdir(op.path);
+    if (entries.some((entry) => !isClutter(entry.name))) {
+      throw new Deferred('not_empty', `"${op.path}" holds something new; it is kept and will be looked at again.`, op.path);
+    }
+    for (const entry of entries) await fs.trash(joinPath(op.path, entry.name));
+  }
+  await onDisk(op.path, () => fs.trash(op.path));
+  const changes: StateChanges = {};
+  ctx.trees.removeLocal(changes, op.id);
+  removeFacts(changes, op.id);
+  ctx.trees.settle(changes, op.id);
+  return changes;
+}

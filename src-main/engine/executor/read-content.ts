@@ -1,0 +1,98 @@
+// Reading a local file's content through the FileSystem port: its FastCDC block list and BLAKE3
+// hashes in one streamed pass, and later the bytes of chosen blocks (only those the server lacks).
+// Through the port rather than chunkFile's direct fs access, so the executor runs on the fake
+// disk in tests exactly as on a real one.
+
+import type { BlockRef } from '../../../src-shared/protocol/common.ts';
+import { FastCdcChunker, chunkParamsForSize } from '../chunker/fastcdc.ts';
+import type { FileSystem } from '../fs/file-system.ts';
+import type { Hasher } from '../hasher.ts';
+
+export interface ChunkedContent {
+  hash: string;
+  size: number;
+  blocks: Array<BlockRef & { offset: number }>;
+}
+
+/** Chunks and hashes the file at `path`; `expectedSize` picks the chunk sizes (DESIGN.md). */
+export async function chunkContent(fs: FileSystem, path: string, expectedSize: number, hasher: Hasher): Promise<ChunkedContent> {
+  const chunker = new FastCdcChunker(chunkParamsForSize(expectedSize));
+  const whole = await hasher.createIncremental();
+  const block = await hasher.createIncremental();
+  const blocks: ChunkedContent['blocks'] = [];
+  let blockStart = 0;
+  let position = 0;
+  for await (const data of fs.openRead(path)) {
+    const dataStart = position;
+    position += data.length;
+    whole.update(data);
+    let pieceStart = 0;
+    for (const end of chunker.push(data)) {
+      const pieceEnd = end - dataStart;
+      block.update(data.subarray(pieceStart, pieceEnd));
+      blocks.push({ offset: blockStart, size: end - blockStart, hash: block.digest() });
+      block.reset();
+      blockStart = end;
+      pieceStart = pieceEnd;
+    }
+    if (pieceStart < data.length) block.update(data.subarray(pieceStart));
+  }
+  const last = chunker.finish();
+  if (last !== undefined) blocks.push({ offset: blockStart, size: last - blockStart, hash: block.digest() });
+  return { hash: whole.digest(), size: position, blocks };
+}
+
+/**
+ * Streams the file once more and yields the bytes of the wanted blocks (by offset, in file
+ * order). The caller checks each against its hash: a file changed since chunking shows there.
+ */
+export async function* readBlocks(
+  fs: FileSystem,
+  path: string,
+  wanted: ReadonlyArray<BlockRef & { offset: number }>,
+): AsyncGenerator<{ block: BlockRef; data: Uint8Array }> {
+  const sorted = [...wanted].sort((a, b) => a.offset - b.offset);
+  let next = 0;
+  let buffered: Uint8Array[] = [];
+  let bufferedStart = 0;
+  let bufferedLength = 0;
+  for await (const piece of fs.openRead(path)) {
+    buffered.push(piece);
+    bufferedLength += piece.length;
+    for (;;) {
+      const want = sorted[next];
+      if (!want || want.offset + want.size > bufferedStart + bufferedLength) break;
+      yield { block: { hash: want.hash, size: want.size }, data: slice(buffered, want.offset - bufferedStart, want.size) };
+      next += 1;
+    }
+    // Drop pieces wholly before the next wanted block, so memory stays about one block.
+    const keepFrom = sorted[next]?.offset ?? bufferedStart + bufferedLength;
+    while (buffered.length > 0 && bufferedStart + (buffered[0] as Uint8Array).length <= keepFrom) {
+      bufferedStart += (buffered[0] as Uint8Array).length;
+      bufferedLength -= (buffered[0] as Uint8Array).length;
+      buffered = buffered.slice(1);
+    }
+    if (next >= sorted.length) return;
+  }
+  // The file ended before a wanted block: it shrank; yield what is there so the hash check fails.
+  const want = sorted[next];
+  if (want) yield { block: { hash: want.hash, size: want.size }, data: slice(buffered, want.offset - bufferedStart, Math.max(0, Math.min(want.size, bufferedLength - (want.offset - bufferedStart)))) };
+}
+
+function slice(pieces: readonly Uint8Array[], start: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let at = 0;
+  let skip = start;
+  for (const piece of pieces) {
+    if (at >= length) break;
+    if (skip >= piece.length) {
+      skip -= piece.length;
+      continue;
+    }
+    const take = piece.subarray(skip, Math.min(piece.length, skip + (length - at)));
+    out.set(take, at);
+    at += take.length;
+    skip = 0;
+  }
+  return out;
+}

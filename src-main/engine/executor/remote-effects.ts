@@ -1,0 +1,52 @@
+// The effects that change only the server: create a folder, move/rename, delete (to the server's
+// trash). Each sends the operation's Idempotency-Key and its If-Match; a refusal (stale version,
+// name taken, cycle, folder not empty) changes nothing here and the next plan decides again.
+
+import type { Operation } from '../planner/operations.ts';
+import type { EffectContext } from './effect-context.ts';
+import { Refused } from './errors.ts';
+import type { RemoteAnswer, StateChanges } from './ports.ts';
+
+type Op<K extends Operation['kind']> = Extract<Operation, { kind: K }>;
+
+function accepted(answer: RemoteAnswer, what: string, path: string): Extract<RemoteAnswer, { ok: true }> {
+  if (!answer.ok) throw new Refused(`The server refused to ${what} "${path}": ${answer.message}`, path);
+  return answer;
+}
+
+export async function runCreateRemoteFolder(ctx: EffectContext, op: Op<'createRemoteFolder'>): Promise<StateChanges> {
+  const answer = accepted(
+    await ctx.ports.remote.createFolder({ id: op.id, parentId: op.parentId, name: op.name }, ctx.idempotencyKey),
+    'create the folder',
+    op.path,
+  );
+  const changes: StateChanges = {};
+  ctx.trees.putRemote(changes, answer.item);
+  ctx.trees.settle(changes, op.id);
+  return changes;
+}
+
+export async function runMoveRemote(ctx: EffectContext, op: Op<'moveRemote'>): Promise<StateChanges> {
+  const answer = accepted(
+    await ctx.ports.remote.move(op.id, { parentId: op.parentId, name: op.name }, op.ifMatchMetadata, ctx.idempotencyKey),
+    'move',
+    op.fromPath,
+  );
+  const changes: StateChanges = {};
+  ctx.trees.putRemote(changes, answer.item);
+  if (op.temporary) ctx.trees.parkBase(changes, op.id, op.parentId, op.name);
+  ctx.trees.settle(changes, op.id);
+  return changes;
+}
+
+export async function runDeleteRemote(ctx: EffectContext, op: Op<'deleteRemote'>): Promise<StateChanges> {
+  accepted(
+    await ctx.ports.remote.delete(op.id, { metadata: op.ifMatchMetadata, content: op.ifMatchContent }, ctx.idempotencyKey),
+    'delete',
+    op.path,
+  );
+  const changes: StateChanges = {};
+  ctx.trees.removeRemote(changes, op.id);
+  ctx.trees.settle(changes, op.id);
+  return changes;
+}

@@ -1,0 +1,95 @@
+// Runs ONE work operation with its journal entry around it: the entry is durable BEFORE the
+// effect starts, and it is cleared in the same transaction that advances the trees (or dropped,
+// changing nothing, when the operation is refused, deferred or fails). Transient failures are
+// retried with backoff and full jitter, with the SAME Idempotency-Key, so a request whose answer
+// was lost is applied once. A crash anywhere leaves at most an open entry, which recover.ts
+// tidies; the next scan and plan then see where things stand (SCENARIOS #40, invariant 6).
+
+import type { Operation } from '../planner/operations.ts';
+import { backoffDelay } from '../remote/retry.ts';
+import type { RetryPolicy } from '../remote/retry.ts';
+import { runDownload } from './download.ts';
+import type { EffectContext } from './effect-context.ts';
+import { Deferred, Refused, isRetryable, messageOf } from './errors.ts';
+import type { DeferReason } from './errors.ts';
+import { runConflictCopy, runCreateLocalFolder, runMoveLocal, runTrashLocal } from './local-effects.ts';
+import type { StateChanges } from './ports.ts';
+import { runCreateRemoteFolder, runDeleteRemote, runMoveRemote } from './remote-effects.ts';
+import { runUpload } from './upload.ts';
+
+export type OperationOutcome =
+  | { status: 'done'; attempts: number }
+  | { status: 'refused'; message: string; attempts: number }
+  | { status: 'deferred'; reason: DeferReason; message: string; attempts: number }
+  | { status: 'failed'; message: string; retryable: boolean; attempts: number }
+  | { status: 'skipped'; message: string; attempts: 0 };
+
+export const EXECUTOR_RETRY_POLICY: RetryPolicy = { baseDelayMs: 500, maxDelayMs: 30_000, maxAttempts: 4, maxRetryAfterMs: 60_000 };
+
+export type WorkOperation = Exclude<Operation, { kind: 'report' | 'ask' | 'markSynced' | 'rekeyLocal' }>;
+
+function effect(ctx: EffectContext, op: WorkOperation): Promise<StateChanges> {
+  switch (op.kind) {
+    case 'conflictCopy':
+      return runConflictCopy(ctx, op);
+    case 'createLocalFolder':
+      return runCreateLocalFolder(ctx, op);
+    case 'download':
+      return runDownload(ctx, op);
+    case 'moveLocal':
+      return runMoveLocal(ctx, op);
+    case 'trashLocal':
+      return runTrashLocal(ctx, op);
+    case 'createRemoteFolder':
+      return runCreateRemoteFolder(ctx, op);
+    case 'upload':
+      return runUpload(ctx, op);
+    case 'moveRemote':
+      return runMoveRemote(ctx, op);
+    case 'deleteRemote':
+      return runDeleteRemote(ctx, op);
+  }
+}
+
+export async function runOperation(
+  base: Omit<EffectContext, 'idempotencyKey'>,
+  op: WorkOperation,
+  policy: RetryPolicy = EXECUTOR_RETRY_POLICY,
+): Promise<OperationOutcome> {
+  const { store, clock } = base.ports;
+  const entry = store.journalBegin(op, base.ports.newKey());
+  const ctx: EffectContext = { ...base, idempotencyKey: entry.idempotencyKey };
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const changes = await effect(ctx, op);
+      store.journalComplete(entry.seq, changes);
+      return { status: 'done', attempts: attempt };
+    } catch (error) {
+      if (error instanceof Refused) {
+        store.journalAbandon(entry.seq);
+        return { status: 'refused', message: error.message, attempts: attempt };
+      }
+      if (error instanceof Deferred) {
+        store.journalAbandon(entry.seq);
+        return { status: 'deferred', reason: error.reason, message: error.message, attempts: attempt };
+      }
+      const retryable = isRetryable(error);
+      if (!retryable || attempt >= policy.maxAttempts) {
+        if (!isOperational(error)) throw error;
+        store.journalAbandon(entry.seq);
+        return { status: 'failed', message: messageOf(error), retryable, attempts: attempt };
+      }
+      await clock.sleep(backoffDelay(policy, attempt - 1, clock.random));
+    }
+  }
+}
+
+/**
+ * Errors that belong to this one operation (a disk or server error, a damaged download). Anything
+ * else (a bug, a dead index, a simulated crash) is not caught: it stops the run, and the open
+ * journal entry is what the next start tidies.
+ */
+function isOperational(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'FsError' || name === 'RemoteError' || isRetryable(error);
+}

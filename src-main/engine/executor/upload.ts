@@ -1,0 +1,66 @@
+// The upload effect (SCENARIOS #36, #38). The file must be what the scanner saw (size, mtime,
+// inode); it is chunked and hashed again through the FileSystem port and must still have the
+// planned hash; the server is asked which blocks it lacks; only those are read again, each checked
+// against its hash as it is sent; the file's stat must be unchanged at the end; only then is the
+// block list committed (If-Match on the content version, or a create with our proposed id). A
+// file that changes anywhere along the way aborts the upload (deferred: rescan, rehash, plan
+// again): we never commit a hash that does not match the bytes sent. An interrupted upload costs
+// nothing extra next time: the missing check skips what already arrived.
+
+import type { Operation } from '../planner/operations.ts';
+import { requireUnchanged } from './effect-context.ts';
+import type { EffectContext } from './effect-context.ts';
+import { Deferred, Refused } from './errors.ts';
+import type { CommitTarget, StateChanges } from './ports.ts';
+import { chunkContent, readBlocks } from './read-content.ts';
+import { putFacts } from './working-trees.ts';
+
+type UploadOp = Extract<Operation, { kind: 'upload' }>;
+
+/** Block bytes per upload request: small enough that a lost request costs little. */
+export const UPLOAD_REQUEST_BYTES = 16 * 1024 * 1024;
+
+export async function runUpload(ctx: EffectContext, op: UploadOp): Promise<StateChanges> {
+  const { fs, remote } = ctx.ports;
+  const changed = () => new Deferred('source_changed', `"${op.path}" changed while it was being uploaded; it will be read again.`, op.path);
+  const before = await requireUnchanged(ctx, op.id, op.path, 'source_changed');
+  const content = await chunkContent(fs, op.path, before.size, ctx.hasher);
+  if (content.hash !== op.hash || content.size !== op.size) throw changed();
+
+  const unique = new Map(content.blocks.map((block) => [block.hash, block]));
+  const missing = new Set(await remote.missingBlocks([...unique.keys()]));
+  const toSend = [...unique.values()].filter((block) => missing.has(block.hash));
+  let batch: Array<{ hash: string; data: Uint8Array }> = [];
+  let batchBytes = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    await remote.uploadBlocks(batch);
+    ctx.onBytes(batchBytes);
+    batch = [];
+    batchBytes = 0;
+  };
+  for await (const { block, data } of readBlocks(fs, op.path, toSend)) {
+    if (data.length !== block.size || ctx.hasher.hash(data) !== block.hash) throw changed();
+    batch.push({ hash: block.hash, data });
+    batchBytes += data.length;
+    if (batchBytes >= UPLOAD_REQUEST_BYTES) await flush();
+  }
+  await flush();
+
+  const after = await fs.lstat(op.path);
+  if (after.size !== before.size || after.mtimeMs !== before.mtimeMs || after.inode !== before.inode) throw changed();
+
+  const target: CommitTarget =
+    op.ifMatchContent === undefined
+      ? { kind: 'create', id: op.id, parentId: op.parentId, name: op.name, executable: op.executable }
+      : { kind: 'commit', id: op.id, ifMatchContent: op.ifMatchContent, executable: op.executable };
+  const blocks = content.blocks.map(({ hash, size }) => ({ hash, size }));
+  const answer = await remote.commitFile(target, { hash: content.hash, size: content.size, blocks }, ctx.idempotencyKey);
+  if (!answer.ok) throw new Refused(`The server did not take "${op.path}": ${answer.message}`, op.path);
+
+  const changes: StateChanges = {};
+  ctx.trees.putRemote(changes, answer.item);
+  putFacts(changes, op.id, { size: before.size, mtimeMs: before.mtimeMs, inode: before.inode, hash: content.hash, blocks });
+  ctx.trees.settle(changes, op.id);
+  return changes;
+}
