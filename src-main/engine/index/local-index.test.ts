@@ -194,6 +194,21 @@ describe('cursor, exclusions and questions', () => {
     expect(open().cursor).toBe('c-41');
   });
 
+  it('a full re-listing replaces the remote tree and the cursor together, or neither', () => {
+    const index = open();
+    index.saveTree('remote', sampleTree());
+    index.setCursor('c-1');
+    const relisted = makeTree('root', [{ id: 'root', parentId: null, name: '', kind: 'folder' }, { id: 'n', parentId: 'root', name: 'n', kind: 'folder' }]);
+    index.replaceRemoteTree(relisted, 'c-90');
+    expect([...(index.loadTree('remote') as Tree).items.keys()].sort()).toEqual(['n', 'root']);
+    expect(index.cursor).toBe('c-90');
+    const broken = makeTree('root', [{ id: 'root', parentId: null, name: '', kind: 'folder' }, { id: 'q', parentId: 'root', name: 'q', kind: 'link' as 'file' }]);
+    expect(() => index.replaceRemoteTree(broken, 'c-91')).toThrow('Item q has the kind "link"; only file and folder are stored.');
+    expect(index.cursor).toBe('c-90');
+    expect([...(index.loadTree('remote') as Tree).items.keys()].sort()).toEqual(['n', 'root']);
+    index.close();
+  });
+
   it('selective-sync exclusions are kept as a set', () => {
     const index = open();
     index.setExcludedIds(['f2', 'f1', 'f2']);

@@ -261,6 +261,14 @@ export class LocalIndex {
     });
   }
 
+  /** A full re-listing (the cursor expired, 410): the whole remote tree and its cursor, together. */
+  replaceRemoteTree(tree: Tree, cursor: string): void {
+    this.transaction(() => {
+      this.saveTree('remote', tree);
+      this.setMeta('remote_cursor', cursor);
+    });
+  }
+
   excludedIds(): Set<string> {
     return new Set((this.statements.exclusions.all() as { id: string }[]).map((row) => row.id));
   }
