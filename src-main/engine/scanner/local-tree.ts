@@ -35,6 +35,8 @@ export interface MatchInput {
   unreadable?: readonly string[];
   previous: Tree;
   previousFacts: ReadonlyMap<string, FileFacts>;
+  /** pathIndex(previous), when the caller has it already. */
+  previousPaths?: ReadonlyMap<string, TreeItem>;
 }
 
 export interface Matching {
@@ -73,15 +75,21 @@ function under(path: string, folder: string): boolean {
   return path.startsWith(`${folder}/`);
 }
 
+/** Every item of a tree by its path (the root left out). */
+export function pathIndex(tree: Tree): Map<string, TreeItem> {
+  const byPath = new Map<string, TreeItem>();
+  for (const item of tree.items.values()) {
+    if (item.id === tree.rootId) continue;
+    const path = pathOf(tree, item.id);
+    if (path !== undefined) byPath.set(path, item);
+  }
+  return byPath;
+}
+
 export function matchIdentities(input: MatchInput): Matching {
   const { observations, previous, previousFacts } = input;
   const unreadable = input.unreadable ?? [];
-  const byPath = new Map<string, TreeItem>();
-  for (const item of previous.items.values()) {
-    if (item.id === previous.rootId) continue;
-    const path = pathOf(previous, item.id);
-    if (path !== undefined) byPath.set(path, item);
-  }
+  const byPath = input.previousPaths ?? pathIndex(previous);
 
   const used = new Set<string>();
   const ids: Array<string | undefined> = new Array<string | undefined>(observations.length);

@@ -1,21 +1,27 @@
 // A full scan of one synced folder: walk it (in a worker on a real disk), keep ids and known
-// hashes (local-tree.ts), hash only the files that changed (through the chunker's worker pool),
-// and return the new local tree with its facts, ignored ids and problems. Used at start (changes
-// made while the app was closed), periodically as a safety net, and for watcher hints.
+// hashes (local-tree.ts), hash only the files that changed, and return the new local tree with
+// its facts, ignored ids and problems. Used at start (changes made while the app was closed),
+// periodically as a safety net, and for watcher hints.
+//
+// On a real disk, hashing starts WHILE the walk goes on: each batch of observations is checked
+// against the previous facts (by path, and by inode for moves), and files that surely changed are
+// sent to the hashers at once. Small files go in batches to the SmallFileHasher, big ones are
+// streamed by the chunk pool. The identity matching still waits for the whole walk (a move needs
+// both ends), and asks for whatever the early pass did not start.
 
 import { join } from 'node:path';
 import { ChunkFileError } from '../chunker/chunk-file.ts';
 import type { ChunkWorkerPool } from '../chunker/worker-pool.ts';
 import type { SyncLister } from '../fs/file-system.ts';
 import type { Tree } from '../tree/tree.ts';
-import { finishLocalTree, matchIdentities, observationsToHash } from './local-tree.ts';
+import { finishLocalTree, matchIdentities, observationsToHash, pathIndex } from './local-tree.ts';
 import type { FileFacts, HashResult, LocalTreeResult } from './local-tree.ts';
 import { diskPathOf } from './observation.ts';
-import type { ScanProblem, WalkResult } from './observation.ts';
-import { walkInWorker } from './walk-in-worker.ts';
-import { walkFolder } from './walk.ts';
+import type { Observation, ScanProblem, WalkResult } from './observation.ts';
 import { SMALL_FILE_LIMIT } from './small-file-hasher.ts';
 import type { SmallFileHasher } from './small-file-hasher.ts';
+import { walkInWorker } from './walk-in-worker.ts';
+import { walkFolder } from './walk.ts';
 
 /** Reads one file (by its path on disk, relative) and gives its hash, or throws. */
 export type HashFile = (diskPath: string) => Promise<HashResult>;
@@ -25,7 +31,10 @@ export interface ScanFolderOptions {
   previousFacts: ReadonlyMap<string, FileFacts>;
   /** How to list: a real folder (walked in a worker thread) or a SyncLister (the fake, in tests). */
   source: { root: string } | { lister: SyncLister };
-  /** How to hash: defaults to `smallHasher` for small files and chunkFile through `pool` (required then) for the rest, on `source.root`. */
+  /**
+   * How to hash. Default, on `source.root`: `smallHasher` for small files and chunkFile through
+   * `pool` (then required) for the rest. A hashFile function replaces both (tests, the fake).
+   */
   hashFile?: HashFile;
   pool?: ChunkWorkerPool;
   /** Hashes small files in batches (much faster per file than the chunk pool). Optional. */
@@ -35,71 +44,139 @@ export interface ScanFolderOptions {
 
 export interface ScanResult extends LocalTreeResult {
   problems: ScanProblem[];
-  /** Milliseconds spent walking and hashing, for logs and the benchmark. */
+  /** Milliseconds: the walk, the hashing still running after it, and the tree building. */
   timings: { walkMs: number; hashMs: number; buildMs: number };
 }
 
 /** Failures that mean "not now" rather than "wrong": the file was being written or went away. */
 const TRANSIENT = new Set(['file_changed', 'not_found', 'not_a_file']);
 
+type Outcome = HashResult | Error;
+
+/** Starts hashing observations by index and hands back their outcomes. */
+class Hashing {
+  readonly #outcomes = new Map<number, Promise<Outcome>>();
+  readonly #smallWaiting: Array<{ index: number; resolve: (outcome: Outcome) => void }> = [];
+  readonly #observations: Observation[];
+  readonly #options: ScanFolderOptions;
+  readonly #root: string | undefined;
+
+  constructor(observations: Observation[], options: ScanFolderOptions) {
+    this.#observations = observations;
+    this.#options = options;
+    this.#root = 'root' in options.source ? options.source.root : undefined;
+    if (!options.hashFile && (this.#root === undefined || !options.pool)) {
+      throw new Error('scanFolder needs a chunk worker pool and a folder on disk, or a hashFile function.');
+    }
+  }
+
+  start(index: number): void {
+    if (this.#outcomes.has(index)) return;
+    const observation = this.#observations[index]!;
+    const { hashFile, smallHasher, pool } = this.#options;
+    if (hashFile) {
+      this.#outcomes.set(index, hashFile(diskPathOf(observation)).catch((error: unknown) => toError(error)));
+    } else if (smallHasher && observation.size <= SMALL_FILE_LIMIT) {
+      this.#outcomes.set(index, new Promise((resolve) => this.#smallWaiting.push({ index, resolve })));
+      if (this.#smallWaiting.length >= 256 * smallHasher.size) this.flush();
+    } else {
+      this.#outcomes.set(
+        index,
+        pool!.chunkFile(this.#absolute(observation)).then(
+          (chunked) => ({ hash: chunked.hash, size: chunked.size, mtimeMs: chunked.mtimeMs }),
+          (error: unknown) => toError(error),
+        ),
+      );
+    }
+  }
+
+  /** Sends the small files gathered so far. */
+  flush(): void {
+    const smallHasher = this.#options.smallHasher;
+    if (!smallHasher || this.#smallWaiting.length === 0) return;
+    const waiting = this.#smallWaiting.splice(0);
+    smallHasher.hashFiles(waiting.map(({ index }) => this.#absolute(this.#observations[index]!))).then(
+      (results) => results.forEach((result, at) => waiting[at]!.resolve(result)),
+      (error: unknown) => waiting.forEach(({ resolve }) => resolve(toError(error))),
+    );
+  }
+
+  outcome(index: number): Promise<Outcome> {
+    this.start(index);
+    return this.#outcomes.get(index)!;
+  }
+
+  #absolute(observation: Observation): string {
+    return join(this.#root!, ...diskPathOf(observation).split('/'));
+  }
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
 export async function scanFolder(options: ScanFolderOptions): Promise<ScanResult> {
   const started = performance.now();
-  const walk: WalkResult = 'root' in options.source ? await walkInWorker(options.source.root) : walkFolder(options.source.lister);
+  const previousPaths = pathIndex(options.previous);
+  const observations: Observation[] = [];
+  const hashing = new Hashing(observations, options);
+  let walk: WalkResult;
+
+  if ('root' in options.source) {
+    // Early hashing: files whose facts match neither their previous path nor a previous inode
+    // surely need reading; the rest wait for the matching.
+    const factsByInode = new Map<number, FileFacts>();
+    for (const facts of options.previousFacts.values()) factsByInode.set(facts.inode, facts);
+    const unchanged = (facts: FileFacts | undefined, o: Observation) =>
+      facts?.hash !== undefined && facts.size === o.size && facts.mtimeMs === o.mtimeMs && facts.inode === o.inode;
+    walk = await walkInWorker(options.source.root, {
+      onBatch: (batch) => {
+        for (const observation of batch) {
+          const index = observations.push(observation) - 1;
+          if (observation.kind !== 'file' || observation.ignored) continue;
+          const before = previousPaths.get(observation.path);
+          const facts = before ? options.previousFacts.get(before.id) : undefined;
+          if (unchanged(facts, observation) || unchanged(factsByInode.get(observation.inode), observation)) continue;
+          hashing.start(index);
+        }
+      },
+    });
+  } else {
+    walk = walkFolder(options.source.lister);
+    observations.push(...walk.observations);
+  }
   const walked = performance.now();
 
   const matching = matchIdentities({
-    observations: walk.observations,
+    observations,
     unreadable: walk.unreadable,
     previous: options.previous,
     previousFacts: options.previousFacts,
+    previousPaths,
   });
   const wanted = observationsToHash(matching);
+  for (const index of wanted) hashing.start(index);
+  hashing.flush();
+
   const problems = walk.problems.slice();
   const hashes = new Map<number, HashResult | undefined>();
-  const failed = (index: number, error: unknown) => {
-    hashes.set(index, undefined);
-    const code = error instanceof ChunkFileError ? error.code : undefined;
-    if (code === undefined || !TRANSIENT.has(code)) {
-      const path = walk.observations[index]!.path;
-      const reason = error instanceof Error ? error.message : String(error);
-      problems.push({ code: 'unreadable', path, message: `Could not read "${path}": ${reason}` });
-    }
-  };
-  const one = async (index: number, hashFile: HashFile) => {
-    try {
-      hashes.set(index, await hashFile(diskPathOf(walk.observations[index]!)));
-    } catch (error) {
-      failed(index, error);
-    }
-  };
-
-  if (options.hashFile) {
-    const hashFile = options.hashFile;
-    await Promise.all(wanted.map((index) => one(index, hashFile)));
-  } else {
-    const root = 'root' in options.source ? options.source.root : undefined;
-    const { pool, smallHasher } = options;
-    if (root === undefined || !pool) throw new Error('scanFolder needs a chunk worker pool and a folder on disk, or a hashFile function.');
-    const absolute = (index: number) => join(root, ...diskPathOf(walk.observations[index]!).split('/'));
-    // Small files in batches (most of a typical folder); big ones streamed by the chunk pool.
-    const small = smallHasher ? wanted.filter((index) => walk.observations[index]!.size <= SMALL_FILE_LIMIT) : [];
-    const large = smallHasher ? wanted.filter((index) => walk.observations[index]!.size > SMALL_FILE_LIMIT) : wanted;
-    const streamed: HashFile = async (diskPath) => {
-      const chunked = await pool.chunkFile(join(root, ...diskPath.split('/')));
-      return { hash: chunked.hash, size: chunked.size, mtimeMs: chunked.mtimeMs };
-    };
-    await Promise.all([
-      smallHasher && small.length > 0
-        ? smallHasher.hashFiles(small.map(absolute)).then((results) =>
-            results.forEach((result, at) => (result instanceof Error ? failed(small[at]!, result) : hashes.set(small[at]!, result))),
-          )
-        : undefined,
-      ...large.map((index) => one(index, streamed)),
-    ]);
-  }
+  await Promise.all(
+    wanted.map(async (index) => {
+      const outcome = await hashing.outcome(index);
+      if (!(outcome instanceof Error)) {
+        hashes.set(index, outcome);
+        return;
+      }
+      hashes.set(index, undefined);
+      const code = outcome instanceof ChunkFileError ? outcome.code : undefined;
+      if (code === undefined || !TRANSIENT.has(code)) {
+        const path = observations[index]!.path;
+        problems.push({ code: 'unreadable', path, message: `Could not read "${path}": ${outcome.message}` });
+      }
+    }),
+  );
   const hashedAt = performance.now();
   const result = finishLocalTree(matching, hashes, options.newId);
   const finished = performance.now();
   return { ...result, problems, timings: { walkMs: walked - started, hashMs: hashedAt - walked, buildMs: finished - hashedAt } };
 }
-

@@ -9,7 +9,13 @@ import type { Observation, WalkResult } from './observation.ts';
 import type { FromScanWorker, ScanWorkerInput } from './scan-worker.ts';
 import { ScanRootError } from './walk.ts';
 
-export function walkInWorker(root: string, options: { batchSize?: number } = {}): Promise<WalkResult> {
+export interface WalkInWorkerOptions {
+  batchSize?: number;
+  /** Sees each batch as it arrives (the scanner starts hashing early); `observations` in the result are empty then. */
+  onBatch?: (observations: Observation[]) => void;
+}
+
+export function walkInWorker(root: string, options: WalkInWorkerOptions = {}): Promise<WalkResult> {
   return new Promise((resolve, reject) => {
     const workerData: ScanWorkerInput = options.batchSize === undefined ? { root } : { root, batchSize: options.batchSize };
     const worker = new Worker(new URL('./scan-worker.ts', import.meta.url), { workerData });
@@ -23,7 +29,8 @@ export function walkInWorker(root: string, options: { batchSize?: number } = {})
     };
     worker.on('message', (message: FromScanWorker) => {
       if (message.type === 'batch') {
-        for (const observation of message.observations) observations.push(observation);
+        if (options.onBatch) options.onBatch(message.observations);
+        else for (const observation of message.observations) observations.push(observation);
       } else if (message.type === 'done') {
         finish(() => resolve({ observations, problems: message.problems, unreadable: message.unreadable }));
       } else {
