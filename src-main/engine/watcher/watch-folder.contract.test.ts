@@ -116,3 +116,33 @@ describe.each<WatcherBackend>(['parcel', 'chokidar'])('watchFolder contract: %s'
     expect(h.batches.length).toBe(count);
   });
 });
+
+describe('watchFolder backend choice', () => {
+  it('falls back to chokidar, says so, and still hints, when @parcel/watcher cannot load', async () => {
+    const root = realpathSync(mkdtempSync(join(tmpdir(), 'tandem-watch-')));
+    cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+    const errors: string[] = [];
+    const batches: WatchHints[] = [];
+    const watcher = await watchFolder(root, {
+      debounceMs: 50,
+      onHints: (h) => batches.push(h),
+      onError: (message) => errors.push(message),
+      loadParcel: () => Promise.reject(new Error('No prebuilt binary for this platform')),
+    });
+    cleanups.push(() => watcher.close());
+    expect(watcher.backend).toBe('chokidar');
+    expect(errors).toEqual(['The native file watcher is unavailable (No prebuilt binary for this platform); using chokidar.']);
+    writeFileSync(join(root, 'x.txt'), 'x');
+    const deadline = Date.now() + 5000;
+    while (!batches.some((b) => b.paths.includes('x.txt')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    expect(batches.flatMap((b) => b.paths)).toContain('x.txt');
+  });
+
+  it('prefers @parcel/watcher when it loads', async () => {
+    const root = realpathSync(mkdtempSync(join(tmpdir(), 'tandem-watch-')));
+    cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+    const watcher = await watchFolder(root, { onHints: () => undefined });
+    cleanups.push(() => watcher.close());
+    expect(watcher.backend).toBe('parcel');
+  });
+});

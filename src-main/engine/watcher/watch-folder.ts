@@ -26,7 +26,11 @@ export interface WatchFolderOptions {
   maxDelayMs?: number;
   /** Distinct paths per batch before it turns into "rescan everything". Default 10,000. */
   maxPaths?: number;
+  /** How @parcel/watcher is loaded; tests pass one that fails, to prove the fallback. */
+  loadParcel?: () => Promise<ParcelModule>;
 }
+
+type ParcelModule = Pick<typeof import('@parcel/watcher'), 'subscribe'>;
 
 export interface FolderWatcher {
   readonly backend: WatcherBackend;
@@ -49,8 +53,8 @@ type RawListener = { path: (absolute: string) => void; lost: (message: string) =
 /** Beyond this many patch subscriptions the whole folder is subscribed afresh (one full walk). */
 const MAX_PATCHES = 64;
 
-async function startParcel(root: string, listener: RawListener): Promise<Backend> {
-  const parcel = await import('@parcel/watcher');
+async function startParcel(root: string, listener: RawListener, load: () => Promise<ParcelModule>): Promise<Backend> {
+  const parcel = await load();
   type Subscription = Awaited<ReturnType<typeof parcel.subscribe>>;
   const options = { ignore: ['.tandem', '.tandem-*'] };
   let closed = false;
@@ -151,7 +155,7 @@ export async function watchFolder(root: string, options: WatchFolderOptions): Pr
     name = 'chokidar';
   } else {
     try {
-      backend = await startParcel(realRoot, listener);
+      backend = await startParcel(realRoot, listener, options.loadParcel ?? (() => import('@parcel/watcher')));
       name = 'parcel';
     } catch (error) {
       if (wanted === 'parcel') throw error;
