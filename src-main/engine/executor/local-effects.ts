@@ -29,7 +29,7 @@ async function onDisk(path: string, effect: () => Promise<unknown>): Promise<voi
 }
 
 /** Gives item `fromId` the id `toId` in the local tree (children follow), with its facts. */
-function rekey(ctx: EffectContext, changes: StateChanges, fromId: string, toId: string, place?: { parentId: string; name: string }): void {
+export function rekey(ctx: Pick<EffectContext, 'ports' | 'trees'>, changes: StateChanges, fromId: string, toId: string, place?: { parentId: string; name: string }): void {
   const item = ctx.trees.local.get(fromId);
   if (!item) throw new Deferred('missing', `Item ${fromId} is no longer in the local tree.`, '');
   const moved: TreeItem = { ...item, id: toId, ...(place ?? {}) };

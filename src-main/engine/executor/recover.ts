@@ -2,18 +2,31 @@
 // engine persists observations, not intentions (Nucleus): it does not try to finish operations
 // from the journal, it makes the disk and the base honest and lets the next scan and plan decide
 // (SCENARIOS #40: an effect that happened shows up as equal content on both sides and is simply
-// marked synced). Two steps need the journal, because a rescan alone would misread them:
-//  - a download that had moved the old file to the trash but not yet renamed the new one into
-//    place: the verified temp file is renamed into place (else the file would read as deleted
-//    here, and the delete would spread); a temp file whose target is still there is removed;
+// marked synced; crash.test.ts crashes at every step boundary to prove it). Two steps use the
+// journal to save work, not for safety:
+//  - a download whose verified temp file was written but not renamed into place, with the target
+//    free (the old file already in the trash, or a new file): the temp file is renamed into place;
+//    and a download whose target now holds exactly the server's bytes: either way it is recorded
+//    in the local tree and facts as the executor would have (a file alone would make the next
+//    scan see an unknown new file there, and a needless conflicted copy); a temp file whose
+//    target is still there is removed;
 //  - a temporary ("parking") move that reached the disk or the server: the base parks too, as
-//    it would have, so the next plan finishes the swap instead of seeing a user's move.
+//    it would have, so the next plan finishes the swap instead of seeing a user's move;
+//  - a conflicted copy renamed on disk but not recorded: the local tree takes the rename under
+//    the copy's new id, as it would have — a rescan alone would read the rename as the user's
+//    move of the original and make a second conflicted copy (found by crash.test.ts).
 // Every entry is then dropped. The engine must read the server's changes before planning again.
 
 import type { Operation } from '../planner/operations.ts';
-import type { Tree } from '../tree/tree.ts';
+import { parentPath } from '../fs/file-system.ts';
+import { getHasher } from '../hasher.ts';
+import type { Hasher } from '../hasher.ts';
+import type { TreeItem } from '../tree/item.ts';
 import { downloadTempPath } from './download.ts';
+import { rekey } from './local-effects.ts';
 import type { ExecutorPorts, StateChanges } from './ports.ts';
+import { WorkingTrees, putFacts } from './working-trees.ts';
+import type { TreeSet } from './working-trees.ts';
 
 export interface RecoveryReport {
   /** Journal entries found open. */
@@ -34,32 +47,65 @@ async function exists(ports: ExecutorPorts, path: string): Promise<boolean> {
   }
 }
 
-export async function recover(ports: Pick<ExecutorPorts, 'fs' | 'remote' | 'store'>, synced: Tree): Promise<RecoveryReport> {
+async function hashOf(ports: ExecutorPorts, hasher: Hasher, path: string): Promise<string | undefined> {
+  const stat = await ports.fs.lstat(path);
+  if (stat.kind !== 'file') return undefined;
+  const state = await hasher.createIncremental();
+  for await (const piece of ports.fs.openRead(path)) state.update(piece);
+  return state.digest();
+}
+
+/** `trees`: the three trees as the store holds them now. */
+export async function recover(ports: ExecutorPorts, trees: TreeSet, hasher?: Hasher): Promise<RecoveryReport> {
+  hasher ??= await getHasher();
   const report: RecoveryReport = { entries: 0, completedDownloads: [], removedTemps: [] };
+  const working = new WorkingTrees(trees);
   for (const entry of ports.store.journalEntries()) {
     report.entries += 1;
     const op: Operation = entry.operation;
     const changes: StateChanges = {};
+    // Finished AND recorded, as the executor would have: a file alone would make the next scan
+    // see an unknown new file where the server's item belongs (and a needless conflicted copy).
+    const record = async (op: Extract<Operation, { kind: 'download' }>) => {
+      for (const other of working.local.values()) {
+        if (other.id !== op.id && other.parentId === op.parentId && other.name.toLowerCase() === op.name.toLowerCase()) return;
+      }
+      const stat = await ports.fs.lstat(op.path);
+      const current = working.local.get(op.id);
+      const item: TreeItem = current
+        ? { ...current, hash: op.hash, size: op.size, executable: op.executable }
+        : { id: op.id, parentId: op.parentId, name: op.name, kind: 'file', hash: op.hash, size: op.size, executable: op.executable };
+      working.putLocal(changes, item);
+      putFacts(changes, op.id, { size: stat.size, mtimeMs: stat.mtimeMs, inode: stat.inode, hash: op.hash });
+      working.settle(changes, op.id);
+    };
+    const moved = async (from: string, to: string) => (await exists(ports, to)) && (from.toLowerCase() === to.toLowerCase() || !(await exists(ports, from)));
     if (op.kind === 'download') {
       const temp = downloadTempPath(op.path, entry.idempotencyKey);
-      if (await exists(ports as ExecutorPorts, temp)) {
-        if (await exists(ports as ExecutorPorts, op.path)) {
+      const hasTemp = await exists(ports, temp);
+      if (await exists(ports, op.path)) {
+        if (hasTemp) {
           await ports.fs.remove(temp);
           report.removedTemps.push(temp);
-        } else {
-          await ports.fs.rename(temp, op.path);
-          report.completedDownloads.push(op.path);
         }
+        // The rename may have happened just before the crash: the server's bytes at the server's
+        // path are the download, whoever put them there.
+        if ((await hashOf(ports, hasher, op.path)) === op.hash) await record(op);
+      } else if (hasTemp && (await exists(ports, parentPath(op.path)))) {
+        await ports.fs.rename(temp, op.path);
+        await record(op);
+        report.completedDownloads.push(op.path);
       }
     } else if ((op.kind === 'moveLocal' || op.kind === 'moveRemote') && op.temporary) {
-      const base = synced.items.get(op.id);
       const parked =
         op.kind === 'moveLocal'
-          ? (await exists(ports as ExecutorPorts, op.path)) && !(await exists(ports as ExecutorPorts, op.fromPath))
+          ? await moved(op.fromPath, op.path)
           : await ports.remote.getItem(op.id).then((now) => now?.item.parentId === op.parentId && now.item.name === op.name);
-      if (base && parked) changes.synced = { put: [{ ...base, parentId: op.parentId, name: op.name }] };
+      if (parked) working.parkBase(changes, op.id, op.parentId, op.name);
+    } else if (op.kind === 'conflictCopy' && working.local.has(op.fromId) && (await moved(op.fromPath, op.path))) {
+      rekey({ ports, trees: working }, changes, op.fromId, op.id, { parentId: op.parentId, name: op.name });
     }
-    if (changes.synced) ports.store.journalComplete(entry.seq, changes);
+    if (changes.synced || changes.local) ports.store.journalComplete(entry.seq, changes);
     else ports.store.journalAbandon(entry.seq);
   }
   return report;
