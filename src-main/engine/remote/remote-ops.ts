@@ -1,0 +1,143 @@
+// The executor's RemoteOps port (executor/ports.ts) implemented on the real remote client: server
+// items become tree items, version numbers become If-Match ETags, and the server's refusals (412
+// stale version, 409 name taken or cycle, 404 gone) become answers the executor plans around,
+// while transient failures stay RemoteErrors that the executor's isRetryable() recognises.
+import { type BlockRef, type Item, etagOf } from '../../../src-shared/protocol/common.ts';
+import type { CommitTarget, FileContent, RemoteAnswer, RemoteItem, RemoteOps } from '../executor/ports.ts';
+import type { Hasher } from '../hasher.ts';
+import type { BandwidthLimiter } from './bandwidth.ts';
+import { DEFAULT_REQUEST_BYTES, downloadBlocks, planRequests } from './block-transfer.ts';
+import type { MutationOutcome, RemoteClient } from './remote-client.ts';
+import { RemoteError } from './remote-error.ts';
+
+/** A server item as the engine's trees hold it. */
+export function toTreeItem(item: Item): RemoteItem {
+  const base = {
+    id: item.id,
+    parentId: item.parent_id,
+    name: item.name,
+    kind: item.kind,
+    metadataVersion: item.metadata_version,
+    contentVersion: item.content_version,
+  };
+  if (item.kind === 'folder') return base;
+  return { ...base, size: item.size, executable: item.executable, ...(item.content_hash ? { hash: item.content_hash } : {}) };
+}
+
+/** Statuses that are the server saying "no" to this change, not a failure: the next plan decides. */
+const REFUSALS = new Set([404, 409]);
+
+async function answer(outcome: Promise<MutationOutcome>): Promise<RemoteAnswer> {
+  try {
+    const result = await outcome;
+    if (result.ok) return { ok: true, item: toTreeItem(result.item) };
+    return { ok: false, reason: 'precondition_failed', current: toTreeItem(result.current), message: result.message };
+  } catch (error) {
+    if (error instanceof RemoteError && error.status !== undefined && REFUSALS.has(error.status)) {
+      return { ok: false, reason: 'refused', current: undefined, message: error.message };
+    }
+    throw error;
+  }
+}
+
+export interface RemoteOpsOptions {
+  hasher?: Hasher;
+  upload?: BandwidthLimiter;
+  download?: BandwidthLimiter;
+  /** Block bytes per request; default 16 MiB. */
+  maxRequestBytes?: number;
+}
+
+export function remoteOps(client: RemoteClient, options: RemoteOpsOptions = {}): RemoteOps {
+  const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_REQUEST_BYTES;
+
+  /** The current ETag, for a change the planner made without a precondition. */
+  const currentVersions = async (id: string) => {
+    const item = await client.getItem(id);
+    return { metadata: item.metadata_version, content: item.content_version };
+  };
+
+  return {
+    createFolder: (request, idempotencyKey) =>
+      answer(client.createItem({ id: request.id, parent_id: request.parentId, name: request.name, kind: 'folder' }, { idempotencyKey })),
+
+    missingBlocks: (hashes) => client.missingBlocks(hashes),
+
+    async uploadBlocks(blocks) {
+      for (const group of planRequests(blocks.map((block) => ({ ...block, size: block.data.length })), maxRequestBytes)) {
+        const bytes = group.reduce((sum, block) => sum + block.size, 0);
+        await options.upload?.take(bytes);
+        await client.uploadBlocks(group.map(({ hash, data }) => ({ hash, data })));
+      }
+    },
+
+    commitFile(target: CommitTarget, content: FileContent, idempotencyKey: string) {
+      const body = { hash: content.hash, blocks: content.blocks.map(({ hash, size }) => ({ hash, size })) };
+      if (target.kind === 'create') {
+        return answer(
+          client.createItem(
+            { id: target.id, parent_id: target.parentId, name: target.name, kind: 'file', executable: target.executable, content: body },
+            { idempotencyKey },
+          ),
+        );
+      }
+      // A content commit checks only the c part of the ETag; the m part is not looked at.
+      return answer(client.commitContent(target.id, etagOf(0, target.ifMatchContent), { ...body, executable: target.executable }, { idempotencyKey }));
+    },
+
+    async move(id, to, ifMatchMetadata, idempotencyKey) {
+      try {
+        const metadata = ifMatchMetadata ?? (await currentVersions(id)).metadata;
+        return await answer(client.updateItem(id, etagOf(metadata, 0), { parent_id: to.parentId, name: to.name }, { idempotencyKey }));
+      } catch (error) {
+        return refusedIfGone(error);
+      }
+    },
+
+    async delete(id, ifMatch, idempotencyKey) {
+      try {
+        const now = ifMatch.metadata === undefined || ifMatch.content === undefined ? await currentVersions(id) : undefined;
+        const etag = etagOf(ifMatch.metadata ?? now!.metadata, ifMatch.content ?? now!.content);
+        return await answer(client.deleteItem(id, etag, { idempotencyKey }));
+      } catch (error) {
+        return refusedIfGone(error);
+      }
+    },
+
+    async getItem(id) {
+      try {
+        const item = await client.getItem(id);
+        return { item: toTreeItem(item), blocks: item.blocks };
+      } catch (error) {
+        if (error instanceof RemoteError && error.status === 404) return undefined;
+        throw error;
+      }
+    },
+
+    fetchBlocks(blocks: readonly BlockRef[]): AsyncIterable<Uint8Array> {
+      const hasher = options.hasher;
+      const limiter = options.download;
+      return {
+        async *[Symbol.asyncIterator]() {
+          // Request by request, so at most one request's blocks are held in memory; a block the
+          // file repeats is fetched once per request and handed out at each of its places.
+          for (const group of planRequests(blocks, maxRequestBytes)) {
+            const received = new Map<string, Uint8Array>();
+            await downloadBlocks(client, group, (block, data) => void received.set(block.hash, data), {
+              maxRequestBytes,
+              ...(hasher ? { hasher } : {}),
+              ...(limiter ? { limiter } : {}),
+            });
+            for (const block of group) yield received.get(block.hash)!;
+          }
+        },
+      };
+    },
+  };
+}
+
+/** Looking up the current version of an item that is gone is a refusal too. */
+function refusedIfGone(error: unknown): RemoteAnswer {
+  if (error instanceof RemoteError && error.status === 404) return { ok: false, reason: 'refused', current: undefined, message: error.message };
+  throw error;
+}
