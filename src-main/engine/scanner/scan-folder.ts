@@ -13,7 +13,11 @@ import { join } from 'node:path';
 import { ChunkFileError } from '../chunker/chunk-file.ts';
 import type { ChunkWorkerPool } from '../chunker/worker-pool.ts';
 import type { SyncLister } from '../fs/file-system.ts';
+import type { TreeItem } from '../tree/item.ts';
+import { childrenOf } from '../tree/tree.ts';
 import type { Tree } from '../tree/tree.ts';
+import { NodeSyncLister } from '../fs/node-file-system.ts';
+import { IGNORE_FILE_NAME } from '../ignore/built-in-patterns.ts';
 import { finishLocalTree, matchIdentities, observationsToHash, pathIndex } from './local-tree.ts';
 import type { FileFacts, HashResult, LocalTreeResult } from './local-tree.ts';
 import { diskPathOf } from './observation.ts';
@@ -21,7 +25,7 @@ import type { Observation, ScanProblem, WalkResult } from './observation.ts';
 import { SMALL_FILE_LIMIT } from './small-file-hasher.ts';
 import type { SmallFileHasher } from './small-file-hasher.ts';
 import { walkInWorker } from './walk-in-worker.ts';
-import { walkFolder } from './walk.ts';
+import { walkFolder, walkPaths } from './walk.ts';
 
 /** Reads one file (by its path on disk, relative) and gives its hash, or throws. */
 export type HashFile = (diskPath: string) => Promise<HashResult>;
@@ -146,7 +150,19 @@ export async function scanFolder(options: ScanFolderOptions): Promise<ScanResult
     observations.push(...walk.observations);
   }
   const walked = performance.now();
+  return finishScan(observations, walk, options, previousPaths, hashing, started, walked);
+}
 
+/** Matching, hashing what is left, building: shared by full and partial scans. */
+async function finishScan(
+  observations: Observation[],
+  walk: WalkResult,
+  options: ScanFolderOptions,
+  previousPaths: ReadonlyMap<string, TreeItem>,
+  hashing: Hashing,
+  started: number,
+  walked: number,
+): Promise<ScanResult> {
   const matching = matchIdentities({
     observations,
     unreadable: walk.unreadable,
@@ -179,4 +195,66 @@ export async function scanFolder(options: ScanFolderOptions): Promise<ScanResult
   const result = finishLocalTree(matching, hashes, options.newId);
   const finished = performance.now();
   return { ...result, problems, timings: { walkMs: walked - started, hashMs: hashedAt - walked, buildMs: finished - hashedAt } };
+}
+
+export interface ScanChangesOptions extends ScanFolderOptions {
+  /** Watcher hints: paths as spelled on disk (a folder stands for everything below it). */
+  hints: readonly string[];
+  /** The ignored ids of the previous scan (kept for what is not looked at again). */
+  previousIgnored: ReadonlySet<string>;
+}
+
+/**
+ * A scan of only the hinted paths: they (and everything below hinted folders) are observed
+ * afresh; the rest of the previous tree is taken as it was, with its facts, so ids, moves and
+ * the no-re-hash rule work exactly as in a full scan. A changed .tandemignore changes what every
+ * path means, so it turns this into a full scan. Runs its (small) walk on the calling thread.
+ */
+export async function scanChanges(options: ScanChangesOptions): Promise<ScanResult> {
+  if (options.hints.some((hint) => hint === IGNORE_FILE_NAME || hint.endsWith(`/${IGNORE_FILE_NAME}`))) return scanFolder(options);
+  const started = performance.now();
+  const { previous, previousFacts, previousIgnored } = options;
+  const previousPaths = pathIndex(previous);
+  const lister = 'root' in options.source ? new NodeSyncLister(options.source.root) : options.source.lister;
+
+  // A hint inside a folder the tree does not know yet: look at that whole new folder instead.
+  const hints = options.hints.map((hint) => {
+    const parts = hint.split('/');
+    for (let depth = 1; depth < parts.length; depth++) {
+      const ancestor = parts.slice(0, depth).join('/');
+      if (!previousPaths.has(ancestor.normalize('NFC'))) return ancestor;
+    }
+    return hint;
+  });
+  const ignoreFolders: string[] = [];
+  for (const [path, item] of previousPaths) {
+    if (item.name === IGNORE_FILE_NAME && item.kind === 'file') ignoreFolders.push(path.slice(0, Math.max(0, path.length - IGNORE_FILE_NAME.length - 1)));
+  }
+  const walk = walkPaths(lister, hints, ignoreFolders);
+  const covered = new Set(walk.covered);
+
+  // The previous tree outside the covered paths, as observations carrying their known facts.
+  const observations: Observation[] = [];
+  const visit = (parentId: string, parentPath: string) => {
+    for (const item of childrenOf(previous, parentId)) {
+      const path = parentPath === '' ? item.name : `${parentPath}/${item.name}`;
+      if (covered.has(path)) continue;
+      const facts = previousFacts.get(item.id);
+      observations.push({
+        path,
+        kind: item.kind,
+        size: facts?.size ?? item.size ?? 0,
+        // Unknown facts never match, so such a file is read again.
+        mtimeMs: facts?.mtimeMs ?? -1,
+        inode: facts?.inode ?? 0,
+        executable: item.executable ?? false,
+        ignored: previousIgnored.has(item.id),
+      });
+      if (item.kind === 'folder') visit(item.id, path);
+    }
+  };
+  visit(previous.rootId, '');
+  observations.push(...walk.observations);
+  const walked = performance.now();
+  return finishScan(observations, walk, options, previousPaths, new Hashing(observations, options), started, walked);
 }

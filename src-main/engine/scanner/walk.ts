@@ -34,38 +34,121 @@ function nfc(name: string): string {
 }
 
 export function walkFolder(lister: SyncLister, options: WalkOptions = {}): WalkResult {
-  const batchSize = options.batchSize ?? 2000;
-  const rules = new IgnoreRules();
-  const observations: Observation[] = [];
-  const problems: ScanProblem[] = [];
-  const unreadable: string[] = [];
-  let batchStart = 0;
-  const flush = () => {
-    if (options.onBatch && observations.length > batchStart) {
-      options.onBatch(observations.slice(batchStart));
-      batchStart = observations.length;
-    }
-  };
+  const walker = new Walker(lister, new IgnoreRules(), options);
+  walker.stack.push(['', '']);
+  walker.drain();
+  return walker.finish();
+}
 
-  // [path in NFC, path on disk]
-  const stack: Array<[string, string]> = [['', '']];
-  while (stack.length > 0) {
-    const [folderPath, folderDisk] = stack.pop()!;
+export interface PathsWalkResult extends WalkResult {
+  /** NFC paths re-observed with everything below them: what the previous tree knew there is replaced. */
+  covered: string[];
+}
+
+/**
+ * Re-observes only some paths (watcher hints, as spelled on disk) and everything below those that
+ * are folders. `ignoreFolders` lists the folders (on disk) holding a .tandemignore, so the rules
+ * are the same as in a full walk. A hint whose folder cannot be read is left out of `covered`, so
+ * what was known there is kept; a hint inside an ignored folder is skipped the same way.
+ */
+export function walkPaths(lister: SyncLister, hints: readonly string[], ignoreFolders: readonly string[]): PathsWalkResult {
+  const rules = new IgnoreRules();
+  for (const folder of ignoreFolders) {
+    const content = lister.readText(joinPath(folder, IGNORE_FILE_NAME));
+    if (content !== undefined) rules.addFile(nfcPath(folder), content);
+  }
+  const walker = new Walker(lister, rules, {});
+  // A hint inside another hinted path is covered by that one's walk.
+  const unique = [...new Set(hints)].sort();
+  const kept = unique.filter((hint) => !unique.some((other) => other !== hint && hint.startsWith(`${other}/`)));
+  const byParent = new Map<string, Set<string>>();
+  for (const hint of kept) {
+    const slash = hint.lastIndexOf('/');
+    const parent = slash < 0 ? '' : hint.slice(0, slash);
+    const names = byParent.get(parent) ?? new Set<string>();
+    names.add(hint.slice(slash + 1));
+    byParent.set(parent, names);
+  }
+  const covered: string[] = [];
+  for (const [parentDisk, names] of byParent) {
+    const parent = nfcPath(parentDisk);
+    if (parent !== '' && rules.ignores(parent, true)) continue;
+    if (!walker.listFolder(parent, parentDisk, names, true)) continue;
+    for (const name of names) covered.push(joinPath(parent, nfc(name)));
+    walker.drain();
+  }
+  return { ...walker.finish(), covered };
+}
+
+function nfcPath(path: string): string {
+  return path === '' ? '' : path.split('/').map(nfc).join('/');
+}
+
+class Walker {
+  readonly stack: Array<[string, string]> = [];
+  readonly #lister: SyncLister;
+  readonly #rules: IgnoreRules;
+  readonly #options: WalkOptions;
+  readonly #observations: Observation[] = [];
+  readonly #problems: ScanProblem[] = [];
+  readonly #unreadable: string[] = [];
+  #batchStart = 0;
+
+  constructor(lister: SyncLister, rules: IgnoreRules, options: WalkOptions) {
+    this.#lister = lister;
+    this.#rules = rules;
+    this.#options = options;
+  }
+
+  drain(): void {
+    const batchSize = this.#options.batchSize ?? 2000;
+    while (this.stack.length > 0) {
+      const [folderPath, folderDisk] = this.stack.pop()!;
+      this.listFolder(folderPath, folderDisk, undefined, false);
+      if (this.#observations.length - this.#batchStart >= batchSize) this.#flush();
+    }
+  }
+
+  finish(): WalkResult {
+    this.#flush();
+    return { observations: this.#observations, problems: this.#problems, unreadable: this.#unreadable };
+  }
+
+  #flush(): void {
+    if (this.#options.onBatch && this.#observations.length > this.#batchStart) {
+      this.#options.onBatch(this.#observations.slice(this.#batchStart));
+      this.#batchStart = this.#observations.length;
+    }
+  }
+
+  /**
+   * Observes the entries of one folder (only `only`, when given) and queues its subfolders.
+   * False when the folder could not be read. A folder that no longer exists reads as empty when
+   * `goneIsEmpty` (a hinted path whose parent was deleted is simply gone).
+   */
+  listFolder(folderPath: string, folderDisk: string, only: ReadonlySet<string> | undefined, goneIsEmpty: boolean): boolean {
+    const lister = this.#lister;
+    const rules = this.#rules;
+    const observations = this.#observations;
+    const problems = this.#problems;
     let entries: ListedEntry[];
     try {
       entries = lister.list(folderDisk);
     } catch (error) {
       const fsError = error instanceof FsError ? error : new FsError('other', String(error), folderDisk);
       if (folderPath === '') throw new ScanRootError(fsError);
-      unreadable.push(folderPath);
+      if (goneIsEmpty && fsError.code === 'not_found') return true;
+      this.#unreadable.push(folderPath);
       problems.push({ code: 'unreadable', path: folderPath, message: `Could not read the folder "${folderPath}"; what was in it is kept as it was. ${fsError.message}` });
-      continue;
+      return false;
     }
 
-    const ignoreFile = entries.find((entry) => entry.name === IGNORE_FILE_NAME && entry.kind === 'file');
-    if (ignoreFile) {
-      const content = lister.readText(joinPath(folderDisk, IGNORE_FILE_NAME));
-      if (content !== undefined) rules.addFile(folderPath, content);
+    if (only === undefined) {
+      const ignoreFile = entries.find((entry) => entry.name === IGNORE_FILE_NAME && entry.kind === 'file');
+      if (ignoreFile) {
+        const content = lister.readText(joinPath(folderDisk, IGNORE_FILE_NAME));
+        if (content !== undefined) rules.addFile(folderPath, content);
+      }
     }
 
     // Two spellings of one name (NFC and NFD) side by side: only possible on a disk that keeps
@@ -76,6 +159,7 @@ export function walkFolder(lister: SyncLister, options: WalkOptions = {}): WalkR
     }
 
     for (const entry of entries) {
+      if (only !== undefined && !only.has(entry.name)) continue;
       const diskPath = joinPath(folderDisk, entry.name);
       if (!entry.validUtf8) {
         problems.push({ code: 'invalid_utf8', path: diskPath, message: `The name "${diskPath}" is not valid UTF-8 text, so it cannot be synced; rename it to sync it.` });
@@ -113,10 +197,8 @@ export function walkFolder(lister: SyncLister, options: WalkOptions = {}): WalkR
       };
       if (diskPath !== path) observation.diskPath = diskPath;
       observations.push(observation);
-      if (entry.kind === 'folder' && !ignored) stack.push([path, diskPath]);
+      if (entry.kind === 'folder' && !ignored) this.stack.push([path, diskPath]);
     }
-    if (observations.length - batchStart >= batchSize) flush();
+    return true;
   }
-  flush();
-  return { observations, problems, unreadable };
 }
