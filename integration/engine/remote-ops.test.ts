@@ -70,8 +70,11 @@ it('moves with or without a precondition; a stale one is answered with the curre
   expect(renamed.name).toBe('inner2');
   const stale = await ops.move(inner.id, { parentId: rootId, name: 'x' }, inner.metadataVersion, uuidv7());
   expect(stale).toMatchObject({ ok: false, reason: 'precondition_failed', current: { name: 'inner2' } });
-  const unconditional = ok(await ops.move(inner.id, { parentId: rootId, name: 'free' }, undefined, uuidv7())).item;
+  const replayKey = uuidv7();
+  const unconditional = ok(await ops.move(inner.id, { parentId: rootId, name: 'free' }, undefined, replayKey)).item;
   expect([unconditional.parentId, unconditional.name]).toEqual([rootId, 'free']);
+  // Replayed after a crash under the same key: already done, not a reused-key refusal.
+  expect(await ops.move(inner.id, { parentId: rootId, name: 'free' }, undefined, replayKey)).toEqual({ ok: true, item: unconditional });
   const cycle = await ops.move(outer.id, { parentId: outer.id, name: 'outer' }, outer.metadataVersion, uuidv7());
   expect(cycle).toMatchObject({ ok: false, reason: 'refused' });
 });

@@ -87,7 +87,14 @@ export function remoteOps(client: RemoteClient, options: RemoteOpsOptions = {}):
 
     async move(id, to, ifMatchMetadata, idempotencyKey) {
       try {
-        const metadata = ifMatchMetadata ?? (await currentVersions(id)).metadata;
+        let metadata = ifMatchMetadata;
+        if (metadata === undefined) {
+          const current = await client.getItem(id);
+          // Already there (a replay after a crash, say): done. Sending it again under the same key
+          // with the newer version would be a different request and refused as a reused key.
+          if (current.parent_id === to.parentId && current.name === to.name) return { ok: true, item: toTreeItem(current) };
+          metadata = current.metadata_version;
+        }
         return await answer(client.updateItem(id, etagOf(metadata, 0), { parent_id: to.parentId, name: to.name }, { idempotencyKey }));
       } catch (error) {
         return refusedIfGone(error);
