@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ChunkWorkerPool } from '../src-main/engine/chunker/worker-pool.ts';
-import { scanFolder } from '../src-main/engine/scanner/scan-folder.ts';
+import { scanChanges, scanFolder } from '../src-main/engine/scanner/scan-folder.ts';
 import { SmallFileHasher } from '../src-main/engine/scanner/small-file-hasher.ts';
 import { walkInWorker } from '../src-main/engine/scanner/walk-in-worker.ts';
 import { emptyTree } from '../src-main/engine/tree/tree.ts';
@@ -103,6 +103,19 @@ async function main(): Promise<void> {
     const idleMs = idle.timings.walkMs + idle.timings.hashMs + idle.timings.buildMs;
     if (idle.stats.hashed !== 0) throw new Error(`The idle rescan re-read ${idle.stats.hashed} unchanged files.`);
     line('(c) idle rescan, nothing changed', `${rate(files, idleMs)} files/s (${Math.round(idleMs)} ms, ${idle.stats.hashed} files re-read)`);
+    writeFileSync(join(root, 'd0', 'file-0.txt'), 'edited by the user');
+    const hinted = await scanChanges({
+      previous: idle.tree,
+      previousFacts: idle.facts,
+      previousIgnored: idle.ignoredIds,
+      hints: ['d0/file-0.txt'],
+      source: { root },
+      pool,
+      smallHasher,
+    });
+    const hintedMs = hinted.timings.walkMs + hinted.timings.hashMs + hinted.timings.buildMs;
+    line('(c2) hinted rescan: one edited file', `${Math.round(hintedMs)} ms (${hinted.stats.hashed} file re-read)`);
+
     // Both results stay alive here on purpose: an engine holds its local tree and facts.
     const memory = process.memoryUsage();
     line('(d) engine memory after the scans', `RSS ${Math.round(memory.rss / MB)} MB, JS heap ${Math.round(memory.heapUsed / MB)} MB (${idle.tree.items.size.toLocaleString('en-US')} items held)`);
