@@ -18,8 +18,7 @@ import type { TreeItem } from '../tree/item.ts';
 import { requireUnchanged, statOrUndefined } from './effect-context.ts';
 import type { EffectContext } from './effect-context.ts';
 import { Deferred, Refused } from './errors.ts';
-import type { StateChanges } from './ports.ts';
-import { putFacts } from './working-trees.ts';
+import { ChangeSet, putFacts } from './working-trees.ts';
 import type { Operation } from '../planner/operations.ts';
 
 type DownloadOp = Extract<Operation, { kind: 'download' }>;
@@ -29,12 +28,12 @@ export function downloadTempPath(path: string, idempotencyKey: string): string {
   return joinPath(parentPath(path), `${TEMP_PREFIX}dl-${idempotencyKey}`);
 }
 
-export async function runDownload(ctx: EffectContext, op: DownloadOp): Promise<StateChanges> {
+export async function runDownload(ctx: EffectContext, op: DownloadOp): Promise<ChangeSet> {
   const { fs, remote } = ctx.ports;
   const known = ctx.trees.remote.get(op.id);
   if (!known || known.hash !== op.hash) throw new Refused(`The server's copy of "${op.path}" changed since the plan.`, op.path);
   const current = ctx.trees.local.get(op.id);
-  const changes: StateChanges = {};
+  const changes = new ChangeSet();
 
   if (current && current.hash === op.hash) {
     // Same bytes, other exec bit (#52): no transfer. setExecutable never sets setuid/setgid.
@@ -81,7 +80,7 @@ export async function runDownload(ctx: EffectContext, op: DownloadOp): Promise<S
   return finish(ctx, changes, op, current);
 }
 
-function finish(ctx: EffectContext, changes: StateChanges, op: DownloadOp, current: TreeItem | undefined): StateChanges {
+function finish(ctx: EffectContext, changes: ChangeSet, op: DownloadOp, current: TreeItem | undefined): ChangeSet {
   const item: TreeItem = current
     ? { ...current, hash: op.hash, size: op.size, executable: op.executable }
     : { id: op.id, parentId: op.parentId, name: op.name, kind: 'file', hash: op.hash, size: op.size, executable: op.executable };

@@ -22,7 +22,8 @@ export interface EffectContext {
 /** Size, mtime and inode as the scanner saw them: equal means "not touched since the scan". */
 export function sameAsFacts(stat: EntryStat, facts: LocalFacts | undefined): boolean {
   if (!facts) return false;
-  return stat.kind === 'file' && stat.size === facts.size && stat.mtimeMs === facts.mtimeMs && stat.inode === facts.inode;
+  // Within a microsecond: the scanner keeps mtimes at microsecond precision, lstat gives a float.
+  return stat.kind === 'file' && stat.size === facts.size && Math.abs(stat.mtimeMs - facts.mtimeMs) < 0.001 && stat.inode === facts.inode;
 }
 
 /** Lstat, with "not there" as undefined rather than an error. */

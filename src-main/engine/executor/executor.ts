@@ -18,7 +18,7 @@ import { dependencies } from './dependencies.ts';
 import { FolderStopped, messageOf } from './errors.ts';
 import { checkFolderMarker, isDelete, questionsIn } from './guards.ts';
 import type { AskOperation } from './guards.ts';
-import type { ExecutorPorts, StateChanges } from './ports.ts';
+import type { ExecutorPorts } from './ports.ts';
 import { ProgressTracker, transferSize } from './progress.ts';
 import type { Progress } from './progress.ts';
 import { EXECUTOR_RETRY_POLICY, runOperation } from './run-operation.ts';
@@ -26,7 +26,7 @@ import type { OperationOutcome, WorkOperation } from './run-operation.ts';
 import { runRekeyLocal } from './local-effects.ts';
 import { runScheduled } from './scheduler.ts';
 import type { TreeSet } from './working-trees.ts';
-import { WorkingTrees } from './working-trees.ts';
+import { ChangeSet, WorkingTrees } from './working-trees.ts';
 
 export interface ExecutorOptions {
   /** The id written in the folder's marker (guards.ts). */
@@ -101,7 +101,7 @@ export class Executor {
     const executed: ExecutedOperation[] = [];
 
     // Bookkeeping: one transaction, no effects.
-    const bookkeeping: StateChanges = {};
+    const bookkeeping = new ChangeSet();
     const ctxBase = { ports: this.#ports, trees: working, hasher, idempotencyKey: '', onBytes: () => undefined, freeSpaceReserve: 0 };
     for (const op of plan) {
       if (op.kind === 'markSynced') {
@@ -112,7 +112,7 @@ export class Executor {
       executed.push({ operation: op, outcome: { status: 'done', attempts: 1 } });
       progress.finished(-1, op, true, 0);
     }
-    if (executed.length > 0) this.#ports.store.advance(bookkeeping);
+    if (executed.length > 0) this.#ports.store.advance(bookkeeping.build());
 
     // The work, in dependency order.
     const work = plan.filter((op): op is WorkOperation => op.kind !== 'markSynced' && op.kind !== 'rekeyLocal' && op.kind !== 'report' && op.kind !== 'ask');

@@ -11,8 +11,7 @@ import type { TreeItem } from '../tree/item.ts';
 import { isPlaceError, requireUnchanged, statOrUndefined } from './effect-context.ts';
 import type { EffectContext } from './effect-context.ts';
 import { Deferred } from './errors.ts';
-import type { StateChanges } from './ports.ts';
-import { putFacts, removeFacts } from './working-trees.ts';
+import { ChangeSet, putFacts, removeFacts } from './working-trees.ts';
 
 type Op<K extends Operation['kind']> = Extract<Operation, { kind: K }>;
 
@@ -29,15 +28,13 @@ async function onDisk(path: string, effect: () => Promise<unknown>): Promise<voi
 }
 
 /** Gives item `fromId` the id `toId` in the local tree (children follow), with its facts. */
-export function rekey(ctx: Pick<EffectContext, 'ports' | 'trees'>, changes: StateChanges, fromId: string, toId: string, place?: { parentId: string; name: string }): void {
+export function rekey(ctx: Pick<EffectContext, 'ports' | 'trees'>, changes: ChangeSet, fromId: string, toId: string, place?: { parentId: string; name: string }): void {
   const item = ctx.trees.local.get(fromId);
   if (!item) throw new Deferred('missing', `Item ${fromId} is no longer in the local tree.`, '');
   const moved: TreeItem = { ...item, id: toId, ...(place ?? {}) };
   if (fromId !== toId) {
     ctx.trees.removeLocal(changes, fromId);
-    for (const child of [...ctx.trees.local.values()]) {
-      if (child.parentId === fromId) ctx.trees.putLocal(changes, { ...child, parentId: toId });
-    }
+    for (const child of ctx.trees.localChildren(fromId)) ctx.trees.putLocal(changes, { ...child, parentId: toId });
     const facts = ctx.ports.store.localFacts(fromId);
     removeFacts(changes, fromId);
     if (facts) putFacts(changes, toId, facts);
@@ -46,36 +43,36 @@ export function rekey(ctx: Pick<EffectContext, 'ports' | 'trees'>, changes: Stat
 }
 
 /** No disk: the caller batches re-keys into one transaction, so `changes` may be shared. */
-export function runRekeyLocal(ctx: EffectContext, op: Op<'rekeyLocal'>, changes: StateChanges = {}): StateChanges {
+export function runRekeyLocal(ctx: EffectContext, op: Op<'rekeyLocal'>, changes: ChangeSet = new ChangeSet()): ChangeSet {
   rekey(ctx, changes, op.fromId, op.toId);
   ctx.trees.settle(changes, op.fromId, op.toId);
   return changes;
 }
 
-export async function runConflictCopy(ctx: EffectContext, op: Op<'conflictCopy'>): Promise<StateChanges> {
+export async function runConflictCopy(ctx: EffectContext, op: Op<'conflictCopy'>): Promise<ChangeSet> {
   if (!(await statOrUndefined(ctx, op.fromPath))) throw new Deferred('missing', `"${op.fromPath}" is no longer there.`, op.fromPath);
   // A rename keeps every byte whatever happened to the file since the scan; the upload that
   // follows checks the content again.
   await onDisk(op.path, () => ctx.ports.fs.rename(op.fromPath, op.path));
-  const changes: StateChanges = {};
+  const changes = new ChangeSet();
   rekey(ctx, changes, op.fromId, op.id, { parentId: op.parentId, name: op.name });
   ctx.trees.settle(changes, op.fromId, op.id);
   return changes;
 }
 
-export async function runCreateLocalFolder(ctx: EffectContext, op: Op<'createLocalFolder'>): Promise<StateChanges> {
+export async function runCreateLocalFolder(ctx: EffectContext, op: Op<'createLocalFolder'>): Promise<ChangeSet> {
   await onDisk(op.path, () => ctx.ports.fs.mkdir(op.path));
-  const changes: StateChanges = {};
+  const changes = new ChangeSet();
   ctx.trees.putLocal(changes, { id: op.id, parentId: op.parentId, name: op.name, kind: 'folder' });
   ctx.trees.settle(changes, op.id);
   return changes;
 }
 
-export async function runMoveLocal(ctx: EffectContext, op: Op<'moveLocal'>): Promise<StateChanges> {
+export async function runMoveLocal(ctx: EffectContext, op: Op<'moveLocal'>): Promise<ChangeSet> {
   const item = ctx.trees.local.get(op.id);
   if (!item) throw new Deferred('missing', `"${op.fromPath}" is no longer in the local tree.`, op.fromPath);
   await onDisk(op.fromPath, () => ctx.ports.fs.rename(op.fromPath, op.path));
-  const changes: StateChanges = {};
+  const changes = new ChangeSet();
   ctx.trees.putLocal(changes, { ...item, parentId: op.parentId, name: op.name });
   if (op.temporary) ctx.trees.parkBase(changes, op.id, op.parentId, op.name);
   ctx.trees.settle(changes, op.id);
@@ -88,7 +85,7 @@ function isClutter(name: string): boolean {
   return rule !== undefined && rule.pattern !== '.tandem*';
 }
 
-export async function runTrashLocal(ctx: EffectContext, op: Op<'trashLocal'>): Promise<StateChanges> {
+export async function runTrashLocal(ctx: EffectContext, op: Op<'trashLocal'>): Promise<ChangeSet> {
   const { fs } = ctx.ports;
   if (op.itemKind === 'file') {
     await requireUnchanged(ctx, op.id, op.path, 'target_changed');
@@ -102,7 +99,7 @@ export async function runTrashLocal(ctx: EffectContext, op: Op<'trashLocal'>): P
     for (const entry of entries) await fs.trash(joinPath(op.path, entry.name));
   }
   await onDisk(op.path, () => fs.trash(op.path));
-  const changes: StateChanges = {};
+  const changes = new ChangeSet();
   ctx.trees.removeLocal(changes, op.id);
   removeFacts(changes, op.id);
   ctx.trees.settle(changes, op.id);

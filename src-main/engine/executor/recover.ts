@@ -24,8 +24,8 @@ import type { Hasher } from '../hasher.ts';
 import type { TreeItem } from '../tree/item.ts';
 import { downloadTempPath } from './download.ts';
 import { rekey } from './local-effects.ts';
-import type { ExecutorPorts, StateChanges } from './ports.ts';
-import { WorkingTrees, putFacts } from './working-trees.ts';
+import type { ExecutorPorts } from './ports.ts';
+import { ChangeSet, WorkingTrees, putFacts } from './working-trees.ts';
 import type { TreeSet } from './working-trees.ts';
 
 export interface RecoveryReport {
@@ -63,7 +63,7 @@ export async function recover(ports: ExecutorPorts, trees: TreeSet, hasher?: Has
   for (const entry of ports.store.journalEntries()) {
     report.entries += 1;
     const op: Operation = entry.operation;
-    const changes: StateChanges = {};
+    const changes = new ChangeSet();
     // Finished AND recorded, as the executor would have: a file alone would make the next scan
     // see an unknown new file where the server's item belongs (and a needless conflicted copy).
     const record = async (op: Extract<Operation, { kind: 'download' }>) => {
@@ -105,7 +105,7 @@ export async function recover(ports: ExecutorPorts, trees: TreeSet, hasher?: Has
     } else if (op.kind === 'conflictCopy' && working.local.has(op.fromId) && (await moved(op.fromPath, op.path))) {
       rekey({ ports, trees: working }, changes, op.fromId, op.id, { parentId: op.parentId, name: op.name });
     }
-    if (changes.synced || changes.local) ports.store.journalComplete(entry.seq, changes);
+    if (!changes.isEmpty()) ports.store.journalComplete(entry.seq, changes.build());
     else ports.store.journalAbandon(entry.seq);
   }
   return report;

@@ -5,7 +5,8 @@
 import type { Operation } from '../planner/operations.ts';
 import type { EffectContext } from './effect-context.ts';
 import { Refused } from './errors.ts';
-import type { RemoteAnswer, StateChanges } from './ports.ts';
+import type { RemoteAnswer } from './ports.ts';
+import { ChangeSet } from './working-trees.ts';
 
 type Op<K extends Operation['kind']> = Extract<Operation, { kind: K }>;
 
@@ -14,38 +15,38 @@ function accepted(answer: RemoteAnswer, what: string, path: string): Extract<Rem
   return answer;
 }
 
-export async function runCreateRemoteFolder(ctx: EffectContext, op: Op<'createRemoteFolder'>): Promise<StateChanges> {
+export async function runCreateRemoteFolder(ctx: EffectContext, op: Op<'createRemoteFolder'>): Promise<ChangeSet> {
   const answer = accepted(
     await ctx.ports.remote.createFolder({ id: op.id, parentId: op.parentId, name: op.name }, ctx.idempotencyKey),
     'create the folder',
     op.path,
   );
-  const changes: StateChanges = {};
+  const changes = new ChangeSet();
   ctx.trees.putRemote(changes, answer.item);
   ctx.trees.settle(changes, op.id);
   return changes;
 }
 
-export async function runMoveRemote(ctx: EffectContext, op: Op<'moveRemote'>): Promise<StateChanges> {
+export async function runMoveRemote(ctx: EffectContext, op: Op<'moveRemote'>): Promise<ChangeSet> {
   const answer = accepted(
     await ctx.ports.remote.move(op.id, { parentId: op.parentId, name: op.name }, op.ifMatchMetadata, ctx.idempotencyKey),
     'move',
     op.fromPath,
   );
-  const changes: StateChanges = {};
+  const changes = new ChangeSet();
   ctx.trees.putRemote(changes, answer.item);
   if (op.temporary) ctx.trees.parkBase(changes, op.id, op.parentId, op.name);
   ctx.trees.settle(changes, op.id);
   return changes;
 }
 
-export async function runDeleteRemote(ctx: EffectContext, op: Op<'deleteRemote'>): Promise<StateChanges> {
+export async function runDeleteRemote(ctx: EffectContext, op: Op<'deleteRemote'>): Promise<ChangeSet> {
   accepted(
     await ctx.ports.remote.delete(op.id, { metadata: op.ifMatchMetadata, content: op.ifMatchContent }, ctx.idempotencyKey),
     'delete',
     op.path,
   );
-  const changes: StateChanges = {};
+  const changes = new ChangeSet();
   ctx.trees.removeRemote(changes, op.id);
   ctx.trees.settle(changes, op.id);
   return changes;

@@ -13,9 +13,9 @@ import type { EffectContext } from './effect-context.ts';
 import { Deferred, Refused, isRetryable, messageOf } from './errors.ts';
 import type { DeferReason } from './errors.ts';
 import { runConflictCopy, runCreateLocalFolder, runMoveLocal, runTrashLocal } from './local-effects.ts';
-import type { StateChanges } from './ports.ts';
 import { runCreateRemoteFolder, runDeleteRemote, runMoveRemote } from './remote-effects.ts';
 import { runUpload } from './upload.ts';
+import { ChangeSet } from './working-trees.ts';
 
 export type OperationOutcome =
   | { status: 'done'; attempts: number }
@@ -28,7 +28,7 @@ export const EXECUTOR_RETRY_POLICY: RetryPolicy = { baseDelayMs: 500, maxDelayMs
 
 export type WorkOperation = Exclude<Operation, { kind: 'report' | 'ask' | 'markSynced' | 'rekeyLocal' }>;
 
-function effect(ctx: EffectContext, op: WorkOperation): Promise<StateChanges> {
+function effect(ctx: EffectContext, op: WorkOperation): Promise<ChangeSet> {
   switch (op.kind) {
     case 'conflictCopy':
       return runConflictCopy(ctx, op);
@@ -62,7 +62,7 @@ export async function runOperation(
   for (let attempt = 1; ; attempt += 1) {
     try {
       const changes = await effect(ctx, op);
-      store.journalComplete(entry.seq, changes);
+      store.journalComplete(entry.seq, changes.build());
       return { status: 'done', attempts: attempt };
     } catch (error) {
       if (error instanceof Refused) {

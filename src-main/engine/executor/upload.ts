@@ -11,16 +11,16 @@ import type { Operation } from '../planner/operations.ts';
 import { requireUnchanged } from './effect-context.ts';
 import type { EffectContext } from './effect-context.ts';
 import { Deferred, Refused } from './errors.ts';
-import type { CommitTarget, StateChanges } from './ports.ts';
+import type { CommitTarget } from './ports.ts';
 import { chunkContent, readBlocks } from './read-content.ts';
-import { putFacts } from './working-trees.ts';
+import { ChangeSet, putFacts } from './working-trees.ts';
 
 type UploadOp = Extract<Operation, { kind: 'upload' }>;
 
 /** Block bytes per upload request: small enough that a lost request costs little. */
 export const UPLOAD_REQUEST_BYTES = 16 * 1024 * 1024;
 
-export async function runUpload(ctx: EffectContext, op: UploadOp): Promise<StateChanges> {
+export async function runUpload(ctx: EffectContext, op: UploadOp): Promise<ChangeSet> {
   const { fs, remote } = ctx.ports;
   const changed = () => new Deferred('source_changed', `"${op.path}" changed while it was being uploaded; it will be read again.`, op.path);
   const before = await requireUnchanged(ctx, op.id, op.path, 'source_changed');
@@ -58,7 +58,7 @@ export async function runUpload(ctx: EffectContext, op: UploadOp): Promise<State
   const answer = await remote.commitFile(target, { hash: content.hash, size: content.size, blocks }, ctx.idempotencyKey);
   if (!answer.ok) throw new Refused(`The server did not take "${op.path}": ${answer.message}`, op.path);
 
-  const changes: StateChanges = {};
+  const changes = new ChangeSet();
   ctx.trees.putRemote(changes, answer.item);
   putFacts(changes, op.id, { size: before.size, mtimeMs: before.mtimeMs, inode: before.inode, hash: content.hash, blocks });
   ctx.trees.settle(changes, op.id);

@@ -22,35 +22,58 @@ export class WorkingTrees {
   readonly remote: Map<string, TreeItem>;
   readonly synced: Map<string, TreeItem>;
 
+  /** parentId -> child ids of the local tree, kept up to date (re-keys move whole families). */
+  readonly #localChildren = new Map<string, Set<string>>();
+
   constructor(trees: TreeSet) {
     this.rootId = trees.remote.rootId;
     this.local = new Map(trees.local.items);
     this.remote = new Map(trees.remote.items);
     this.synced = new Map(trees.synced.items);
+    for (const item of this.local.values()) this.#link(item);
   }
 
-  putLocal(changes: StateChanges, item: TreeItem): void {
+  #link(item: TreeItem): void {
+    if (item.parentId === null) return;
+    let set = this.#localChildren.get(item.parentId);
+    if (!set) this.#localChildren.set(item.parentId, (set = new Set()));
+    set.add(item.id);
+  }
+
+  #unlink(item: TreeItem | undefined): void {
+    if (item?.parentId) this.#localChildren.get(item.parentId)?.delete(item.id);
+  }
+
+  /** The local tree's children of a folder. */
+  localChildren(id: string): TreeItem[] {
+    return [...(this.#localChildren.get(id) ?? [])].flatMap((child) => this.local.get(child) ?? []);
+  }
+
+  putLocal(changes: ChangeSet, item: TreeItem): void {
+    this.#unlink(this.local.get(item.id));
+    this.#link(item);
     this.local.set(item.id, item);
     record(changes, 'local', item);
   }
 
-  removeLocal(changes: StateChanges, id: string): void {
+  removeLocal(changes: ChangeSet, id: string): void {
+    this.#unlink(this.local.get(id));
     this.local.delete(id);
     forget(changes, 'local', id);
   }
 
-  putRemote(changes: StateChanges, item: TreeItem): void {
+  putRemote(changes: ChangeSet, item: TreeItem): void {
     this.remote.set(item.id, item);
     record(changes, 'remote', item);
   }
 
-  removeRemote(changes: StateChanges, id: string): void {
+  removeRemote(changes: ChangeSet, id: string): void {
     this.remote.delete(id);
     forget(changes, 'remote', id);
   }
 
   /** A temporary (parking) move is the engine's own step: the base moves with it. */
-  parkBase(changes: StateChanges, id: string, parentId: string, name: string): void {
+  parkBase(changes: ChangeSet, id: string, parentId: string, name: string): void {
     const base = this.synced.get(id);
     if (!base) return;
     const moved = { ...base, parentId, name };
@@ -58,7 +81,7 @@ export class WorkingTrees {
     record(changes, 'synced', moved);
   }
 
-  setBase(changes: StateChanges, id: string, item: TreeItem | null): void {
+  setBase(changes: ChangeSet, id: string, item: TreeItem | null): void {
     if (item === null) {
       this.synced.delete(id);
       forget(changes, 'synced', id);
@@ -69,7 +92,7 @@ export class WorkingTrees {
   }
 
   /** Advances the base for these ids, aspect by aspect (see the file comment). */
-  settle(changes: StateChanges, ...ids: string[]): void {
+  settle(changes: ChangeSet, ...ids: string[]): void {
     for (const id of ids) {
       const l = this.local.get(id);
       const s = this.remote.get(id);
@@ -94,26 +117,74 @@ export class WorkingTrees {
   }
 }
 
-function record(changes: StateChanges, tree: 'local' | 'remote' | 'synced', item: TreeItem): void {
-  const change = (changes[tree] ??= {});
-  change.remove = (change.remove ?? []).filter((id) => id !== item.id);
-  change.put = [...(change.put ?? []).filter((other) => other.id !== item.id), item];
+type TreeName = 'local' | 'remote' | 'synced';
+
+/**
+ * The state changes of one operation (or of a run's bookkeeping), built up item by item: the
+ * last word on an id wins. Maps, so a 100k-item bookkeeping batch stays linear.
+ */
+export class ChangeSet {
+  readonly #trees: Record<TreeName, Map<string, TreeItem | null>> = { local: new Map(), remote: new Map(), synced: new Map() };
+  readonly #facts = new Map<string, LocalFacts | null>();
+
+  put(tree: TreeName, item: TreeItem): void {
+    this.#trees[tree].set(item.id, item);
+  }
+
+  remove(tree: TreeName, id: string): void {
+    this.#trees[tree].set(id, null);
+  }
+
+  putFacts(id: string, facts: LocalFacts): void {
+    this.#facts.set(id, facts);
+  }
+
+  removeFacts(id: string): void {
+    this.#facts.set(id, null);
+  }
+
+  isEmpty(): boolean {
+    return this.#facts.size === 0 && Object.values(this.#trees).every((map) => map.size === 0);
+  }
+
+  build(): StateChanges {
+    const out: StateChanges = {};
+    for (const tree of ['local', 'remote', 'synced'] as const) {
+      const map = this.#trees[tree];
+      if (map.size === 0) continue;
+      const put: TreeItem[] = [];
+      const remove: string[] = [];
+      for (const [id, item] of map) {
+        if (item) put.push(item);
+        else remove.push(id);
+      }
+      out[tree] = { put, remove };
+    }
+    if (this.#facts.size > 0) {
+      const put: Array<[string, LocalFacts]> = [];
+      const remove: string[] = [];
+      for (const [id, facts] of this.#facts) {
+        if (facts) put.push([id, facts]);
+        else remove.push(id);
+      }
+      out.facts = { put, remove };
+    }
+    return out;
+  }
 }
 
-function forget(changes: StateChanges, tree: 'local' | 'remote' | 'synced', id: string): void {
-  const change = (changes[tree] ??= {});
-  change.put = (change.put ?? []).filter((other) => other.id !== id);
-  change.remove = [...(change.remove ?? []).filter((other) => other !== id), id];
+function record(changes: ChangeSet, tree: TreeName, item: TreeItem): void {
+  changes.put(tree, item);
 }
 
-export function putFacts(changes: StateChanges, id: string, facts: LocalFacts): void {
-  const f = (changes.facts ??= {});
-  f.remove = (f.remove ?? []).filter((other) => other !== id);
-  f.put = [...(f.put ?? []).filter(([other]) => other !== id), [id, facts]];
+function forget(changes: ChangeSet, tree: TreeName, id: string): void {
+  changes.remove(tree, id);
 }
 
-export function removeFacts(changes: StateChanges, id: string): void {
-  const f = (changes.facts ??= {});
-  f.put = (f.put ?? []).filter(([other]) => other !== id);
-  f.remove = [...(f.remove ?? []).filter((other) => other !== id), id];
+export function putFacts(changes: ChangeSet, id: string, facts: LocalFacts): void {
+  changes.putFacts(id, facts);
+}
+
+export function removeFacts(changes: ChangeSet, id: string): void {
+  changes.removeFacts(id);
 }
