@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, lstatSync, readFileSync, readdirSync } from 'node:fs';
 import type { Dirent, Stats } from 'node:fs';
 import { chmod, lstat, mkdir, open, readdir, rename, rm, rmdir, statfs, unlink, utimes } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import {
   FsError,
   LOCAL_TRASH_FOLDER,
@@ -62,6 +62,8 @@ function kindOf(stats: Stats | Dirent): EntryKind {
   return 'other';
 }
 
+const EXEC_BITS_EXIST = process.platform !== 'win32';
+
 function describe(stats: Stats): EntryStat {
   const kind = kindOf(stats);
   return {
@@ -69,11 +71,28 @@ function describe(stats: Stats): EntryStat {
     size: kind === 'file' ? stats.size : 0,
     mtimeMs: stats.mtimeMs,
     inode: stats.ino,
-    executable: kind === 'file' && process.platform !== 'win32' && (stats.mode & constants.S_IXUSR) !== 0,
+    executable: kind === 'file' && EXEC_BITS_EXIST && (stats.mode & constants.S_IXUSR) !== 0,
   };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Makes a rename durable: the new directory entry survives a power cut only once the folder is
+ * fsynced (as Syncthing does). Windows cannot open folders for this; there it is skipped.
+ */
+async function syncFolder(folder: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const handle = await open(folder, 'r').catch(() => undefined);
+  if (!handle) return;
+  try {
+    await handle.sync();
+  } catch {
+    // Some file systems (network mounts) refuse fsync on folders; the rename itself happened.
+  } finally {
+    await handle.close();
+  }
+}
 
 export class NodeFileSystem implements FileSystem {
   readonly root: string;
@@ -142,6 +161,7 @@ export class NodeFileSystem implements FileSystem {
       handle = undefined;
       if (options.mtimeMs !== undefined) await utimes(temp, new Date(), new Date(options.mtimeMs));
       await rename(temp, target);
+      await syncFolder(join(target, '..'));
       return describe(await lstat(target));
     } catch (error) {
       await handle?.close().catch(() => undefined);
@@ -257,13 +277,23 @@ export class NodeSyncLister implements SyncLister {
       }
       let stats: Stats;
       try {
-        stats = lstatSync(join(folder, name));
+        // Plain concatenation: path.join per entry is a measurable share of a 100k-file walk.
+        stats = lstatSync(`${folder}${sep}${name}`);
       } catch (error) {
         // Gone since the listing: it is simply not there any more.
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
         throw toFsError(error, 'look at', joinPath(path, name));
       }
-      result.push({ name, validUtf8: true, ...describe(stats) });
+      const kind = kindOf(stats);
+      result.push({
+        name,
+        validUtf8: true,
+        kind,
+        size: kind === 'file' ? stats.size : 0,
+        mtimeMs: stats.mtimeMs,
+        inode: stats.ino,
+        executable: kind === 'file' && EXEC_BITS_EXIST && (stats.mode & constants.S_IXUSR) !== 0,
+      });
     }
     return result;
   }

@@ -43,8 +43,12 @@ export function builtInPatternFor(name: string): BuiltInPattern | undefined {
   return BUILT_IN_PATTERNS.find((rule) => rule.test(name));
 }
 
+// The same rules as BUILT_IN_PATTERNS compiled into two expressions, because the scanner asks
+// for every file of the folder (built-in-patterns.test.ts checks that both agree).
+const CASE_SENSITIVE = /^(?:~\$|\.~lock\..*#$|4913$|\.#|\.goutputstream-|\.DS_Store$|\._|Icon\r$|\.tandem(?!ignore$))|~$|\.sw[ponx]$|\.sb-/;
+const CASE_INSENSITIVE = /^(?:~wr[lf].*\.tmp|thumbs\.db|desktop\.ini)$/i;
+
 /** Whether a name is always ignored. */
 export function isBuiltInIgnored(name: string): boolean {
-  for (const rule of BUILT_IN_PATTERNS) if (rule.test(name)) return true;
-  return false;
+  return CASE_SENSITIVE.test(name) || CASE_INSENSITIVE.test(name);
 }

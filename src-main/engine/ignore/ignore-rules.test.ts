@@ -2,7 +2,7 @@
 // .tandemignore works like .gitignore, nested files included, and ordinary files are not caught.
 
 import { describe, expect, it } from 'vitest';
-import { BUILT_IN_PATTERNS, builtInPatternFor } from './built-in-patterns.ts';
+import { BUILT_IN_PATTERNS, builtInPatternFor, isBuiltInIgnored } from './built-in-patterns.ts';
 import { IgnoreRules } from './ignore-rules.ts';
 
 describe('built-in patterns', () => {
@@ -25,6 +25,11 @@ describe('built-in patterns', () => {
   const kept = ['report.docx', 'notes.txt', 'Icon', 'icon.png', '4914', 'a~b', 'movie.swf', '.tandemignore', 'photo.jpg', 'sb-notes.txt', 'lock.odt'];
   it.each(kept)('keeps %j', (name) => {
     expect(new IgnoreRules().decideEntry(name, false).ignored).toBe(false);
+  });
+
+  it('the fast matcher agrees with the documented rules on every sample and on tricky near-misses', () => {
+    const near = ['~', '~x', '.~lock.a', 'x.swpx', '49130', '.tandemignore2', '.tandemignor', 'THUMBS.DB', '~wrl1.TMP', 'a.sb', '.#a', 'Icon\r\r', '._', '.goutputstream'];
+    for (const name of [...ignored, ...kept, ...near]) expect(isBuiltInIgnored(name)).toBe(builtInPatternFor(name) !== undefined);
   });
 
   it('every built-in rule says where such files come from', () => {
