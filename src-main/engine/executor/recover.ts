@@ -18,7 +18,7 @@
 // Every entry is then dropped. The engine must read the server's changes before planning again.
 
 import type { Operation } from '../planner/operations.ts';
-import { parentPath } from '../fs/file-system.ts';
+import { TEMP_PREFIX, joinPath, parentPath } from '../fs/file-system.ts';
 import { getHasher } from '../hasher.ts';
 import type { Hasher } from '../hasher.ts';
 import type { TreeItem } from '../tree/item.ts';
@@ -43,6 +43,16 @@ async function exists(ports: ExecutorPorts, path: string): Promise<boolean> {
     return true;
   } catch (error) {
     if ((error as { code?: unknown }).code === 'not_found') return false;
+    throw error;
+  }
+}
+
+async function strayTemps(ports: ExecutorPorts, folder: string): Promise<string[]> {
+  try {
+    const entries = await ports.fs.readdir(folder);
+    return entries.filter((entry) => entry.kind === 'file' && entry.name.startsWith(TEMP_PREFIX)).map((entry) => joinPath(folder, entry.name));
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'not_found') return [];
     throw error;
   }
 }
@@ -95,6 +105,12 @@ export async function recover(ports: ExecutorPorts, trees: TreeSet, hasher?: Has
         await ports.fs.rename(temp, op.path);
         await record(op);
         report.completedDownloads.push(op.path);
+      }
+      // A write cut short leaves the file system's own temp file beside it: nothing runs during
+      // recovery, so every temp file in that folder is an orphan.
+      for (const stray of await strayTemps(ports, parentPath(op.path))) {
+        await ports.fs.remove(stray);
+        report.removedTemps.push(stray);
       }
     } else if ((op.kind === 'moveLocal' || op.kind === 'moveRemote') && op.temporary) {
       const parked =
