@@ -6,6 +6,7 @@ import type { Hasher } from '../../hasher.ts';
 import { FakeFileSystem } from '../../fs/fake-file-system.ts';
 import type { FileSystem } from '../../fs/file-system.ts';
 import { joinPath } from '../../fs/file-system.ts';
+import { builtInPatternFor } from '../../ignore/built-in-patterns.ts';
 import { isWork } from '../../planner/operations.ts';
 import type { Operation, PlanOptions } from '../../planner/operations.ts';
 import { plan } from '../../planner/planner.ts';
@@ -33,6 +34,8 @@ export interface Device {
   /** What the executor talks to (tests wrap these to inject faults). */
   ports: ExecutorPorts;
   ids: () => string;
+  /** Local ids the built-in ignore rules cover (from the last scan). */
+  ignored: Set<string>;
 }
 
 let deviceCounter = 0;
@@ -44,7 +47,7 @@ export async function newDevice(hasher: Hasher, remote = new FakeRemote(hasher),
   let n = 0;
   const ids = () => `${prefix}-${++n}`;
   let keys = 0;
-  return { fs, store, remote, hasher, ids, ports: { fs, remote, store, clock: instantClock, newKey: () => `${prefix}-key-${++keys}` } };
+  return { fs, store, remote, hasher, ids, ignored: new Set(), ports: { fs, remote, store, clock: instantClock, newKey: () => `${prefix}-key-${++keys}` } };
 }
 
 /** A clock for the fake disk that moves on every call: every write gets a new mtime. */
@@ -57,7 +60,8 @@ function observe(fs: FakeFileSystem, path: string, out: Observation[]): void {
   for (const entry of fs.syncLister.list(path)) {
     if (entry.name.startsWith('.tandem')) continue;
     const child = joinPath(path, entry.name);
-    out.push({ path: child, kind: entry.kind, size: entry.size, mtimeMs: entry.mtimeMs, inode: entry.inode, executable: entry.executable, ignored: false });
+    const ignored = builtInPatternFor(entry.name) !== undefined;
+    out.push({ path: child, kind: entry.kind, size: entry.size, mtimeMs: entry.mtimeMs, inode: entry.inode, executable: entry.executable, ignored });
     if (entry.kind === 'folder') observe(fs, child, out);
   }
 }
@@ -77,6 +81,7 @@ export function scan(device: Device): void {
     },
     device.ids,
   );
+  device.ignored = result.ignoredIds;
   device.store.local.clear();
   for (const item of result.tree.items.values()) device.store.local.set(item.id, item);
   device.store.facts.clear();
@@ -90,7 +95,7 @@ export function pull(device: Device): void {
 }
 
 export function planOptions(device: Device, overrides: Partial<PlanOptions> = {}): PlanOptions {
-  return { device: 'Ada laptop', now: new Date(Date.UTC(2026, 10, 22, 3, 15, 0)), newId: device.ids, ...overrides };
+  return { device: 'Ada laptop', now: new Date(Date.UTC(2026, 10, 22, 3, 15, 0)), newId: device.ids, ignoredLocalIds: device.ignored, ...overrides };
 }
 
 export function makePlan(device: Device, overrides: Partial<PlanOptions> = {}): Operation[] {
@@ -123,11 +128,11 @@ export async function syncUntilQuiet(device: Device, options: Partial<ExecutorOp
   throw new Error(`No quiet state after ${maxPasses} passes: ${JSON.stringify(makePlan(device))}`);
 }
 
-/** path -> content hash (folders: 'folder') of a tree. */
+/** path -> content hash (folders: 'folder') of a tree, ignored names left out. */
 export function describeTree(tree: Tree): Map<string, string> {
   const out = new Map<string, string>();
   for (const item of tree.items.values()) {
-    if (item.id === tree.rootId) continue;
+    if (item.id === tree.rootId || builtInPatternFor(item.name)) continue;
     out.set(pathOf(tree, item.id) ?? `?${item.id}`, item.kind === 'folder' ? 'folder' : `${item.hash}${item.executable ? '+x' : ''}`);
   }
   return out;
@@ -139,6 +144,7 @@ export function describeDisk(device: Device): Map<string, string> {
   observe(device.fs, '', observations);
   const out = new Map<string, string>();
   for (const o of observations) {
+    if (o.ignored) continue;
     out.set(o.path, o.kind === 'folder' ? 'folder' : `${device.hasher.hash(device.fs.get(o.path)!)}${o.executable ? '+x' : ''}`);
   }
   return out;
