@@ -85,6 +85,26 @@ describe('buildLocalTree', () => {
     expect(s.idAt('a/y.txt')).toBe(id);
     expect(s.hashedPaths).toEqual([]);
     expect(result.stats.moved).toBe(1);
+    expect(result.vanished).toEqual([]);
+  });
+
+  it('a file renamed to an ignored name has vanished, not moved; a finished save from the same base is one update', () => {
+    const s = new Scans();
+    s.scan([file('report.docx', 2, 'v1')]);
+    const base = s.tree;
+    const baseFacts = s.facts;
+    const id = s.idAt('report.docx');
+    const mid = buildLocalTree(
+      { observations: [file('~WRL0002.tmp', 2, 'v1', 1000, { ignored: true })], previous: base, previousFacts: baseFacts },
+      () => undefined,
+      () => 'fresh',
+    );
+    expect(mid.tree.items.has(id!)).toBe(false);
+    expect(mid.vanished).toEqual(['report.docx']);
+    // The engine rescans from the same base once the save is finished:
+    const done = s.scan([file('report.docx', 3, 'v2', 2000)]);
+    expect(s.idAt('report.docx')).toBe(id);
+    expect(done.vanished).toEqual([]);
   });
 
   it('a case-only rename is one move (#22)', () => {
@@ -192,8 +212,9 @@ describe('buildLocalTree', () => {
   it('a deleted file disappears from the tree', () => {
     const s = new Scans();
     s.scan([file('a', 2, 'a'), file('b', 3, 'b')]);
-    s.scan([file('a', 2, 'a')]);
+    const result = s.scan([file('a', 2, 'a')]);
     expect(s.idAt('b')).toBeUndefined();
     expect(s.tree.items.size).toBe(2);
+    expect(result.vanished).toEqual(['b']);
   });
 });

@@ -5,8 +5,9 @@
 //   matchIdentities   same path and kind → same id, so an ATOMIC SAVE (temp written, renamed over
 //                     the original: new inode, same path) is a content update of the same item
 //                     (SCENARIOS #30, #31, #33); then a path that vanished + a new path with the
-//                     vanished item's inode → a MOVE (same id; #15, #22 case-only rename). Files
-//                     whose size, mtime and inode are unchanged keep their hash: never re-read.
+//                     vanished item's inode → a MOVE (same id; #15, #22 case-only rename),
+//                     unless it crossed between a synced and an ignored name. Files whose
+//                     size, mtime and inode are unchanged keep their hash: never re-read.
 //   finishLocalTree   after the other files are hashed: a vanished file + a new file with the
 //                     same size and hash (and no inode match: copied across disks) → a move too;
 //                     everything else gets a fresh UUIDv7.
@@ -35,6 +36,8 @@ export interface MatchInput {
   unreadable?: readonly string[];
   previous: Tree;
   previousFacts: ReadonlyMap<string, FileFacts>;
+  /** The ignored ids of the previous scan, so their disappearance is not reported as vanished. */
+  previousIgnored?: ReadonlySet<string>;
   /** pathIndex(previous), when the caller has it already. */
   previousPaths?: ReadonlyMap<string, TreeItem>;
 }
@@ -50,6 +53,9 @@ export interface Matching {
   /** Previous file ids not seen again (candidates for a size+hash move). */
   readonly vanished: Set<string>;
   movedByInode: number;
+  readonly previousPaths: ReadonlyMap<string, TreeItem>;
+  /** Ids that were ignored last time (their disappearance is no news). */
+  readonly previousIgnored: ReadonlySet<string>;
 }
 
 export interface HashResult {
@@ -64,8 +70,17 @@ export interface LocalTreeResult {
   ignoredIds: Set<string>;
   /** Paths whose file could not be hashed this time (changing, vanished): scan them again soon. */
   retry: string[];
+  /**
+   * Previous paths of syncable items that are gone (not moved). Apps save by delete + create or by
+   * renaming the original away first (Office, macOS safe-save): a scan in the middle of such a save
+   * sees the file missing. The engine should let the folder settle and scan again FROM THE SAME
+   * previous tree before it plans deletes; the finished save then reads as one content update.
+   */
+  vanished: string[];
   stats: { items: number; hashed: number; reused: number; moved: number; created: number };
 }
+
+const NO_IDS: ReadonlySet<string> = new Set();
 
 function treeKind(observation: Observation): ItemKind {
   return observation.kind === 'folder' ? 'folder' : 'file';
@@ -89,6 +104,7 @@ export function pathIndex(tree: Tree): Map<string, TreeItem> {
 export function matchIdentities(input: MatchInput): Matching {
   const { observations, previous, previousFacts } = input;
   const unreadable = input.unreadable ?? [];
+  const previousIgnored = input.previousIgnored ?? NO_IDS;
   const byPath = input.previousPaths ?? pathIndex(previous);
 
   const used = new Set<string>();
@@ -135,6 +151,10 @@ export function matchIdentities(input: MatchInput): Matching {
       const observation = observations[i]!;
       const candidate = vanishedByInode.get(observation.inode);
       if (!candidate || candidate.kind !== treeKind(observation)) continue;
+      // A file renamed to an ignored name (Office's ~WRL….tmp, vim's name~, macOS's .sb-…) has
+      // left sync: it vanished, it did not move. Carrying its id into an ignored entry would hide
+      // the original from the planner and turn the finished save into delete + create.
+      if (previousIgnored.has(candidate.id) !== observation.ignored) continue;
       ids[i] = candidate.id;
       used.add(candidate.id);
       vanished.delete(candidate.id);
@@ -154,7 +174,7 @@ export function matchIdentities(input: MatchInput): Matching {
     }
   }
 
-  return { input, ids, knownHashes, carried, vanished, movedByInode };
+  return { input, ids, knownHashes, carried, vanished, movedByInode, previousPaths: byPath, previousIgnored };
 }
 
 /** Indexes of the observations whose files must be read and hashed. */
@@ -273,11 +293,17 @@ export function finishLocalTree(
     facts.set(id, itemFacts);
   }
 
+  const tree = makeTree(previous.rootId, items);
+  const vanished: string[] = [];
+  for (const [path, item] of matching.previousPaths) {
+    if (!tree.items.has(item.id) && !matching.previousIgnored.has(item.id)) vanished.push(path);
+  }
   return {
-    tree: makeTree(previous.rootId, items),
+    tree,
     facts,
     ignoredIds,
     retry,
+    vanished,
     stats: { items: items.length - 1, hashed, reused, moved, created },
   };
 }

@@ -41,7 +41,7 @@ class Folder {
   readonly root = mkdtempSync(join(tmpdir(), 'tandem-scan-'));
   tree: Tree = emptyTree('root');
   facts: Map<string, FileFacts> = new Map();
-  last!: ScanResult;
+  last: ScanResult | undefined;
   /** Small files through the batch hasher (as the engine does), or everything through the chunk pool. */
   batchSmallFiles = true;
   constructor() {
@@ -54,10 +54,20 @@ class Folder {
     writeFileSync(this.p(path), content);
   }
   async scan(): Promise<ScanResult> {
-    this.last = await scanFolder({ previous: this.tree, previousFacts: this.facts, source: { root: this.root }, pool, ...(this.batchSmallFiles ? { smallHasher } : {}) });
+    this.last = await scanFolder({
+      previous: this.tree,
+      previousFacts: this.facts,
+      previousIgnored: this.last?.ignoredIds ?? new Set(),
+      source: { root: this.root },
+      pool,
+      ...(this.batchSmallFiles ? { smallHasher } : {}),
+    });
     this.tree = this.last.tree;
     this.facts = this.last.facts;
     return this.last;
+  }
+  get ignoredIds(): ReadonlySet<string> {
+    return this.last?.ignoredIds ?? new Set();
   }
   idAt(path: string): string | undefined {
     for (const item of this.tree.items.values()) if (item.id !== this.tree.rootId && pathOf(this.tree, item.id) === path) return item.id;
@@ -66,7 +76,7 @@ class Folder {
   /** Paths of the items the planner would sync (not ignored). */
   syncedPaths(): string[] {
     return [...this.tree.items.values()]
-      .filter((item) => item.id !== this.tree.rootId && !this.last.ignoredIds.has(item.id))
+      .filter((item) => item.id !== this.tree.rootId && !this.ignoredIds.has(item.id))
       .map((item) => pathOf(this.tree, item.id)!)
       .sort();
   }
@@ -157,16 +167,20 @@ describe('golden save sequences: one content update of the same item, temps neve
     const syncedBefore = f.syncedPaths();
 
     // Scans in the middle only ever see the user's files as syncable, never the temps.
+    // A scan that finds the file missing says so (`vanished`), so the engine waits and rescans.
     for (const step of steps) {
       step(f);
-      await f.scan();
+      const mid = await f.scan();
       for (const path of f.syncedPaths()) expect(syncedBefore).toContain(path);
+      for (const path of mid.vanished) expect(path).toBe(file);
+      if (!f.syncedPaths().includes(file)) expect(mid.vanished).toEqual([file]);
     }
 
     // Final state, from the state before the save (the watcher's debounce coalesces the burst).
     f.tree = { rootId: 'root', items: before };
     f.facts = new Map([...f.facts].filter(([key]) => before.has(key)));
-    await f.scan();
+    const final = await f.scan();
+    expect(final.vanished).toEqual([]);
     expect(f.syncedPaths()).toEqual(syncedBefore);
     expect(f.idAt(file)).toBe(id);
     const changed = [...f.tree.items.values()].filter((item) => before.get(item.id)?.hash !== item.hash);

@@ -43,6 +43,8 @@ export interface ScanFolderOptions {
   pool?: ChunkWorkerPool;
   /** Hashes small files in batches (much faster per file than the chunk pool). Optional. */
   smallHasher?: SmallFileHasher;
+  /** The previous scan's ignored ids (required by scanChanges; lets `vanished` leave them out). */
+  previousIgnored?: ReadonlySet<string>;
   newId?: () => string;
 }
 
@@ -169,6 +171,7 @@ async function finishScan(
     previous: options.previous,
     previousFacts: options.previousFacts,
     previousPaths,
+    ...(options.previousIgnored ? { previousIgnored: options.previousIgnored } : {}),
   });
   const wanted = observationsToHash(matching);
   for (const index of wanted) hashing.start(index);
@@ -200,7 +203,6 @@ async function finishScan(
 export interface ScanChangesOptions extends ScanFolderOptions {
   /** Watcher hints: paths as spelled on disk (a folder stands for everything below it). */
   hints: readonly string[];
-  /** The ignored ids of the previous scan (kept for what is not looked at again). */
   previousIgnored: ReadonlySet<string>;
 }
 
