@@ -23,6 +23,7 @@ import {
 } from './test-support/harness.ts';
 import type { Device } from './test-support/harness.ts';
 import type { RemoteOps } from './ports.ts';
+import { CrashSwitch } from './test-support/crash-switch.ts';
 
 let hasher: Hasher;
 beforeAll(async () => {
@@ -138,6 +139,25 @@ describe('download', () => {
     expect((await device.fs.lstat('run.sh')).executable).toBe(true);
     expect(device.remote.calls).not.toContain('fetchBlocks');
     converged(device);
+  });
+});
+
+describe('journal order', () => {
+  it('journals before the effect and clears the entry with the state change after it', async () => {
+    const device = await newDevice(hasher);
+    device.remote.putFile('x', ROOT_ID, 'a.txt', encode('v1'));
+    await syncUntilQuiet(device);
+    device.remote.putFile('x', ROOT_ID, 'a.txt', encode('v2'));
+    device.fs.put('b.txt', 'new here');
+    const log = new CrashSwitch();
+    device.ports = log.ports(device.ports);
+    await syncOnce(device, { concurrency: 1 });
+    const at = (step: string) => log.boundaries.findIndex((b) => b.startsWith(step));
+    const order = ['before journalBegin download', 'before write .tandem-tmp-dl-', 'before trash a.txt', 'before rename .tandem-tmp-dl-', 'before journalComplete'];
+    expect(order.map(at).every((index, i, all) => index >= 0 && (i === 0 || index > all[i - 1]!))).toBe(true);
+    const upload = ['before journalBegin upload', 'before server uploadBlocks', 'before server commitFile'];
+    expect(upload.map(at).every((index, i, all) => index >= 0 && (i === 0 || index > all[i - 1]!))).toBe(true);
+    expect(log.boundaries.lastIndexOf('before journalComplete')).toBeGreaterThan(at('after server commitFile'));
   });
 });
 
