@@ -14,6 +14,9 @@ import { chunkFile } from '../../src-main/engine/chunker/chunk-file.ts';
 import { NodeFileSystem } from '../../src-main/engine/fs/node-file-system.ts';
 import { getHasher } from '../../src-main/engine/hasher.ts';
 import type { Hasher } from '../../src-main/engine/hasher.ts';
+import type { ExecutorPorts } from '../../src-main/engine/executor/ports.ts';
+import { recover } from '../../src-main/engine/executor/recover.ts';
+import { CrashSwitch, SimulatedCrash } from '../../src-main/engine/executor/test-support/crash-switch.ts';
 import { LocalIndex } from '../../src-main/engine/index/local-index.ts';
 import { isWork } from '../../src-main/engine/planner/operations.ts';
 import { plan } from '../../src-main/engine/planner/planner.ts';
@@ -29,17 +32,17 @@ import { TestServer } from './remote-harness.ts';
 const FOLDER_ID = 'integration-folder';
 let server: TestServer;
 let hasher: Hasher;
-let client: RemoteClient;
-let rootId: string;
 const cleanup: string[] = [];
 
 beforeAll(async () => {
   server = await TestServer.start();
-  const user = await server.user();
-  client = user.client;
-  rootId = user.rootId;
   hasher = await getHasher();
 });
+
+interface Account {
+  client: RemoteClient;
+  rootId: string;
+}
 afterAll(async () => {
   await server.close();
   for (const dir of cleanup) await rm(dir, { recursive: true, force: true });
@@ -47,6 +50,8 @@ afterAll(async () => {
 
 interface Device {
   name: string;
+  account: Account;
+  ports: ExecutorPorts;
   dir: string;
   fs: NodeFileSystem;
   index: LocalIndex;
@@ -55,7 +60,8 @@ interface Device {
   ignored: Set<string>;
 }
 
-async function device(name: string): Promise<Device> {
+async function device(name: string, account: Account): Promise<Device> {
+  const { client, rootId } = account;
   const dir = await mkdtemp(join(tmpdir(), `tandem-exec-${name}-`));
   const state = await mkdtemp(join(tmpdir(), `tandem-exec-state-${name}-`));
   cleanup.push(dir, state);
@@ -64,11 +70,11 @@ async function device(name: string): Promise<Device> {
   const index = LocalIndex.open({ stateDir: state, syncedFolder: dir });
   for (const tree of ['local', 'remote', 'synced'] as const) index.saveTree(tree, emptyTree(rootId));
   const ports = { fs, remote: remoteOps(client, { hasher }), store: indexStore(index), clock: { now: Date.now, sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)), random: Math.random }, newKey: newItemId };
-  return { name, dir, fs, index, executor: new Executor(ports, { folderId: FOLDER_ID, hasher, concurrency: 3 }), cursor: undefined, ignored: new Set() };
+  return { name, account, ports, dir, fs, index, executor: new Executor(ports, { folderId: FOLDER_ID, hasher, concurrency: 3 }), cursor: undefined, ignored: new Set() };
 }
 
 async function scan(d: Device): Promise<void> {
-  const previous = d.index.loadTree('local') ?? emptyTree(rootId);
+  const previous = d.index.loadTree('local') ?? emptyTree(d.account.rootId);
   const result = await scanFolder({
     previous,
     previousFacts: d.index.allFacts(),
@@ -87,6 +93,7 @@ async function scan(d: Device): Promise<void> {
 }
 
 async function pull(d: Device): Promise<void> {
+  const { client, rootId } = d.account;
   const read = await readFeed(client, d.cursor);
   const current = read.kind === 'full' ? new Map() : new Map(d.index.loadTree('remote')!.items);
   current.set(rootId, { id: rootId, parentId: null, name: '', kind: 'folder' });
@@ -103,16 +110,19 @@ function trees(d: Device) {
   return { local: d.index.loadTree('local')!, remote: d.index.loadTree('remote')!, synced: d.index.loadTree('synced')! };
 }
 
+async function syncOnce(d: Device, executor = d.executor): Promise<boolean> {
+  await scan(d);
+  await pull(d);
+  const t = trees(d);
+  const ops = plan({ ...t, options: { device: d.name, now: new Date(), newId: newItemId, ignoredLocalIds: d.ignored } });
+  if (!ops.some((op) => isWork(op) || op.kind === 'markSynced')) return false;
+  const result = await executor.run(ops, t);
+  expect(result.stopped).toBeUndefined();
+  return true;
+}
+
 async function syncUntilQuiet(d: Device): Promise<void> {
-  for (let pass = 0; pass < 8; pass++) {
-    await scan(d);
-    await pull(d);
-    const t = trees(d);
-    const ops = plan({ ...t, options: { device: d.name, now: new Date(), newId: newItemId, ignoredLocalIds: d.ignored } });
-    if (!ops.some((op) => isWork(op) || op.kind === 'markSynced')) return;
-    const result = await d.executor.run(ops, t);
-    expect(result.stopped).toBeUndefined();
-  }
+  for (let pass = 0; pass < 8; pass++) if (!(await syncOnce(d))) return;
   throw new Error(`${d.name} did not settle`);
 }
 
@@ -143,8 +153,9 @@ function describe(tree: Tree): Map<string, string> {
 }
 
 it('two devices converge through a real server: new files, edits, renames, deletes, exec bit, a conflict', async () => {
-  const a = await device('Ada');
-  const b = await device('Bob');
+  const account = await server.user();
+  const a = await device('Ada', account);
+  const b = await device('Bob', account);
   const big = randomBytes(3 * 1024 * 1024);
   await mkdir(join(a.dir, 'docs/deep'), { recursive: true });
   await writeFile(join(a.dir, 'docs/readme.md'), '# hello');
@@ -188,3 +199,58 @@ it('two devices converge through a real server: new files, edits, renames, delet
     expect(d.index.journalEntries()).toEqual([]);
   }
 }, 60_000);
+
+/** Both devices' state agrees with their disk and the server, and no journal entry is open. */
+function expectConverged(d: Device, disk: Map<string, string>): void {
+  const t = trees(d);
+  expect(describe(t.local)).toEqual(disk);
+  expect(describe(t.synced)).toEqual(disk);
+  expect(describe(t.remote)).toEqual(disk);
+  expect(d.index.journalEntries()).toEqual([]);
+}
+
+it('a crash at any step on the real stack (disk, SQLite index, server) restarts into the same state', async () => {
+  // Probe: how many step boundaries one pass of this change set has.
+  const setUp = async () => {
+    const account = await server.user();
+    const d = await device('Ada', account);
+    await mkdir(join(d.dir, 'keep'), { recursive: true });
+    await writeFile(join(d.dir, 'keep/edit-here.txt'), 'v1');
+    await writeFile(join(d.dir, 'rename-me.txt'), 'r');
+    await writeFile(join(d.dir, 'delete-me.txt'), 'd');
+    await syncUntilQuiet(d);
+    // The next pass: an edit, a rename, a delete and a new folder with a file, all from here,
+    // plus a file another device put on the server.
+    await writeFile(join(d.dir, 'keep/edit-here.txt'), 'v2, longer');
+    await rename(join(d.dir, 'rename-me.txt'), join(d.dir, 'renamed.txt'));
+    await unlink(join(d.dir, 'delete-me.txt'));
+    await mkdir(join(d.dir, 'new-folder'));
+    await writeFile(join(d.dir, 'new-folder/new.txt'), 'new');
+    await d.ports.remote.uploadBlocks([{ hash: hasher.hash(Buffer.from('elsewhere')), data: Buffer.from('elsewhere') }]);
+    await d.ports.remote.commitFile(
+      { kind: 'create', id: newItemId(), parentId: account.rootId, name: 'from-elsewhere.txt', executable: false },
+      { hash: hasher.hash(Buffer.from('elsewhere')), size: 9, blocks: [{ hash: hasher.hash(Buffer.from('elsewhere')), size: 9 }] },
+      newItemId(),
+    );
+    return d;
+  };
+  const probe = await setUp();
+  const counter = new CrashSwitch();
+  await syncOnce(probe, new Executor(counter.ports(probe.ports), { folderId: FOLDER_ID, hasher, concurrency: 3 }));
+  const total = counter.boundaries.length;
+  expect(total).toBeGreaterThan(20);
+
+  for (let at = 0; at < total; at += 3) {
+    const d = await setUp();
+    const crash = new CrashSwitch(at);
+    await expect(syncOnce(d, new Executor(crash.ports(d.ports), { folderId: FOLDER_ID, hasher, concurrency: 3 }))).rejects.toBeInstanceOf(SimulatedCrash);
+    await recover(d.ports, trees(d), hasher);
+    await syncUntilQuiet(d);
+    const disk = await contents(d.dir);
+    expect([...disk.keys()].sort(), `crash at ${at}: ${counter.boundaries[at]}`).toEqual(
+      ['from-elsewhere.txt', 'keep', 'keep/edit-here.txt', 'new-folder', 'new-folder/new.txt', 'renamed.txt'],
+    );
+    expect(await readFile(join(d.dir, 'keep/edit-here.txt'), 'utf8')).toBe('v2, longer');
+    expectConverged(d, disk);
+  }
+}, 120_000);
