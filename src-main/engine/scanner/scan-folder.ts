@@ -232,8 +232,27 @@ export async function scanChanges(options: ScanChangesOptions): Promise<ScanResu
   for (const [path, item] of previousPaths) {
     if (item.name === IGNORE_FILE_NAME && item.kind === 'file') ignoreFolders.push(path.slice(0, Math.max(0, path.length - IGNORE_FILE_NAME.length - 1)));
   }
-  const walk = walkPaths(lister, hints, ignoreFolders);
-  const covered = new Set(walk.covered);
+  let walk = walkPaths(lister, hints, ignoreFolders);
+  let covered = new Set(walk.covered);
+  // A new path holding the inode of a known item that was not hinted: the other end of a move
+  // whose hints arrived in another batch (#61), or a hard link. Look at the old path too, so
+  // the answer does not depend on how the events were split.
+  const isCovered = (path: string) => {
+    for (let at = path.length; at > 0; at = path.lastIndexOf('/', at - 1)) if (covered.has(path.slice(0, at))) return true;
+    return false;
+  };
+  const freshInodes = new Set(walk.observations.map((o) => o.inode).filter((inode) => inode !== 0));
+  const checks: string[] = [];
+  if (freshInodes.size > 0) {
+    for (const [path, item] of previousPaths) {
+      const inode = previousFacts.get(item.id)?.inode;
+      if (inode !== undefined && freshInodes.has(inode) && !isCovered(path)) checks.push(path);
+    }
+  }
+  if (checks.length > 0) {
+    walk = walkPaths(lister, hints, ignoreFolders, checks);
+    covered = new Set(walk.covered);
+  }
 
   // The previous tree outside the covered paths, as observations carrying their known facts.
   const observations: Observation[] = [];

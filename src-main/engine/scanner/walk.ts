@@ -51,7 +51,13 @@ export interface PathsWalkResult extends WalkResult {
  * are the same as in a full walk. A hint whose folder cannot be read is left out of `covered`, so
  * what was known there is kept; a hint inside an ignored folder is skipped the same way.
  */
-export function walkPaths(lister: SyncLister, hints: readonly string[], ignoreFolders: readonly string[]): PathsWalkResult {
+export function walkPaths(
+  lister: SyncLister,
+  hints: readonly string[],
+  ignoreFolders: readonly string[],
+  /** Paths to re-check that may not be spelled as on disk: a missing parent leaves them as they were. */
+  checks: readonly string[] = [],
+): PathsWalkResult {
   const rules = new IgnoreRules();
   for (const folder of ignoreFolders) {
     const content = lister.readText(joinPath(folder, IGNORE_FILE_NAME));
@@ -59,22 +65,25 @@ export function walkPaths(lister: SyncLister, hints: readonly string[], ignoreFo
   }
   const walker = new Walker(lister, rules, {});
   // A hint inside another hinted path is covered by that one's walk.
-  const unique = [...new Set(hints)].sort();
+  const checked = new Set(checks);
+  const unique = [...new Set([...hints, ...checks])].sort();
   const kept = unique.filter((hint) => !unique.some((other) => other !== hint && hint.startsWith(`${other}/`)));
-  const byParent = new Map<string, Set<string>>();
+  const byParent = new Map<string, { names: Set<string>; mustExist: boolean }>();
   for (const hint of kept) {
     const slash = hint.lastIndexOf('/');
     const parent = slash < 0 ? '' : hint.slice(0, slash);
-    const names = byParent.get(parent) ?? new Set<string>();
-    names.add(hint.slice(slash + 1));
-    byParent.set(parent, names);
+    const group = byParent.get(parent) ?? { names: new Set<string>(), mustExist: true };
+    // Names compare in NFC: hints come as spelled on disk, checks as the tree spells them.
+    group.names.add(nfc(hint.slice(slash + 1)));
+    if (!checked.has(hint)) group.mustExist = false;
+    byParent.set(parent, group);
   }
   const covered: string[] = [];
-  for (const [parentDisk, names] of byParent) {
+  for (const [parentDisk, { names, mustExist }] of byParent) {
     const parent = nfcPath(parentDisk);
     if (parent !== '' && rules.ignores(parent, true)) continue;
-    if (!walker.listFolder(parent, parentDisk, names, true)) continue;
-    for (const name of names) covered.push(joinPath(parent, nfc(name)));
+    if (!walker.listFolder(parent, parentDisk, names, !mustExist)) continue;
+    for (const name of names) covered.push(joinPath(parent, name));
     walker.drain();
   }
   return { ...walker.finish(), covered };
@@ -137,7 +146,10 @@ class Walker {
     } catch (error) {
       const fsError = error instanceof FsError ? error : new FsError('other', String(error), folderDisk);
       if (folderPath === '') throw new ScanRootError(fsError);
-      if (goneIsEmpty && fsError.code === 'not_found') return true;
+      if (fsError.code === 'not_found') {
+        if (goneIsEmpty) return true;
+        if (only !== undefined) return false;
+      }
       this.#unreadable.push(folderPath);
       problems.push({ code: 'unreadable', path: folderPath, message: `Could not read the folder "${folderPath}"; what was in it is kept as it was. ${fsError.message}` });
       return false;
@@ -159,7 +171,7 @@ class Walker {
     }
 
     for (const entry of entries) {
-      if (only !== undefined && !only.has(entry.name)) continue;
+      if (only !== undefined && !only.has(nfc(entry.name))) continue;
       const diskPath = joinPath(folderDisk, entry.name);
       if (!entry.validUtf8) {
         problems.push({ code: 'invalid_utf8', path: diskPath, message: `The name "${diskPath}" is not valid UTF-8 text, so it cannot be synced; rename it to sync it.` });

@@ -1,0 +1,110 @@
+// The local observer on the fake file system: hints become committed trees; a move whose two
+// ends arrive in different hint batches is one move in either order (#61); a save that renames
+// the original away is one content update (#31, #33); a real delete is committed after settling.
+
+import { describe, expect, it } from 'vitest';
+import { FakeFileSystem } from '../fs/fake-file-system.ts';
+import { getHasher } from '../hasher.ts';
+import { emptyTree, pathOf } from '../tree/tree.ts';
+import { LocalObserver } from './local-observer.ts';
+import type { ScanResult } from './scan-folder.ts';
+
+const hasher = await getHasher();
+const settleMs = 80;
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function observed(arrange: (fs: FakeFileSystem) => void) {
+  const fs = new FakeFileSystem();
+  arrange(fs);
+  const commits: ScanResult[] = [];
+  const observer = new LocalObserver({
+    source: { lister: fs.syncLister },
+    initial: { tree: emptyTree('root'), facts: new Map(), ignoredIds: new Set() },
+    onCommit: (result) => commits.push(result),
+    settleMs,
+    hashFile: async (diskPath) => {
+      const data = fs.get(diskPath)!;
+      return { hash: hasher.hash(data), size: data.length, mtimeMs: 0 };
+    },
+  });
+  await observer.fullScan();
+  const idAt = (path: string) => {
+    const tree = observer.state.tree;
+    return [...tree.items.values()].find((item) => item.id !== tree.rootId && pathOf(tree, item.id) === path)?.id;
+  };
+  return { fs, observer, commits, idAt };
+}
+
+describe('LocalObserver', () => {
+  it.each([
+    ['old end first', ['a.txt'], ['sub/b.txt']],
+    ['new end first', ['sub/b.txt'], ['a.txt']],
+  ])('a move split across hint batches is one move (%s, #61)', async (_label, first, second) => {
+    const { fs, observer, commits, idAt } = await observed((f) => {
+      f.put('a.txt', 'payload');
+      f.put('sub/keep.txt', 'k');
+    });
+    const id = idAt('a.txt');
+    await fs.rename('a.txt', 'sub/b.txt');
+    await observer.hint({ paths: first, rescanAll: false });
+    await pause(10);
+    await observer.hint({ paths: second, rescanAll: false });
+    await pause(settleMs * 2);
+    await observer.idle();
+    expect(idAt('sub/b.txt')).toBe(id);
+    expect(idAt('a.txt')).toBeUndefined();
+    // Never a committed state in which the file was missing.
+    for (const commit of commits) expect(commit.vanished).toEqual([]);
+    observer.close();
+  });
+
+  it('an Office save (original renamed to ~WRL…, temp renamed in) commits one content update', async () => {
+    const { fs, observer, commits, idAt } = await observed((f) => f.put('report.docx', 'v1'));
+    const id = idAt('report.docx');
+    const before = commits.length;
+    fs.put('~$report.docx', 'lock');
+    fs.put('~WRL0001.tmp', 'v2');
+    await observer.hint({ paths: ['~$report.docx', '~WRL0001.tmp'], rescanAll: false });
+    await fs.rename('report.docx', '~WRL0002.tmp');
+    await observer.hint({ paths: ['report.docx', '~WRL0002.tmp'], rescanAll: false });
+    await fs.rename('~WRL0001.tmp', 'report.docx');
+    await fs.remove('~WRL0002.tmp');
+    await fs.remove('~$report.docx');
+    await observer.hint({ paths: ['~WRL0001.tmp', 'report.docx', '~WRL0002.tmp', '~$report.docx'], rescanAll: false });
+    await pause(settleMs * 2);
+    await observer.idle();
+    expect(idAt('report.docx')).toBe(id);
+    expect(observer.state.tree.items.get(id!)?.hash).toBe(hasher.hash(new TextEncoder().encode('v2')));
+    for (const commit of commits.slice(before)) expect(commit.vanished).toEqual([]);
+    observer.close();
+  });
+
+  it('a real delete is committed once the folder has settled', async () => {
+    const { fs, observer, commits, idAt } = await observed((f) => f.put('gone.txt', 'x'));
+    await fs.remove('gone.txt');
+    await observer.hint({ paths: ['gone.txt'], rescanAll: false });
+    expect(idAt('gone.txt')).toBeDefined();
+    await pause(settleMs * 2);
+    await observer.idle();
+    expect(idAt('gone.txt')).toBeUndefined();
+    expect(commits.at(-1)?.vanished).toEqual(['gone.txt']);
+    observer.close();
+  });
+
+  it('reports a folder that cannot be read instead of committing an empty tree', async () => {
+    const errors: string[] = [];
+    const fs = new FakeFileSystem();
+    fs.put('a.txt', 'a');
+    fs.failAt('', 'EIO', ['list']);
+    const observer = new LocalObserver({
+      source: { lister: fs.syncLister },
+      initial: { tree: emptyTree('root'), facts: new Map(), ignoredIds: new Set() },
+      onCommit: () => errors.push('committed'),
+      onError: (message) => errors.push(message),
+      hashFile: async () => ({ hash: 'x', size: 0, mtimeMs: 0 }),
+    });
+    await observer.fullScan();
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^The synced folder cannot be read: /);
+  });
+});

@@ -1,0 +1,126 @@
+// The local side of one synced folder, as the engine sees it: it owns the last committed local
+// tree (with facts and ignored ids), takes watcher hints, re-observes the hinted paths and
+// commits a new tree. One rule makes saves and split events come out right: a scan that finds
+// syncable files gone (`vanished`) is NOT committed at once. The hints are kept and, once the
+// folder has been quiet for `settleMs`, scanned again together from the same committed base. A
+// save that renamed the original away (Office, vim, macOS) is then one content update, and a move
+// whose two ends arrived in different hint batches is one move (SCENARIOS #30–33, #61). A file
+// that really was deleted is committed as gone after that short wait.
+
+import type { ChunkWorkerPool } from '../chunker/worker-pool.ts';
+import type { SyncLister } from '../fs/file-system.ts';
+import type { Tree } from '../tree/tree.ts';
+import type { FileFacts } from './local-tree.ts';
+import { scanChanges, scanFolder } from './scan-folder.ts';
+import type { HashFile, ScanResult } from './scan-folder.ts';
+import type { SmallFileHasher } from './small-file-hasher.ts';
+
+export interface LocalState {
+  tree: Tree;
+  facts: ReadonlyMap<string, FileFacts>;
+  ignoredIds: ReadonlySet<string>;
+}
+
+export interface LocalObserverOptions {
+  source: { root: string } | { lister: SyncLister };
+  initial: LocalState;
+  /** Called with every committed scan (in order). */
+  onCommit: (result: ScanResult) => void;
+  /** Called when a scan fails (the folder is unreadable): one sentence. */
+  onError?: (message: string) => void;
+  /** Quiet time before a scan that found files gone is repeated and committed. Default 1000 ms. */
+  settleMs?: number;
+  pool?: ChunkWorkerPool;
+  smallHasher?: SmallFileHasher;
+  hashFile?: HashFile;
+}
+
+export class LocalObserver {
+  readonly #options: LocalObserverOptions;
+  #state: LocalState;
+  /** Hints not yet committed: new ones, and those of a scan held back for settling. */
+  #hints = new Set<string>();
+  #rescanAll = false;
+  #running: Promise<void> = Promise.resolve();
+  #settleTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: LocalObserverOptions) {
+    this.#options = options;
+    this.#state = options.initial;
+  }
+
+  /** The last committed state. */
+  get state(): LocalState {
+    return this.#state;
+  }
+
+  /** Hints from the watcher (or the engine). Resolves once they are scanned (committed or held). */
+  hint(hints: { paths: readonly string[]; rescanAll: boolean }): Promise<void> {
+    for (const path of hints.paths) this.#hints.add(path);
+    if (hints.rescanAll) this.#rescanAll = true;
+    return this.#enqueue(false);
+  }
+
+  /** A full scan, committed whatever it finds (start, periodic safety net). */
+  fullScan(): Promise<void> {
+    this.#rescanAll = true;
+    return this.#enqueue(true);
+  }
+
+  /** Waits for the work queued so far. */
+  idle(): Promise<void> {
+    return this.#running;
+  }
+
+  close(): void {
+    this.#closed = true;
+    if (this.#settleTimer) clearTimeout(this.#settleTimer);
+  }
+
+  #enqueue(force: boolean): Promise<void> {
+    this.#running = this.#running.then(() => this.#scan(force));
+    return this.#running;
+  }
+
+  async #scan(force: boolean): Promise<void> {
+    if (this.#closed || (!this.#rescanAll && this.#hints.size === 0)) return;
+    if (this.#settleTimer) clearTimeout(this.#settleTimer);
+    this.#settleTimer = undefined;
+    const hints = [...this.#hints];
+    const full = this.#rescanAll;
+    const options = this.#options;
+    const common = {
+      previous: this.#state.tree,
+      previousFacts: this.#state.facts,
+      previousIgnored: this.#state.ignoredIds,
+      source: options.source,
+      ...(options.pool ? { pool: options.pool } : {}),
+      ...(options.smallHasher ? { smallHasher: options.smallHasher } : {}),
+      ...(options.hashFile ? { hashFile: options.hashFile } : {}),
+    };
+    let result: ScanResult;
+    try {
+      result = full ? await scanFolder(common) : await scanChanges({ ...common, hints });
+    } catch (error) {
+      options.onError?.(error instanceof Error ? error.message : String(error));
+      return;
+    }
+    if (this.#closed) return;
+    if (result.vanished.length > 0 && !force) {
+      // Something is gone: maybe mid-save or half a move. Look again from the same base once
+      // the folder is quiet; new hints restart the wait.
+      this.#settleTimer = setTimeout(() => void this.#enqueue(true), options.settleMs ?? 1000);
+      return;
+    }
+    this.#state = { tree: result.tree, facts: result.facts, ignoredIds: result.ignoredIds };
+    for (const hint of hints) this.#hints.delete(hint);
+    if (full) this.#rescanAll = false;
+    options.onCommit(result);
+    // Files that were being written could not be hashed: look at them again a little later.
+    if (result.retry.length > 0) {
+      const retry = result.retry;
+      setTimeout(() => void this.hint({ paths: retry, rescanAll: false }), options.settleMs ?? 1000).unref();
+    }
+  }
+}
