@@ -278,19 +278,39 @@ export function finishLocalTree(
       created++;
     }
     idByPath.set(observation.path, id);
-    const item: TreeItem =
-      kind === 'folder'
-        ? { id, parentId, name, kind }
-        : hashable
-          ? observation.executable
-            ? { id, parentId, name, kind, hash: hash!, size, executable: true }
-            : { id, parentId, name, kind, hash: hash!, size }
-          : { id, parentId, name, kind, size };
-    items.push(item);
+    const executable = hashable && observation.executable;
+    // Unchanged items keep their objects: a rescan of 100k files then allocates almost nothing.
+    const before = previous.items.get(id);
+    if (
+      before !== undefined &&
+      before.parentId === parentId &&
+      before.name === name &&
+      before.kind === kind &&
+      before.hash === hash &&
+      (kind === 'folder' || before.size === size) &&
+      (before.executable ?? false) === executable
+    ) {
+      items.push(before);
+    } else {
+      items.push(
+        kind === 'folder'
+          ? { id, parentId, name, kind }
+          : hashable
+            ? executable
+              ? { id, parentId, name, kind, hash: hash!, size, executable: true }
+              : { id, parentId, name, kind, hash: hash!, size }
+            : { id, parentId, name, kind, size },
+      );
+    }
     if (observation.ignored) ignoredIds.add(id);
-    const itemFacts: FileFacts = { size: observation.size, mtimeMs: observation.mtimeMs, inode: observation.inode };
-    if (hash !== undefined) itemFacts.hash = hash;
-    facts.set(id, itemFacts);
+    const known = previousFacts.get(id);
+    if (known !== undefined && known.size === observation.size && known.mtimeMs === observation.mtimeMs && known.inode === observation.inode && known.hash === hash) {
+      facts.set(id, known);
+    } else {
+      const itemFacts: FileFacts = { size: observation.size, mtimeMs: observation.mtimeMs, inode: observation.inode };
+      if (hash !== undefined) itemFacts.hash = hash;
+      facts.set(id, itemFacts);
+    }
   }
 
   const tree = makeTree(previous.rootId, items);
