@@ -6,7 +6,7 @@ import type { Hasher } from '../hasher.ts';
 import type { Operation } from '../planner/operations.ts';
 import { FakeFileSystem } from '../fs/fake-file-system.ts';
 import { ROOT_ID } from './test-support/fake-remote.ts';
-import { describeDisk, describeTree, encode, executor, newDevice, pull, scan, syncUntilQuiet, tick, trashedHashes } from './test-support/harness.ts';
+import { describeDisk, describeTree, encode, executor, foldCase, newDevice, pull, scan, syncUntilQuiet, tick, trashedHashes } from './test-support/harness.ts';
 import type { Device } from './test-support/harness.ts';
 
 let hasher: Hasher;
@@ -22,7 +22,7 @@ function converged(device: Device): void {
 }
 
 it('#22 a case-only rename from the server on a case-insensitive disk is one move, no duplicate', async () => {
-  const device = await newDevice(hasher, undefined, new FakeFileSystem({ now: tick(), caseInsensitive: true }));
+  const device = await newDevice(hasher, undefined, new FakeFileSystem({ now: tick(), caseInsensitive: true }), foldCase);
   device.remote.putFile('x', ROOT_ID, 'readme.txt', encode('hi'));
   await syncUntilQuiet(device);
   await device.remote.move('x', { parentId: ROOT_ID, name: 'README.txt' }, undefined, 'case-move');

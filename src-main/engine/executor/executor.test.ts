@@ -11,6 +11,7 @@ import {
   describeDisk,
   describeTree,
   encode,
+  foldCase,
   newDevice,
   scan,
   pull,
@@ -280,7 +281,7 @@ describe('local and remote structure', () => {
 
   it('two devices converge through the server', async () => {
     const a = await newDevice(hasher);
-    const b = await newDevice(hasher, a.remote, new FakeFileSystem({ now: tick(), caseInsensitive: true }));
+    const b = await newDevice(hasher, a.remote, new FakeFileSystem({ now: tick(), caseInsensitive: true }), foldCase);
     a.fs.put('shared/plan.md', '# plan');
     await syncUntilQuiet(a);
     await syncUntilQuiet(b);

@@ -36,18 +36,25 @@ export interface Device {
   ids: () => string;
   /** Local ids the built-in ignore rules cover (from the last scan). */
   ignored: Set<string>;
+  /** The key local names collide on (case-folded for a case-insensitive disk). */
+  nameKey: ((name: string) => string) | undefined;
 }
 
 let deviceCounter = 0;
 
-export async function newDevice(hasher: Hasher, remote = new FakeRemote(hasher), fs = new FakeFileSystem({ now: tick() })): Promise<Device> {
+export async function newDevice(
+  hasher: Hasher,
+  remote = new FakeRemote(hasher),
+  fs = new FakeFileSystem({ now: tick() }),
+  nameKey?: (name: string) => string,
+): Promise<Device> {
   await writeFolderMarker(fs, FOLDER_ID);
   const store = new MemoryStore(ROOT_ID);
   const prefix = `d${++deviceCounter}`;
   let n = 0;
   const ids = () => `${prefix}-${++n}`;
   let keys = 0;
-  return { fs, store, remote, hasher, ids, ignored: new Set(), ports: { fs, remote, store, clock: instantClock, newKey: () => `${prefix}-key-${++keys}` } };
+  return { fs, store, remote, hasher, ids, ignored: new Set(), nameKey, ports: { fs, remote, store, clock: instantClock, newKey: () => `${prefix}-key-${++keys}` } };
 }
 
 /** A clock for the fake disk that moves on every call: every write gets a new mtime. */
@@ -95,7 +102,7 @@ export function pull(device: Device): void {
 }
 
 export function planOptions(device: Device, overrides: Partial<PlanOptions> = {}): PlanOptions {
-  return { device: 'Ada laptop', now: new Date(Date.UTC(2026, 10, 22, 3, 15, 0)), newId: device.ids, ignoredLocalIds: device.ignored, ...overrides };
+  return { device: 'Ada laptop', now: new Date(Date.UTC(2026, 10, 22, 3, 15, 0)), newId: device.ids, ignoredLocalIds: device.ignored, ...(device.nameKey ? { localNameKey: device.nameKey } : {}), ...overrides };
 }
 
 export function makePlan(device: Device, overrides: Partial<PlanOptions> = {}): Operation[] {
@@ -175,3 +182,6 @@ export function encode(text: string): Uint8Array {
 }
 
 export type { FileSystem, RemoteOps, StateStore };
+
+/** Case-insensitive disks (Windows, macOS): names collide case-folded. */
+export const foldCase = (name: string): string => name.normalize('NFC').toLowerCase();
