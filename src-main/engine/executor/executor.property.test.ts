@@ -1,5 +1,5 @@
-// Random changes on both sides of a synced folder — edits, creates, deletes, renames and moves,
-// with names that collide by case — then the real executor in the engine's loop, optionally
+// Random changes on both sides of a synced folder — edits, creates, deletes, renames, moves and
+// exec-bit flips, with names that collide by case — then the real executor in the engine's loop, optionally
 // crashed at a random step and restarted. Every run must converge (disk == local == server ==
 // base) and lose nothing: every content present before the sync is, at the end, on the disk, on
 // the server, in the server's history or in the local trash. A failing run prints its seed.
@@ -27,12 +27,14 @@ const FOLDERS = ['x', 'y'];
 type Action =
   | { side: 'local' | 'remote'; kind: 'write'; folder: number; name: number; text: number }
   | { side: 'local' | 'remote'; kind: 'delete'; pick: number }
-  | { side: 'local' | 'remote'; kind: 'move'; pick: number; folder: number; name: number };
+  | { side: 'local' | 'remote'; kind: 'move'; pick: number; folder: number; name: number }
+  | { side: 'local' | 'remote'; kind: 'chmod'; pick: number };
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ side: fc.constantFrom('local' as const, 'remote' as const), kind: fc.constant('write' as const), folder: fc.nat(2), name: fc.nat(3), text: fc.nat(5) }),
   fc.record({ side: fc.constantFrom('local' as const, 'remote' as const), kind: fc.constant('delete' as const), pick: fc.nat(20) }),
   fc.record({ side: fc.constantFrom('local' as const, 'remote' as const), kind: fc.constant('move' as const), pick: fc.nat(20), folder: fc.nat(2), name: fc.nat(3) }),
+  fc.record({ side: fc.constantFrom('local' as const, 'remote' as const), kind: fc.constant('chmod' as const), pick: fc.nat(20) }),
 );
 
 function folderPath(index: number): string {
@@ -48,7 +50,8 @@ async function applyLocal(device: Device, a: Action, step: number): Promise<void
       device.fs.put(joinPath(folder, NAMES[a.name]!), `local ${a.text} @${step}`);
     } else if (files.length > 0) {
       const path = files[a.pick % files.length]!;
-      if (a.kind === 'delete') await device.fs.remove(path);
+      if (a.kind === 'chmod') await device.fs.setExecutable(path, !(await device.fs.lstat(path)).executable);
+      else if (a.kind === 'delete') await device.fs.remove(path);
       else {
         const folder = folderPath(a.folder);
         if (folder && !(await exists(device, folder))) await device.fs.mkdir(folder);
@@ -87,7 +90,10 @@ async function applyRemote(device: Device, a: Action, step: number): Promise<voi
     remote.putFile(same?.id ?? `r-${step}`, parentId, same?.name ?? name, encode(`remote ${a.text} @${step}`));
   } else if (files.length > 0) {
     const item = files[a.pick % files.length]!;
-    if (a.kind === 'delete') await remote.delete(item.id, { metadata: item.metadataVersion, content: item.contentVersion }, `k-${step}`);
+    if (a.kind === 'chmod') {
+      const data = remote.content(item.id) ?? new Uint8Array();
+      remote.putFile(item.id, item.parentId!, item.name, data, !(item.executable ?? false));
+    } else if (a.kind === 'delete') await remote.delete(item.id, { metadata: item.metadataVersion, content: item.contentVersion }, `k-${step}`);
     else await remote.move(item.id, { parentId: await folderId(a.folder), name: NAMES[a.name]! }, item.metadataVersion, `k-${step}`);
   }
 }
