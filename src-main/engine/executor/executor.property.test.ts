@@ -154,3 +154,46 @@ it('random changes on both sides converge with nothing lost, with or without a c
   // The crash half of the property really ran.
   expect(crashed).toBeGreaterThan(runs / 10);
 }, 120_000);
+
+it('two devices changing the same folder offline converge through the server with nothing lost', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.tuple(fc.boolean(), action), { minLength: 1, maxLength: 12 }),
+      fc.option(fc.nat(40), { nil: undefined }),
+      async (steps, crashAt) => {
+        const a = await newDevice(hasher);
+        const b = await newDevice(hasher, a.remote, new FakeFileSystem({ now: tick(), caseInsensitive: true }), foldCase);
+        a.fs.put('x/a.txt', 'start a');
+        a.fs.put('b.txt', 'start b');
+        await syncUntilQuiet(a);
+        await syncUntilQuiet(b);
+        for (const [step, [onA, act]] of steps.entries()) await applyLocal(onA ? a : b, { ...act, side: 'local' }, step);
+        const before = new Set([...contentsNow(a), ...contentsNow(b)]);
+
+        if (crashAt !== undefined) {
+          const healthy = a.ports;
+          a.ports = new CrashSwitch(crashAt).ports(healthy);
+          await syncOnce(a).catch((error: unknown) => {
+            if (!(error instanceof SimulatedCrash)) throw error;
+          });
+          a.ports = healthy;
+          await recover(healthy, a.store.trees(), hasher);
+        }
+        for (let round = 0; round < 4; round++) {
+          await syncUntilQuiet(a, {}, 12);
+          await syncUntilQuiet(b, {}, 12);
+        }
+        const disk = describeDisk(a);
+        expect(describeDisk(b)).toEqual(disk);
+        expect(describeTree(a.remote.tree())).toEqual(disk);
+        for (const d of [a, b]) {
+          expect(describeTree(d.store.trees().local)).toEqual(disk);
+          expect(describeTree(d.store.trees().synced)).toEqual(disk);
+        }
+        const kept = new Set([...contentsNow(a), ...a.remote.history, ...trashedHashes(a), ...trashedHashes(b)]);
+        for (const hash of before) expect(kept.has(hash), `lost ${hash}`).toBe(true);
+      },
+    ),
+    { numRuns: Number(process.env.EXECUTOR_PROPERTY_RUNS ?? 40) },
+  );
+}, 120_000);
