@@ -38,6 +38,13 @@ export interface ExecutorOptions {
   freeSpaceReserve?: number;
   hasher?: Hasher;
   onProgress?: (progress: Progress) => void;
+  /** Told as each operation ends (for the log and the activity list). */
+  onOperation?: (entry: ExecutedOperation) => void;
+}
+
+export interface RunOptions {
+  /** Pausing: operations not yet started are skipped; those under way finish. */
+  signal?: AbortSignal;
 }
 
 export interface ExecutedOperation {
@@ -47,7 +54,7 @@ export interface ExecutedOperation {
 
 export interface RunResult {
   /** Why the run stopped before doing any work, if it did. */
-  stopped?: { reason: 'question'; message: string } | { reason: 'folder_stopped'; message: string };
+  stopped?: { reason: 'question' | 'folder_stopped' | 'paused'; message: string };
   /** Mass-delete questions to put to the user. */
   questions: AskOperation[];
   /** The plan's reports, for the UI and the log. */
@@ -71,7 +78,8 @@ export class Executor {
   }
 
   /** Runs `plan`, made by the planner from exactly `trees`. */
-  async run(plan: readonly Operation[], trees: TreeSet): Promise<RunResult> {
+  async run(plan: readonly Operation[], trees: TreeSet, runOptions: RunOptions = {}): Promise<RunResult> {
+    const { signal } = runOptions;
     const working = new WorkingTrees(trees);
     const questions = questionsIn(plan);
     const reports = plan.flatMap((op) => (op.kind === 'report' ? [{ code: op.code, path: op.path, message: op.message }] : []));
@@ -120,9 +128,16 @@ export class Executor {
     const deps = dependencies(work);
     let deleteGuard: Promise<void> | undefined;
     let markerLost: string | undefined;
+    const finish = (index: number, outcome: OperationOutcome, moved: number) => {
+      outcomes[index] = outcome;
+      progress.finished(index, work[index]!, outcome.status === 'done', moved);
+      this.#options.onOperation?.({ operation: work[index]!, outcome });
+      return outcome.status === 'done' ? ('ok' as const) : ('not_ok' as const);
+    };
     const tasks = work.map((op, index) => ({
       deps: deps[index]!,
       run: async () => {
+        if (signal?.aborted) return finish(index, { status: 'skipped', message: 'Syncing was paused before this started.', attempts: 0 }, 0);
         if (isDelete(op)) {
           deleteGuard ??= checkFolderMarker(this.#ports.fs, this.#options.folderId);
           try {
@@ -130,9 +145,7 @@ export class Executor {
           } catch (error) {
             if (!(error instanceof FolderStopped)) throw error;
             markerLost = error.message;
-            outcomes[index] = { status: 'failed', message: messageOf(error), retryable: false, attempts: 0 };
-            progress.finished(index, op, false, 0);
-            return 'not_ok' as const;
+            return finish(index, { status: 'failed', message: messageOf(error), retryable: false, attempts: 0 }, 0);
           }
         }
         progress.started(index, op);
@@ -153,9 +166,7 @@ export class Executor {
           op,
           this.#options.retry ?? EXECUTOR_RETRY_POLICY,
         );
-        outcomes[index] = outcome;
-        progress.finished(index, op, outcome.status === 'done', moved);
-        return outcome.status === 'done' ? ('ok' as const) : ('not_ok' as const);
+        return finish(index, outcome, moved);
       },
     }));
     const states = await runScheduled(tasks, this.#options.concurrency ?? 4);
@@ -168,7 +179,12 @@ export class Executor {
       if (states[index] === 'skipped' && !outcomes[index]) progress.finished(index, op, false, 0);
       executed.push({ operation: op, outcome });
     });
-    const stopped = markerLost === undefined ? undefined : { reason: 'folder_stopped' as const, message: markerLost };
+    const stopped: RunResult['stopped'] =
+      markerLost !== undefined
+        ? { reason: 'folder_stopped', message: markerLost }
+        : signal?.aborted
+          ? { reason: 'paused', message: 'Syncing was paused; what had started finished, the rest waits.' }
+          : undefined;
     return result(orderAsPlan(plan, executed), stopped);
   }
 }

@@ -194,3 +194,26 @@ function fakeMissingRoot(): FileSystem {
     },
   };
 }
+
+describe('pausing', () => {
+  it('finishes what started, starts nothing more, and the next pass picks up the rest', async () => {
+    const device = await newDevice(hasher);
+    for (let i = 0; i < 6; i++) device.remote.putFile(`r${i}`, ROOT_ID, `${i}.txt`, encode(`file ${i}`));
+    const pause = new AbortController();
+    const ended: string[] = [];
+    const { result } = await syncOnce(device, {
+      concurrency: 2,
+      onOperation: (entry) => {
+        ended.push(entry.outcome.status);
+        if (ended.length === 2) pause.abort();
+      },
+    }, {}, { signal: pause.signal });
+    expect(result.stopped).toMatchObject({ reason: 'paused' });
+    const statuses = result.executed.filter((e) => e.operation.kind === 'download').map((e) => e.outcome.status);
+    expect(statuses.filter((s) => s === 'done').length).toBeGreaterThanOrEqual(2);
+    expect(statuses.filter((s) => s === 'skipped').length).toBeGreaterThan(0);
+    expect(device.store.journal.size).toBe(0);
+    await syncUntilQuiet(device);
+    for (let i = 0; i < 6; i++) expect(device.fs.get(`${i}.txt`)).toBeDefined();
+  });
+});

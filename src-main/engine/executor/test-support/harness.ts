@@ -16,7 +16,7 @@ import type { Observation } from '../../scanner/observation.ts';
 import { pathOf } from '../../tree/tree.ts';
 import type { Tree } from '../../tree/tree.ts';
 import { Executor } from '../executor.ts';
-import type { ExecutorOptions, RunResult } from '../executor.ts';
+import type { ExecutorOptions, RunOptions, RunResult } from '../executor.ts';
 import { writeFolderMarker } from '../guards.ts';
 import type { ExecutorClock, ExecutorPorts, RemoteOps, StateStore } from '../ports.ts';
 import { FakeRemote, ROOT_ID } from './fake-remote.ts';
@@ -115,11 +115,16 @@ export function executor(device: Device, options: Partial<ExecutorOptions> = {})
 }
 
 /** One pass: scan, pull, plan, execute. */
-export async function syncOnce(device: Device, options: Partial<ExecutorOptions> = {}, planOverrides: Partial<PlanOptions> = {}): Promise<{ plan: Operation[]; result: RunResult }> {
+export async function syncOnce(
+  device: Device,
+  options: Partial<ExecutorOptions> = {},
+  planOverrides: Partial<PlanOptions> = {},
+  runOptions: RunOptions = {},
+): Promise<{ plan: Operation[]; result: RunResult }> {
   scan(device);
   pull(device);
   const ops = makePlan(device, planOverrides);
-  const result = await executor(device, options).run(ops, device.store.trees());
+  const result = await executor(device, options).run(ops, device.store.trees(), runOptions);
   return { plan: ops, result };
 }
 
