@@ -315,3 +315,19 @@ function withHook(remote: FakeRemote, method: 'fetchBlocks' | 'missingBlocks', h
     },
   });
 }
+
+describe('the folder changing under the executor', () => {
+  it('a download whose folder was deleted meanwhile waits for the next pass instead of failing', async () => {
+    const device = await newDevice(hasher);
+    device.remote.putFolder('f', ROOT_ID, 'docs');
+    await syncUntilQuiet(device);
+    device.remote.putFile('x', 'f', 'a.txt', encode('new'));
+    scan(device);
+    pull(device);
+    const plan = makePlan(device);
+    await device.fs.remove('docs');
+    const result = await executor(device).run(plan, device.store.trees());
+    expect(result.executed.find((e) => e.operation.kind === 'download')?.outcome).toMatchObject({ status: 'deferred', reason: 'missing' });
+    expect(device.store.journal.size).toBe(0);
+  });
+});

@@ -73,6 +73,11 @@ export async function runOperation(
         store.journalAbandon(entry.seq);
         return { status: 'deferred', reason: error.reason, message: error.message, attempts: attempt };
       }
+      const moved = placeChange(error);
+      if (moved) {
+        store.journalAbandon(entry.seq);
+        return { status: 'deferred', reason: moved, message: messageOf(error), attempts: attempt };
+      }
       const retryable = isRetryable(error);
       if (!retryable || attempt >= policy.maxAttempts) {
         if (!isOperational(error)) throw error;
@@ -82,6 +87,19 @@ export async function runOperation(
       await clock.sleep(backoffDelay(policy, attempt - 1, clock.random));
     }
   }
+}
+
+/**
+ * A disk error that means the folder changed under us (a path gone, a name taken, a folder no
+ * longer empty) is not a failure: the next scan sees the change and the next plan decides.
+ */
+function placeChange(error: unknown): DeferReason | undefined {
+  if ((error as { name?: unknown } | null)?.name !== 'FsError') return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (code === 'not_found') return 'missing';
+  if (code === 'exists') return 'target_changed';
+  if (code === 'not_empty') return 'not_empty';
+  return undefined;
 }
 
 /**
