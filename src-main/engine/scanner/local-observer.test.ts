@@ -91,6 +91,14 @@ describe('LocalObserver', () => {
     observer.close();
   });
 
+  it('a rescan-everything hint (watcher overflow) finds changes nobody hinted', async () => {
+    const { fs, observer, idAt } = await observed((f) => f.put('a.txt', 'a'));
+    fs.put('deep/unhinted.txt', 'x');
+    await observer.hint({ paths: [], rescanAll: true });
+    expect(idAt('deep/unhinted.txt')).toBeDefined();
+    observer.close();
+  });
+
   it('reports a folder that cannot be read instead of committing an empty tree', async () => {
     const errors: string[] = [];
     const fs = new FakeFileSystem();
