@@ -18,7 +18,7 @@ import type { TreeItem } from '../tree/item.ts';
 import { requireUnchanged, statOrUndefined } from './effect-context.ts';
 import type { EffectContext } from './effect-context.ts';
 import { Deferred, Refused } from './errors.ts';
-import { ChangeSet, putFacts } from './working-trees.ts';
+import { ChangeSet, putFacts } from './change-set.ts';
 import type { Operation } from '../planner/operations.ts';
 
 type DownloadOp = Extract<Operation, { kind: 'download' }>;

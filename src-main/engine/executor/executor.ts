@@ -26,7 +26,8 @@ import type { OperationOutcome, WorkOperation } from './run-operation.ts';
 import { runRekeyLocal } from './local-effects.ts';
 import { runScheduled } from './scheduler.ts';
 import type { TreeSet } from './working-trees.ts';
-import { ChangeSet, WorkingTrees } from './working-trees.ts';
+import { ChangeSet } from './change-set.ts';
+import { WorkingTrees } from './working-trees.ts';
 
 export interface ExecutorOptions {
   /** The id written in the folder's marker (guards.ts). */

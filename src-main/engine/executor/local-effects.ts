@@ -11,7 +11,7 @@ import type { TreeItem } from '../tree/item.ts';
 import { isPlaceError, requireUnchanged, statOrUndefined } from './effect-context.ts';
 import type { EffectContext } from './effect-context.ts';
 import { Deferred } from './errors.ts';
-import { ChangeSet, putFacts, removeFacts } from './working-trees.ts';
+import { ChangeSet, putFacts, removeFacts } from './change-set.ts';
 
 type Op<K extends Operation['kind']> = Extract<Operation, { kind: K }>;
 

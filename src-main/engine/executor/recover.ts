@@ -25,7 +25,8 @@ import type { TreeItem } from '../tree/item.ts';
 import { downloadTempPath } from './download.ts';
 import { rekey } from './local-effects.ts';
 import type { ExecutorPorts } from './ports.ts';
-import { ChangeSet, WorkingTrees, putFacts } from './working-trees.ts';
+import { ChangeSet, putFacts } from './change-set.ts';
+import { WorkingTrees } from './working-trees.ts';
 import type { TreeSet } from './working-trees.ts';
 
 export interface RecoveryReport {

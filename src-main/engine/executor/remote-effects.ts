@@ -6,7 +6,7 @@ import type { Operation } from '../planner/operations.ts';
 import type { EffectContext } from './effect-context.ts';
 import { Refused } from './errors.ts';
 import type { RemoteAnswer } from './ports.ts';
-import { ChangeSet } from './working-trees.ts';
+import { ChangeSet } from './change-set.ts';
 
 type Op<K extends Operation['kind']> = Extract<Operation, { kind: K }>;
 

@@ -15,7 +15,7 @@ import type { DeferReason } from './errors.ts';
 import { runConflictCopy, runCreateLocalFolder, runMoveLocal, runTrashLocal } from './local-effects.ts';
 import { runCreateRemoteFolder, runDeleteRemote, runMoveRemote } from './remote-effects.ts';
 import { runUpload } from './upload.ts';
-import { ChangeSet } from './working-trees.ts';
+import type { ChangeSet } from './change-set.ts';
 
 export type OperationOutcome =
   | { status: 'done'; attempts: number }

@@ -13,7 +13,7 @@ import type { EffectContext } from './effect-context.ts';
 import { Deferred, Refused } from './errors.ts';
 import type { CommitTarget } from './ports.ts';
 import { chunkContent, readBlocks } from './read-content.ts';
-import { ChangeSet, putFacts } from './working-trees.ts';
+import { ChangeSet, putFacts } from './change-set.ts';
 
 type UploadOp = Extract<Operation, { kind: 'upload' }>;
 

@@ -3,12 +3,13 @@
 // expects (planner.ts top comment; test-support/world.ts is the model): what both sides now agree
 // on becomes the base ASPECT BY ASPECT — same bytes -> base bytes; same place -> base place; an
 // item new to the base enters only when both agree on everything; both gone -> forget it. The
-// changes are collected so the store writes exactly them, in one transaction with the journal.
+// changes are collected (change-set.ts) so the store writes exactly them, in one transaction with
+// the journal.
 
 import { sameContent, samePlace, sameState } from '../tree/item.ts';
 import type { TreeItem } from '../tree/item.ts';
 import type { Tree } from '../tree/tree.ts';
-import type { LocalFacts, StateChanges } from './ports.ts';
+import type { ChangeSet } from './change-set.ts';
 
 export interface TreeSet {
   local: Tree;
@@ -53,23 +54,23 @@ export class WorkingTrees {
     this.#unlink(this.local.get(item.id));
     this.#link(item);
     this.local.set(item.id, item);
-    record(changes, 'local', item);
+    changes.put('local', item);
   }
 
   removeLocal(changes: ChangeSet, id: string): void {
     this.#unlink(this.local.get(id));
     this.local.delete(id);
-    forget(changes, 'local', id);
+    changes.remove('local', id);
   }
 
   putRemote(changes: ChangeSet, item: TreeItem): void {
     this.remote.set(item.id, item);
-    record(changes, 'remote', item);
+    changes.put('remote', item);
   }
 
   removeRemote(changes: ChangeSet, id: string): void {
     this.remote.delete(id);
-    forget(changes, 'remote', id);
+    changes.remove('remote', id);
   }
 
   /** A temporary (parking) move is the engine's own step: the base moves with it. */
@@ -78,16 +79,16 @@ export class WorkingTrees {
     if (!base) return;
     const moved = { ...base, parentId, name };
     this.synced.set(id, moved);
-    record(changes, 'synced', moved);
+    changes.put('synced', moved);
   }
 
   setBase(changes: ChangeSet, id: string, item: TreeItem | null): void {
     if (item === null) {
       this.synced.delete(id);
-      forget(changes, 'synced', id);
+      changes.remove('synced', id);
     } else {
       this.synced.set(id, item);
-      record(changes, 'synced', item);
+      changes.put('synced', item);
     }
   }
 
@@ -115,76 +116,4 @@ export class WorkingTrees {
       synced: { rootId: this.rootId, items: new Map(this.synced) },
     };
   }
-}
-
-type TreeName = 'local' | 'remote' | 'synced';
-
-/**
- * The state changes of one operation (or of a run's bookkeeping), built up item by item: the
- * last word on an id wins. Maps, so a 100k-item bookkeeping batch stays linear.
- */
-export class ChangeSet {
-  readonly #trees: Record<TreeName, Map<string, TreeItem | null>> = { local: new Map(), remote: new Map(), synced: new Map() };
-  readonly #facts = new Map<string, LocalFacts | null>();
-
-  put(tree: TreeName, item: TreeItem): void {
-    this.#trees[tree].set(item.id, item);
-  }
-
-  remove(tree: TreeName, id: string): void {
-    this.#trees[tree].set(id, null);
-  }
-
-  putFacts(id: string, facts: LocalFacts): void {
-    this.#facts.set(id, facts);
-  }
-
-  removeFacts(id: string): void {
-    this.#facts.set(id, null);
-  }
-
-  isEmpty(): boolean {
-    return this.#facts.size === 0 && Object.values(this.#trees).every((map) => map.size === 0);
-  }
-
-  build(): StateChanges {
-    const out: StateChanges = {};
-    for (const tree of ['local', 'remote', 'synced'] as const) {
-      const map = this.#trees[tree];
-      if (map.size === 0) continue;
-      const put: TreeItem[] = [];
-      const remove: string[] = [];
-      for (const [id, item] of map) {
-        if (item) put.push(item);
-        else remove.push(id);
-      }
-      out[tree] = { put, remove };
-    }
-    if (this.#facts.size > 0) {
-      const put: Array<[string, LocalFacts]> = [];
-      const remove: string[] = [];
-      for (const [id, facts] of this.#facts) {
-        if (facts) put.push([id, facts]);
-        else remove.push(id);
-      }
-      out.facts = { put, remove };
-    }
-    return out;
-  }
-}
-
-function record(changes: ChangeSet, tree: TreeName, item: TreeItem): void {
-  changes.put(tree, item);
-}
-
-function forget(changes: ChangeSet, tree: TreeName, id: string): void {
-  changes.remove(tree, id);
-}
-
-export function putFacts(changes: ChangeSet, id: string, facts: LocalFacts): void {
-  changes.putFacts(id, facts);
-}
-
-export function removeFacts(changes: ChangeSet, id: string): void {
-  changes.removeFacts(id);
 }
