@@ -76,3 +76,12 @@ it('a file that shrank gives a short block, which fails its hash check', async (
   expect(got).toHaveLength(1);
   expect(got[0]!.data.length).toBeLessThan(last.size);
 });
+
+it('keeps a small file in memory, and only a small one', async () => {
+  const fs = new FakeFileSystem();
+  const small = randomBytes(200_000, 1);
+  fs.put('small', small);
+  fs.put('large', randomBytes(300_000, 2));
+  expect((await chunkContent(fs, 'small', small.length, hasher, 250_000)).data).toEqual(small);
+  expect((await chunkContent(fs, 'large', 300_000, hasher, 250_000)).data).toBeUndefined();
+});

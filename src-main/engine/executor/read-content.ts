@@ -12,19 +12,27 @@ export interface ChunkedContent {
   hash: string;
   size: number;
   blocks: Array<BlockRef & { offset: number }>;
+  /** The bytes themselves, when the file is at most `keepUpTo` bytes: no second read to send them. */
+  data?: Uint8Array;
 }
 
-/** Chunks and hashes the file at `path`; `expectedSize` picks the chunk sizes (DESIGN.md). */
-export async function chunkContent(fs: FileSystem, path: string, expectedSize: number, hasher: Hasher): Promise<ChunkedContent> {
+/**
+ * Chunks and hashes the file at `path`; `expectedSize` picks the chunk sizes (DESIGN.md). A file
+ * of at most `keepUpTo` bytes is kept in memory too (most files are small: one read, not two).
+ */
+export async function chunkContent(fs: FileSystem, path: string, expectedSize: number, hasher: Hasher, keepUpTo = 0): Promise<ChunkedContent> {
   const chunker = new FastCdcChunker(chunkParamsForSize(expectedSize));
   const whole = await hasher.createIncremental();
   const block = await hasher.createIncremental();
   const blocks: ChunkedContent['blocks'] = [];
   let blockStart = 0;
   let position = 0;
+  let kept: Uint8Array[] | undefined = keepUpTo > 0 && expectedSize <= keepUpTo ? [] : undefined;
   for await (const data of fs.openRead(path)) {
     const dataStart = position;
     position += data.length;
+    if (kept && position <= keepUpTo) kept.push(data);
+    else kept = undefined;
     whole.update(data);
     let pieceStart = 0;
     for (const end of chunker.push(data)) {
@@ -39,7 +47,9 @@ export async function chunkContent(fs: FileSystem, path: string, expectedSize: n
   }
   const last = chunker.finish();
   if (last !== undefined) blocks.push({ offset: blockStart, size: last - blockStart, hash: block.digest() });
-  return { hash: whole.digest(), size: position, blocks };
+  const result: ChunkedContent = { hash: whole.digest(), size: position, blocks };
+  if (kept) result.data = concat(kept);
+  return result;
 }
 
 /**
@@ -77,6 +87,16 @@ export async function* readBlocks(
   // The file ended before a wanted block: it shrank; yield what is there so the hash check fails.
   const want = sorted[next];
   if (want) yield { block: { hash: want.hash, size: want.size }, data: slice(buffered, want.offset - bufferedStart, Math.max(0, Math.min(want.size, bufferedLength - (want.offset - bufferedStart)))) };
+}
+
+function concat(pieces: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
+  let at = 0;
+  for (const piece of pieces) {
+    out.set(piece, at);
+    at += piece.length;
+  }
+  return out;
 }
 
 function slice(pieces: readonly Uint8Array[], start: number, length: number): Uint8Array {

@@ -19,12 +19,14 @@ type UploadOp = Extract<Operation, { kind: 'upload' }>;
 
 /** Block bytes per upload request: small enough that a lost request costs little. */
 export const UPLOAD_REQUEST_BYTES = 16 * 1024 * 1024;
+/** Files up to this size are read once and sent from memory. */
+export const READ_ONCE_BYTES = 8 * 1024 * 1024;
 
 export async function runUpload(ctx: EffectContext, op: UploadOp): Promise<ChangeSet> {
   const { fs, remote } = ctx.ports;
   const changed = () => new Deferred('source_changed', `"${op.path}" changed while it was being uploaded; it will be read again.`, op.path);
   const before = await requireUnchanged(ctx, op.id, op.path, 'source_changed');
-  const content = await chunkContent(fs, op.path, before.size, ctx.hasher);
+  const content = await chunkContent(fs, op.path, before.size, ctx.hasher, READ_ONCE_BYTES);
   if (content.hash !== op.hash || content.size !== op.size) throw changed();
 
   const unique = new Map(content.blocks.map((block) => [block.hash, block]));
@@ -39,7 +41,10 @@ export async function runUpload(ctx: EffectContext, op: UploadOp): Promise<Chang
     batch = [];
     batchBytes = 0;
   };
-  for await (const { block, data } of readBlocks(fs, op.path, toSend)) {
+  const source = content.data
+    ? toSend.map((block) => ({ block, data: content.data!.subarray(block.offset, block.offset + block.size) }))
+    : readBlocks(fs, op.path, toSend);
+  for await (const { block, data } of source) {
     if (data.length !== block.size || ctx.hasher.hash(data) !== block.hash) throw changed();
     batch.push({ hash: block.hash, data });
     batchBytes += data.length;
