@@ -9,6 +9,11 @@
 //  5. the result says, per operation, what happened; reports from the plan are passed through.
 // The executor never plans: refused, deferred and skipped operations are simply left for the next
 // scan and plan, which see the world as it now is.
+//
+// Driving it (the engine's loop; integration/engine/executor.test.ts does exactly this): at start,
+// recover() once (recover.ts); then each pass: scan, read the changes feed, plan, run. A folder is
+// set up with writeFolderMarker (guards.ts) before its first pass. Questions go to the index
+// (recordQuestions) and to the user; pausing is an AbortSignal.
 
 import type { Operation, ReportCode } from '../planner/operations.ts';
 import { getHasher } from '../hasher.ts';

@@ -1,7 +1,8 @@
 // The executor's ports: the narrow interfaces it runs plans through, so the same executor runs on
 // a real disk, the real server and the SQLite index, or on in-memory fakes in tests. The disk is
-// the engine's FileSystem port (fs/file-system.ts); the rest are defined here. Adapters from the
-// remote client (remote/) and the local index (index/) implement them (see adapters.ts).
+// the engine's FileSystem port (fs/file-system.ts); the rest are defined here. The real ones:
+// remote/remote-ops.ts (the HTTP client) and index-store.ts (the SQLite index); the fakes are in
+// test-support/.
 
 import type { BlockRef } from '../../../src-shared/protocol/common.ts';
 import type { FileSystem } from '../fs/file-system.ts';
