@@ -3,9 +3,9 @@
 // unreadable folder or an unreadable file never reads as a delete.
 
 import { describe, expect, it } from 'vitest';
-import { emptyTree, pathOf } from '../tree/tree.ts';
+import { emptyTree, makeTree, pathOf } from '../tree/tree.ts';
 import type { Tree } from '../tree/tree.ts';
-import { buildLocalTree } from './local-tree.ts';
+import { buildLocalTree, pathIndex } from './local-tree.ts';
 import type { FileFacts, HashResult, LocalTreeResult } from './local-tree.ts';
 import type { Observation } from './observation.ts';
 
@@ -207,6 +207,14 @@ describe('buildLocalTree', () => {
     s.scan([file('busy', 2, 'v2', 5000)]);
     expect(s.hashedPaths).toEqual(['busy']);
     expect(s.tree.items.get(id!)?.hash).toBe('blake3:v2');
+  });
+
+  it('the path index handed to the next scan equals one computed from the tree itself', () => {
+    const s = new Scans();
+    s.scan([folder('a', 1), folder('a/b', 2), file('a/b/c', 3, 'c'), file('x', 4, 'x'), file('~$x', 5, 'l', 1, { ignored: true })]);
+    s.scan([folder('a', 1), folder('a/moved', 2), file('a/moved/c', 3, 'c'), file('y', 6, 'y')]);
+    const fresh = pathIndex(makeTree(s.tree.rootId, s.tree.items.values()));
+    expect([...pathIndex(s.tree)].sort()).toEqual([...fresh].sort());
   });
 
   it('a deleted file disappears from the tree', () => {

@@ -90,14 +90,19 @@ function under(path: string, folder: string): boolean {
   return path.startsWith(`${folder}/`);
 }
 
-/** Every item of a tree by its path (the root left out). */
-export function pathIndex(tree: Tree): Map<string, TreeItem> {
+const pathIndexes = new WeakMap<Tree, ReadonlyMap<string, TreeItem>>();
+
+/** Every item of a tree by its path (the root left out). Cached per tree (trees are immutable). */
+export function pathIndex(tree: Tree): ReadonlyMap<string, TreeItem> {
+  const cached = pathIndexes.get(tree);
+  if (cached) return cached;
   const byPath = new Map<string, TreeItem>();
   for (const item of tree.items.values()) {
     if (item.id === tree.rootId) continue;
     const path = pathOf(tree, item.id);
     if (path !== undefined) byPath.set(path, item);
   }
+  pathIndexes.set(tree, byPath);
   return byPath;
 }
 
@@ -314,6 +319,13 @@ export function finishLocalTree(
   }
 
   const tree = makeTree(previous.rootId, items);
+  // The next scan starts from this tree: hand it the paths already known (all of them, unless
+  // items were carried over from unreadable folders, whose paths were not walked).
+  if (matching.carried.length === 0) {
+    const byPath = new Map<string, TreeItem>();
+    for (const [path, id] of idByPath) if (id !== previous.rootId) byPath.set(path, tree.items.get(id)!);
+    pathIndexes.set(tree, byPath);
+  }
   const vanished: string[] = [];
   for (const [path, item] of matching.previousPaths) {
     if (!tree.items.has(item.id) && !matching.previousIgnored.has(item.id)) vanished.push(path);
