@@ -48,6 +48,17 @@ async function exists(ports: ExecutorPorts, path: string): Promise<boolean> {
   }
 }
 
+/** Removes a file; false when it was already gone. */
+async function removeIfThere(ports: ExecutorPorts, path: string): Promise<boolean> {
+  try {
+    await ports.fs.remove(path);
+    return true;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'not_found') return false;
+    throw error;
+  }
+}
+
 async function strayTemps(ports: ExecutorPorts, folder: string): Promise<string[]> {
   try {
     const entries = await ports.fs.readdir(folder);
@@ -95,10 +106,7 @@ export async function recover(ports: ExecutorPorts, trees: TreeSet, hasher?: Has
       const temp = downloadTempPath(op.path, entry.idempotencyKey);
       const hasTemp = await exists(ports, temp);
       if (await exists(ports, op.path)) {
-        if (hasTemp) {
-          await ports.fs.remove(temp);
-          report.removedTemps.push(temp);
-        }
+        if (hasTemp && (await removeIfThere(ports, temp))) report.removedTemps.push(temp);
         // The rename may have happened just before the crash: the server's bytes at the server's
         // path are the download, whoever put them there.
         if ((await hashOf(ports, hasher, op.path)) === op.hash) await record(op);
@@ -110,8 +118,7 @@ export async function recover(ports: ExecutorPorts, trees: TreeSet, hasher?: Has
       // A write cut short leaves the file system's own temp file beside it: nothing runs during
       // recovery, so every temp file in that folder is an orphan.
       for (const stray of await strayTemps(ports, parentPath(op.path))) {
-        await ports.fs.remove(stray);
-        report.removedTemps.push(stray);
+        if (await removeIfThere(ports, stray)) report.removedTemps.push(stray);
       }
     } else if ((op.kind === 'moveLocal' || op.kind === 'moveRemote') && op.temporary) {
       const parked =
