@@ -35,14 +35,18 @@ function ancestors(path: string): string[] {
   return out;
 }
 
-/** For each operation (by index), the indexes of the earlier operations it must wait for. */
-export function dependencies(ops: readonly Operation[]): number[][] {
+/**
+ * For each operation (by index), the indexes of the earlier operations it must wait for.
+ * `extraPaths` adds paths an operation touches beyond its own (an upload reads its file where it
+ * sits on the disk, which may differ from where it goes on the server).
+ */
+export function dependencies(ops: readonly Operation[], extraPaths: (op: Operation) => readonly string[] = () => []): number[][] {
   const exact = new Map<string, number>();
   // Operations at or below a path since the last operation AT that path (which waited for them).
   const below = new Map<string, number[]>();
   return ops.map((op, index) => {
     const deps = new Set<number>();
-    const paths = pathsOf(op).map(key);
+    const paths = [...new Set([...pathsOf(op), ...extraPaths(op)].map(key))];
     for (const path of paths) {
       for (const ancestor of ancestors(path)) {
         const last = exact.get(ancestor);

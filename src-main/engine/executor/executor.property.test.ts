@@ -1,5 +1,5 @@
 // Random changes on both sides of a synced folder — edits, creates, deletes, renames, moves and
-// exec-bit flips, with names that collide by case — then the real executor in the engine's loop, optionally
+// exec-bit flips, folder renames and deletes, with names that collide by case — then the real executor in the engine's loop, optionally
 // crashed at a random step and restarted. Every run must converge (disk == local == server ==
 // base) and lose nothing: every content present before the sync is, at the end, on the disk, on
 // the server, in the server's history or in the local trash. A failing run prints its seed.
@@ -28,14 +28,21 @@ type Action =
   | { side: 'local' | 'remote'; kind: 'write'; folder: number; name: number; text: number }
   | { side: 'local' | 'remote'; kind: 'delete'; pick: number }
   | { side: 'local' | 'remote'; kind: 'move'; pick: number; folder: number; name: number }
-  | { side: 'local' | 'remote'; kind: 'chmod'; pick: number };
+  | { side: 'local' | 'remote'; kind: 'chmod'; pick: number }
+  | { side: 'local' | 'remote'; kind: 'renameFolder'; folder: number; to: number }
+  | { side: 'local' | 'remote'; kind: 'deleteFolder'; folder: number };
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ side: fc.constantFrom('local' as const, 'remote' as const), kind: fc.constant('write' as const), folder: fc.nat(2), name: fc.nat(3), text: fc.nat(5) }),
   fc.record({ side: fc.constantFrom('local' as const, 'remote' as const), kind: fc.constant('delete' as const), pick: fc.nat(20) }),
   fc.record({ side: fc.constantFrom('local' as const, 'remote' as const), kind: fc.constant('move' as const), pick: fc.nat(20), folder: fc.nat(2), name: fc.nat(3) }),
   fc.record({ side: fc.constantFrom('local' as const, 'remote' as const), kind: fc.constant('chmod' as const), pick: fc.nat(20) }),
+  fc.record({ side: fc.constantFrom('local' as const, 'remote' as const), kind: fc.constant('renameFolder' as const), folder: fc.nat(1), to: fc.nat(2) }),
+  fc.record({ side: fc.constantFrom('local' as const, 'remote' as const), kind: fc.constant('deleteFolder' as const), folder: fc.nat(1) }),
 );
+
+/** Folder names a rename may pick: the two used above, and one differing only by case. */
+const FOLDER_TARGETS = ['x', 'y', 'X'];
 
 function folderPath(index: number): string {
   return index === 0 ? '' : FOLDERS[index - 1]!;
@@ -44,6 +51,16 @@ function folderPath(index: number): string {
 async function applyLocal(device: Device, a: Action, step: number): Promise<void> {
   const files = [...describeDisk(device)].filter(([, v]) => v !== 'folder').map(([p]) => p);
   try {
+    if (a.kind === 'renameFolder') {
+      const from = FOLDERS[a.folder]!;
+      if (await exists(device, from)) await device.fs.rename(from, FOLDER_TARGETS[a.to]!);
+      return;
+    }
+    if (a.kind === 'deleteFolder') {
+      const folder = FOLDERS[a.folder]!;
+      if (await exists(device, folder)) await removeTree(device, folder);
+      return;
+    }
     if (a.kind === 'write') {
       const folder = folderPath(a.folder);
       if (folder && !(await exists(device, folder))) await device.fs.mkdir(folder);
@@ -64,6 +81,16 @@ async function applyLocal(device: Device, a: Action, step: number): Promise<void
   }
 }
 
+/** What a user's "delete folder" does: everything inside, then the folder. */
+async function removeTree(device: Device, path: string): Promise<void> {
+  for (const entry of await device.fs.readdir(path)) {
+    const child = joinPath(path, entry.name);
+    if (entry.kind === 'folder') await removeTree(device, child);
+    else await device.fs.remove(child);
+  }
+  await device.fs.remove(path);
+}
+
 async function exists(device: Device, path: string): Promise<boolean> {
   return device.fs.lstat(path).then(
     () => true,
@@ -82,6 +109,20 @@ async function applyRemote(device: Device, a: Action, step: number): Promise<voi
     return answer.ok ? answer.item.id : ROOT_ID;
   };
   const files = [...remote.items.values()].filter((i) => i.kind === 'file');
+  if (a.kind === 'renameFolder' || a.kind === 'deleteFolder') {
+    const folder = [...remote.items.values()].find((i) => i.parentId === ROOT_ID && i.kind === 'folder' && i.name === FOLDERS[a.folder]);
+    if (!folder) return;
+    if (a.kind === 'renameFolder') {
+      await remote.move(folder.id, { parentId: ROOT_ID, name: FOLDER_TARGETS[a.to]! }, folder.metadataVersion, `k-${step}`);
+      return;
+    }
+    // Another device deleting a folder: its contents first, deepest first, then the folder.
+    const doomed = [...remote.items.values()].filter((i) => i.parentId === folder.id);
+    for (const [n, item] of doomed.entries()) await remote.delete(item.id, { metadata: item.metadataVersion, content: item.contentVersion }, `k-${step}-${n}`);
+    const now = remote.items.get(folder.id)!;
+    await remote.delete(folder.id, { metadata: now.metadataVersion, content: now.contentVersion }, `k-${step}-folder`);
+    return;
+  }
   if (a.kind === 'write') {
     const parentId = await folderId(a.folder);
     const name = NAMES[a.name]!;
@@ -110,7 +151,7 @@ it('random changes on both sides converge with nothing lost, with or without a c
   let runs = 0;
   await fc.assert(
     fc.asyncProperty(
-      fc.array(action, { minLength: 1, maxLength: 12 }),
+      fc.array(action, { minLength: 1, maxLength: 16 }),
       fc.option(fc.nat(40), { nil: undefined }),
       fc.boolean(),
       async (actions, crashAt, caseInsensitive) => {

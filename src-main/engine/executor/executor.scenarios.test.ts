@@ -96,3 +96,17 @@ it('a folder that holds something new is not trashed', async () => {
   expect(result.executed[0]?.outcome).toMatchObject({ status: 'deferred', reason: 'not_empty' });
   expect(device.fs.get('photos/new.jpg')).toBeDefined();
 });
+
+it('a file added inside a folder renamed here is read where it sits, not where the server has it yet', async () => {
+  const device = await newDevice(hasher);
+  device.fs.put('x/a.txt', 'a');
+  await syncUntilQuiet(device);
+  await device.fs.rename('x', 'y');
+  device.fs.put('y/new.md', 'new inside the renamed folder');
+  await syncUntilQuiet(device);
+  const folder = [...device.remote.items.values()].find((i) => i.name === 'y')!;
+  const added = [...device.remote.items.values()].find((i) => i.name === 'new.md')!;
+  expect(added.parentId).toBe(folder.id);
+  expect(new TextDecoder().decode(device.remote.content(added.id))).toBe('new inside the renamed folder');
+  converged(device);
+});

@@ -131,7 +131,11 @@ export class Executor {
     // The work, in dependency order.
     const work = plan.filter((op): op is WorkOperation => op.kind !== 'markSynced' && op.kind !== 'rekeyLocal' && op.kind !== 'report' && op.kind !== 'ask');
     const outcomes: Array<OperationOutcome | undefined> = work.map(() => undefined);
-    const deps = dependencies(work);
+    const deps = dependencies(work, (op) => {
+      if (op.kind !== 'upload') return [];
+      const here = working.localPath(op.id);
+      return here === undefined ? [] : [here];
+    });
     let deleteGuard: Promise<void> | undefined;
     let markerLost: string | undefined;
     const finish = (index: number, outcome: OperationOutcome, moved: number) => {

@@ -24,9 +24,12 @@ export const READ_ONCE_BYTES = 8 * 1024 * 1024;
 
 export async function runUpload(ctx: EffectContext, op: UploadOp): Promise<ChangeSet> {
   const { fs, remote } = ctx.ports;
-  const changed = () => new Deferred('source_changed', `"${op.path}" changed while it was being uploaded; it will be read again.`, op.path);
-  const before = await requireUnchanged(ctx, op.id, op.path, 'source_changed');
-  const content = await chunkContent(fs, op.path, before.size, ctx.hasher, READ_ONCE_BYTES);
+  // op.path is where the file goes on the SERVER; on this disk it may sit elsewhere (a folder
+  // renamed here whose rename the server gets after this upload).
+  const path = ctx.trees.localPath(op.id) ?? op.path;
+  const changed = () => new Deferred('source_changed', `"${path}" changed while it was being uploaded; it will be read again.`, path);
+  const before = await requireUnchanged(ctx, op.id, path, 'source_changed');
+  const content = await chunkContent(fs, path, before.size, ctx.hasher, READ_ONCE_BYTES);
   if (content.hash !== op.hash || content.size !== op.size) throw changed();
 
   const unique = new Map(content.blocks.map((block) => [block.hash, block]));
@@ -43,7 +46,7 @@ export async function runUpload(ctx: EffectContext, op: UploadOp): Promise<Chang
   };
   const source = content.data
     ? toSend.map((block) => ({ block, data: content.data!.subarray(block.offset, block.offset + block.size) }))
-    : readBlocks(fs, op.path, toSend);
+    : readBlocks(fs, path, toSend);
   for await (const { block, data } of source) {
     if (data.length !== block.size || ctx.hasher.hash(data) !== block.hash) throw changed();
     batch.push({ hash: block.hash, data });
@@ -52,7 +55,7 @@ export async function runUpload(ctx: EffectContext, op: UploadOp): Promise<Chang
   }
   await flush();
 
-  const after = await fs.lstat(op.path);
+  const after = await fs.lstat(path);
   if (after.size !== before.size || after.mtimeMs !== before.mtimeMs || after.inode !== before.inode) throw changed();
 
   const target: CommitTarget =

@@ -45,6 +45,19 @@ export class WorkingTrees {
     if (item?.parentId) this.#localChildren.get(item.parentId)?.delete(item.id);
   }
 
+  /** Where item `id` is on the disk now ('' for the root), or undefined if not in the local tree. */
+  localPath(id: string): string | undefined {
+    const names: string[] = [];
+    let current = this.local.get(id);
+    for (let guard = 0; current && current.id !== this.rootId; guard++) {
+      if (guard > this.local.size) return undefined;
+      names.push(current.name);
+      current = current.parentId === null ? undefined : this.local.get(current.parentId);
+    }
+    if (!current) return undefined;
+    return names.reverse().join('/');
+  }
+
   /** The local tree's children of a folder. */
   localChildren(id: string): TreeItem[] {
     return [...(this.#localChildren.get(id) ?? [])].flatMap((child) => this.local.get(child) ?? []);
