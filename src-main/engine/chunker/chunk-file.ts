@@ -10,15 +10,10 @@ import type { BigIntStats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { getHasher } from '../hasher.ts';
 import type { Hasher } from '../hasher.ts';
-import { FastCdcChunker, chunkParamsForSize } from './fastcdc.ts';
+import { ContentDigest, type DigestedBlock } from './content-digest.ts';
 
-export interface FileBlock {
-  /** Where the block starts in the file. */
-  offset: number;
-  size: number;
-  /** `blake3:<hex>` of the block's bytes. */
-  hash: string;
-}
+/** One block of a file: where it starts, its size and its `blake3:<hex>`. */
+export type FileBlock = DigestedBlock;
 
 export interface ChunkedFile {
   size: number;
@@ -114,11 +109,7 @@ export async function chunkFile(path: string, options: ChunkFileOptions = {}): P
     if (before.ino !== linkState.ino || before.dev !== linkState.dev) throw changedError(path);
     const size = Number(before.size);
 
-    const chunker = new FastCdcChunker(chunkParamsForSize(size));
-    const fileHasher = await hasher.createIncremental();
-    const blockHasher = await hasher.createIncremental();
-    const blocks: FileBlock[] = [];
-    let blockStart = 0;
+    const digest = await ContentDigest.create(hasher, size);
 
     // Two buffers: the next read fills one while the other is chunked and hashed.
     const buffers = [Buffer.allocUnsafe(bufferSize), Buffer.allocUnsafe(bufferSize)] as const;
@@ -133,7 +124,6 @@ export async function chunkFile(path: string, options: ChunkFileOptions = {}): P
       if (bytesRead === 0) break;
       checkCancelled();
       const data = buffers[which].subarray(0, bytesRead);
-      const dataStart = position;
       position += bytesRead;
       // The file grew past the size it had at the start: it is being written.
       if (position > size) throw changedError(path);
@@ -142,21 +132,10 @@ export async function chunkFile(path: string, options: ChunkFileOptions = {}): P
       // If what follows throws, the read in flight must not become an unhandled rejection.
       pending.catch(() => undefined);
 
-      fileHasher.update(data);
-      let pieceStart = 0;
-      for (const end of chunker.push(data)) {
-        const pieceEnd = end - dataStart;
-        blockHasher.update(data.subarray(pieceStart, pieceEnd));
-        blocks.push({ offset: blockStart, size: end - blockStart, hash: blockHasher.digest() });
-        blockHasher.reset();
-        blockStart = end;
-        pieceStart = pieceEnd;
-      }
-      if (pieceStart < data.length) blockHasher.update(data.subarray(pieceStart));
+      digest.update(data);
       options.onProgress?.(position);
     }
-    const last = chunker.finish();
-    if (last !== undefined) blocks.push({ offset: blockStart, size: last - blockStart, hash: blockHasher.digest() });
+    const content = digest.finish();
 
     // Same size, same times, same file still at the path: the bytes read are the file's bytes.
     const after = await handle.stat({ bigint: true });
@@ -168,7 +147,7 @@ export async function chunkFile(path: string, options: ChunkFileOptions = {}): P
 
     // Microsecond precision keeps the value exact in a double (nanoseconds since 1970 are not).
     const mtimeMs = Number(before.mtimeNs / 1000n) / 1000;
-    return { size, mtimeMs, hash: fileHasher.digest(), blocks };
+    return { size, mtimeMs, hash: content.hash, blocks: content.blocks };
   } catch (error) {
     if (error instanceof RangeError) throw error;
     throw describeFailure(error, path);

@@ -4,7 +4,7 @@
 // disk in tests exactly as on a real one.
 
 import type { BlockRef } from '../../../src-shared/protocol/common.ts';
-import { FastCdcChunker, chunkParamsForSize } from '../chunker/fastcdc.ts';
+import { ContentDigest } from '../chunker/content-digest.ts';
 import type { FileSystem } from '../fs/file-system.ts';
 import type { Hasher } from '../hasher.ts';
 
@@ -21,33 +21,14 @@ export interface ChunkedContent {
  * of at most `keepUpTo` bytes is kept in memory too (most files are small: one read, not two).
  */
 export async function chunkContent(fs: FileSystem, path: string, expectedSize: number, hasher: Hasher, keepUpTo = 0): Promise<ChunkedContent> {
-  const chunker = new FastCdcChunker(chunkParamsForSize(expectedSize));
-  const whole = await hasher.createIncremental();
-  const block = await hasher.createIncremental();
-  const blocks: ChunkedContent['blocks'] = [];
-  let blockStart = 0;
-  let position = 0;
+  const digest = await ContentDigest.create(hasher, expectedSize);
   let kept: Uint8Array[] | undefined = keepUpTo > 0 && expectedSize <= keepUpTo ? [] : undefined;
   for await (const data of fs.openRead(path)) {
-    const dataStart = position;
-    position += data.length;
-    if (kept && position <= keepUpTo) kept.push(data);
+    digest.update(data);
+    if (kept && digest.size <= keepUpTo) kept.push(data);
     else kept = undefined;
-    whole.update(data);
-    let pieceStart = 0;
-    for (const end of chunker.push(data)) {
-      const pieceEnd = end - dataStart;
-      block.update(data.subarray(pieceStart, pieceEnd));
-      blocks.push({ offset: blockStart, size: end - blockStart, hash: block.digest() });
-      block.reset();
-      blockStart = end;
-      pieceStart = pieceEnd;
-    }
-    if (pieceStart < data.length) block.update(data.subarray(pieceStart));
   }
-  const last = chunker.finish();
-  if (last !== undefined) blocks.push({ offset: blockStart, size: last - blockStart, hash: block.digest() });
-  const result: ChunkedContent = { hash: whole.digest(), size: position, blocks };
+  const result: ChunkedContent = digest.finish();
   if (kept) result.data = concat(kept);
   return result;
 }
