@@ -55,6 +55,15 @@ export class LocalObserver {
     return this.#state;
   }
 
+  /**
+   * Replaces the committed state with what the index now holds, after the executor changed the
+   * disk (downloads, moves): the next scan compares against that, so a file the engine wrote is
+   * not news. Call only while no scan is running (await idle() first).
+   */
+  rebase(state: LocalState): void {
+    this.#state = state;
+  }
+
   /** Hints from the watcher (or the engine). Resolves once they are scanned (committed or held). */
   hint(hints: { paths: readonly string[]; rescanAll: boolean }): Promise<void> {
     for (const path of hints.paths) this.#hints.add(path);
