@@ -174,6 +174,7 @@ function bind(fs: FakeFileSystem): FileSystem {
     lstat: fs.lstat.bind(fs),
     readdir: fs.readdir.bind(fs),
     openRead: fs.openRead.bind(fs),
+    readRange: fs.readRange.bind(fs),
     writeFileAtomic: fs.writeFileAtomic.bind(fs),
     mkdir: fs.mkdir.bind(fs),
     rename: fs.rename.bind(fs),

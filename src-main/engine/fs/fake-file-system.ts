@@ -8,6 +8,7 @@ import {
   FsError,
   LOCAL_TRASH_FOLDER,
   baseName,
+  checkRange,
   joinPath,
   parentPath,
   splitPath,
@@ -178,6 +179,14 @@ export class FakeFileSystem implements FileSystem {
     const data = node.data;
     const piece = 64 * 1024;
     for (let at = 0; at < data.length; at += piece) yield data.slice(at, at + piece);
+  }
+
+  async readRange(path: string, offset: number, length: number): Promise<Uint8Array> {
+    checkRange(path, offset, length);
+    await this.#enter('read', path);
+    const node = this.#need(path, 'read');
+    if (node.kind !== 'file') throw this.#error(node.kind === 'folder' ? 'is_a_folder' : 'not_found', 'read', path);
+    return node.data.slice(offset, offset + length);
   }
 
   async writeFileAtomic(path: string, data: Uint8Array | AsyncIterable<Uint8Array>, options: WriteOptions = {}): Promise<EntryStat> {

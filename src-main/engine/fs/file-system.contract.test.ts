@@ -122,6 +122,21 @@ describe.each(implementations)('FileSystem contract: %s', (_label, create) => {
     expect((await failure(fs.lstat('/abs'))).code).toBe('bad_path');
   });
 
+  it('reads a byte range in place: short at the end, empty past it, refused for bad ranges and missing files', async () => {
+    const fs = create();
+    const bytes = new Uint8Array(300_000).map((_, i) => (i * 7) % 251);
+    await fs.writeFileAtomic('big.bin', bytes);
+    expect(await fs.readRange('big.bin', 100_000, 70_000)).toEqual(bytes.slice(100_000, 170_000));
+    expect(await fs.readRange('big.bin', 0, 1)).toEqual(bytes.slice(0, 1));
+    expect(await fs.readRange('big.bin', 299_990, 100)).toEqual(bytes.slice(299_990));
+    expect(await fs.readRange('big.bin', 400_000, 10)).toEqual(new Uint8Array(0));
+    expect(await fs.readRange('big.bin', 5, 0)).toEqual(new Uint8Array(0));
+    expect((await failure(fs.readRange('big.bin', -1, 10))).code).toBe('bad_path');
+    expect((await failure(fs.readRange('big.bin', 0, 1.5))).code).toBe('bad_path');
+    expect((await failure(fs.readRange('gone.bin', 0, 10))).code).toBe('not_found');
+    expect((await failure(fs.readRange('../outside', 0, 10))).code).toBe('bad_path');
+  });
+
   it('reports free space as a positive number of bytes', async () => {
     expect(await create().freeSpace()).toBeGreaterThan(0);
   });
@@ -189,6 +204,15 @@ describe('NodeFileSystem on a real disk', () => {
     expect(invalid).toHaveLength(1);
     expect(invalid[0]?.name).toBe('b\uFFFD.t');
     expect(readdirSync(root)).toHaveLength(3);
+  });
+
+  it('never reads through a symlink when reading a byte range', async () => {
+    const root = tempRoot();
+    const outside = tempRoot();
+    writeFileSync(join(outside, 'secret.txt'), 'not yours');
+    symlinkSync(join(outside, 'secret.txt'), join(root, 'link'));
+    const fs = new NodeFileSystem(root);
+    await expect(fs.readRange('link', 0, 9)).rejects.toBeInstanceOf(FsError);
   });
 
   it('never sets setuid, setgid or sticky bits when making a file executable', async () => {

@@ -89,6 +89,12 @@ export interface FileSystem {
   /** The content in pieces, streamed (never the whole file in memory). */
   openRead(path: string): AsyncIterable<Uint8Array>;
   /**
+   * The bytes from `offset` to `offset + length` of a file, read in place (a download takes the
+   * blocks it already has from local files this way). Fewer bytes when the file ends sooner, none
+   * past its end. A link is never followed (reading one fails).
+   */
+  readRange(path: string, offset: number, length: number): Promise<Uint8Array>;
+  /**
    * Writes a temp file beside `path`, fsyncs it, then renames it over `path`: readers see the old
    * bytes or the new, never a part (SCENARIOS invariant 5). The parent must exist.
    */
@@ -121,6 +127,13 @@ export function splitPath(path: string): string[] {
     }
   }
   return parts;
+}
+
+/** A byte range must be whole, non-negative numbers: anything else is a bug in the caller. */
+export function checkRange(path: string, offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+    throw new FsError('bad_path', `Could not read ${length} bytes at ${offset} of "${path}": not a valid byte range.`, path);
+  }
 }
 
 export function parentPath(path: string): string {

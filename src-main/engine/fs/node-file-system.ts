@@ -12,6 +12,7 @@ import {
   LOCAL_TRASH_FOLDER,
   TEMP_PREFIX,
   baseName,
+  checkRange,
   joinPath,
   parentPath,
   splitPath,
@@ -137,6 +138,27 @@ export class NodeFileSystem implements FileSystem {
         if (bytesRead === 0) return;
         yield Uint8Array.prototype.slice.call(buffer, 0, bytesRead);
       }
+    } catch (error) {
+      throw toFsError(error, 'read', path);
+    } finally {
+      await handle?.close().catch(() => undefined);
+    }
+  }
+
+  async readRange(path: string, offset: number, length: number): Promise<Uint8Array> {
+    checkRange(path, offset, length);
+    let handle;
+    try {
+      handle = await open(this.absolute(path), constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+      const out = new Uint8Array(length);
+      let filled = 0;
+      // A positional read may return less than asked before the end; only 0 bytes means the end.
+      while (filled < length) {
+        const { bytesRead } = await handle.read(out, filled, length - filled, offset + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return filled === length ? out : out.slice(0, filled);
     } catch (error) {
       throw toFsError(error, 'read', path);
     } finally {

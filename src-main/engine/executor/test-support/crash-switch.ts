@@ -57,6 +57,7 @@ export class CrashSwitch {
       lstat: (path) => fs.lstat(path),
       readdir: (path) => fs.readdir(path),
       openRead: (path) => fs.openRead(path),
+      readRange: (path, offset, length) => fs.readRange(path, offset, length),
       writeFileAtomic: (path, data, options) => this.wrap(`write ${path}`, () => fs.writeFileAtomic(path, data, options)),
       mkdir: (path) => this.wrap(`mkdir ${path}`, () => fs.mkdir(path)),
       rename: (from, to) => this.wrap(`rename ${from} -> ${to}`, () => fs.rename(from, to)),
