@@ -4,16 +4,23 @@
 // first (so `!keep.log` in a subfolder re-includes what the top file excluded). As in git, nothing
 // inside an ignored folder can be re-included. Patterns match case-insensitively on every device,
 // so one shared .tandemignore means the same thing on Linux, macOS and Windows.
+// An ignored entry is either `clutter` (OS metadata in a file: removed with its folder when that
+// folder is deleted elsewhere, SCENARIOS #35) or plain `ignored` (kept, and keeps its folder, #19).
 // Pure: the scanner feeds in the files it reads.
 
 import ignore from 'ignore';
 import type { Ignore } from 'ignore';
-import { isBuiltInIgnored } from './built-in-patterns.ts';
+import { isBuiltInIgnored, isClutterName } from './built-in-patterns.ts';
+
+/** What an ignored entry is: OS clutter (safe to remove with its folder) or anything else (kept). */
+export type IgnoredCategory = 'clutter' | 'ignored';
 
 export interface IgnoreDecision {
   ignored: boolean;
   /** Why, for the UI: 'built-in' or the .tandemignore path and pattern. */
   reason?: string;
+  /** Set when ignored: 'clutter' only for a FILE with an OS clutter name (.DS_Store, Thumbs.db …). */
+  category?: IgnoredCategory;
 }
 
 export class IgnoreRules {
@@ -38,7 +45,7 @@ export class IgnoreRules {
   decideEntry(path: string, isFolder: boolean): IgnoreDecision {
     const slash = path.lastIndexOf('/');
     const name = path.slice(slash + 1);
-    if (isBuiltInIgnored(name)) return { ignored: true, reason: 'built-in' };
+    if (isBuiltInIgnored(name)) return { ignored: true, reason: 'built-in', category: !isFolder && isClutterName(name) ? 'clutter' : 'ignored' };
     if (this.#files.size === 0) return { ignored: false };
     // Deepest .tandemignore first: the first one with an opinion decides.
     let folder = slash < 0 ? '' : path.slice(0, slash);
@@ -48,7 +55,7 @@ export class IgnoreRules {
         const relative = folder === '' ? path : path.slice(folder.length + 1);
         const result = rules.test(isFolder ? `${relative}/` : relative);
         if (result.unignored) return { ignored: false };
-        if (result.ignored) return { ignored: true, reason: `${folder === '' ? '' : `${folder}/`}.tandemignore: ${result.rule?.pattern ?? ''}` };
+        if (result.ignored) return { ignored: true, reason: `${folder === '' ? '' : `${folder}/`}.tandemignore: ${result.rule?.pattern ?? ''}`, category: 'ignored' };
       }
       if (folder === '') return { ignored: false };
       const up = folder.lastIndexOf('/');
