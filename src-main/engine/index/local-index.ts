@@ -269,6 +269,27 @@ export class LocalIndex {
     });
   }
 
+  /** The id written in the folder's marker file (undefined until the folder is first set up). */
+  get folderId(): string | undefined {
+    return this.getMeta('folder_id');
+  }
+
+  setFolderId(folderId: string): void {
+    this.setMeta('folder_id', folderId);
+  }
+
+  /**
+   * The running sync's latest status, as JSON, for `tandem status` in another process (which
+   * opens the index read-only). The index only stores it; the sync loop says what it means.
+   */
+  get statusJson(): string | undefined {
+    return this.getMeta('status');
+  }
+
+  saveStatusJson(json: string): void {
+    this.setMeta('status', json);
+  }
+
   excludedIds(): Set<string> {
     return new Set((this.statements.exclusions.all() as { id: string }[]).map((row) => row.id));
   }

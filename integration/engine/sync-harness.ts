@@ -1,0 +1,262 @@
+// Harness for end-to-end sync tests (SCENARIOS.md, the simulation): a real server in-process, and
+// devices that are real FolderSync engines on real temp folders with real SQLite indexes. Tests
+// change files with plain node:fs calls, then `settle()` runs every device until all are quiet,
+// and `expectInvariants()` checks SCENARIOS.md's invariants that can be observed at the end.
+import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { expect } from 'vitest';
+import { getHasher } from '../../src-main/engine/hasher.ts';
+import type { Hasher } from '../../src-main/engine/hasher.ts';
+import { FolderSync } from '../../src-main/engine/sync/folder-sync.ts';
+import type { FolderSyncOptions, IdleOutcome } from '../../src-main/engine/sync/folder-sync.ts';
+import { RemoteClient } from '../../src-main/engine/remote/remote-client.ts';
+import type { RemoteClientOptions } from '../../src-main/engine/remote/remote-client.ts';
+import { pathOf } from '../../src-main/engine/tree/tree.ts';
+import type { Tree } from '../../src-main/engine/tree/tree.ts';
+import { FAST_RETRY, TestServer } from './remote-harness.ts';
+
+export interface Account {
+  name: string;
+  password: string;
+  rootId: string;
+}
+
+export type DeviceOptions = Partial<Omit<FolderSyncOptions, 'folder' | 'stateDir' | 'client' | 'rootId' | 'device'>> & {
+  client?: Partial<RemoteClientOptions>;
+};
+
+export class SyncWorld {
+  readonly server: TestServer;
+  readonly hasher: Hasher;
+  readonly #devices: Device[] = [];
+  readonly #dirs: string[] = [];
+
+  private constructor(server: TestServer, hasher: Hasher) {
+    this.server = server;
+    this.hasher = hasher;
+  }
+
+  static async start(): Promise<SyncWorld> {
+    return new SyncWorld(await TestServer.start(), await getHasher());
+  }
+
+  async account(): Promise<Account> {
+    const user = await this.server.user();
+    return { name: user.name, password: user.password, rootId: user.rootId };
+  }
+
+  /** A device: its own folder, state folder, signed-in client and engine (not watching). */
+  async device(name: string, account: Account, options: DeviceOptions = {}): Promise<Device> {
+    const dir = await mkdtemp(join(tmpdir(), `tandem-sync-${name}-`));
+    const state = await mkdtemp(join(tmpdir(), `tandem-state-${name}-`));
+    this.#dirs.push(dir, state);
+    const device = new Device(this, name, account, dir, state, options);
+    await device.open();
+    this.#devices.push(device);
+    return device;
+  }
+
+  async close(): Promise<void> {
+    for (const device of this.#devices) await device.close().catch(() => undefined);
+    await this.server.close();
+    for (const dir of this.#dirs) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export class Device {
+  readonly world: SyncWorld;
+  readonly name: string;
+  readonly account: Account;
+  readonly dir: string;
+  readonly stateDir: string;
+  options: DeviceOptions;
+  client!: RemoteClient;
+  engine!: FolderSync;
+
+  constructor(world: SyncWorld, name: string, account: Account, dir: string, stateDir: string, options: DeviceOptions) {
+    this.world = world;
+    this.name = name;
+    this.account = account;
+    this.dir = dir;
+    this.stateDir = stateDir;
+    this.options = options;
+  }
+
+  /** Signs in and opens the engine (again, after close(): a restart). */
+  async open(options: DeviceOptions = this.options): Promise<void> {
+    this.options = options;
+    const { client: clientOptions, ...engineOptions } = options;
+    this.client = new RemoteClient({ serverUrl: this.world.server.url, retry: FAST_RETRY, ...clientOptions });
+    await this.client.login(this.account.name, this.account.password, this.name);
+    this.engine = await FolderSync.open({
+      folder: this.dir,
+      stateDir: this.stateDir,
+      client: this.client,
+      rootId: this.account.rootId,
+      device: this.name,
+      watch: false,
+      settleMs: 50,
+      ...engineOptions,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.engine.close();
+  }
+
+  /** Closes and opens the engine again (a restart with the same disk and state). */
+  async restart(options: DeviceOptions = this.options): Promise<void> {
+    await this.close();
+    await this.open(options);
+  }
+
+  /** One runUntilIdle(): scan everything, pull, plan, execute until quiet. */
+  sync(): Promise<IdleOutcome> {
+    return this.engine.runUntilIdle();
+  }
+
+  path(relative: string): string {
+    return join(this.dir, ...relative.split('/'));
+  }
+
+  async write(relative: string, content: string | Uint8Array): Promise<void> {
+    await mkdir(dirname(this.path(relative)), { recursive: true });
+    await writeFile(this.path(relative), content);
+  }
+
+  read(relative: string): Promise<string> {
+    return readFile(this.path(relative), 'utf8');
+  }
+
+  async exists(relative: string): Promise<boolean> {
+    try {
+      await lstat(this.path(relative));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  mkdir(relative: string): Promise<string | undefined> {
+    return mkdir(this.path(relative), { recursive: true });
+  }
+
+  rename(from: string, to: string): Promise<void> {
+    return rename(this.path(from), this.path(to));
+  }
+
+  async remove(relative: string): Promise<void> {
+    const info = await lstat(this.path(relative));
+    if (info.isDirectory()) await rm(this.path(relative), { recursive: true });
+    else await unlink(this.path(relative));
+  }
+
+  chmod(relative: string, mode: number): Promise<void> {
+    return chmod(this.path(relative), mode);
+  }
+
+  /** path → content hash ('folder' for folders, '+x' when executable); Tandem's own files left out. */
+  async contents(): Promise<Map<string, string>> {
+    return folderContents(this.dir, this.world.hasher);
+  }
+
+  /** Names in the folder that look like conflicted copies. */
+  async conflictedCopies(): Promise<string[]> {
+    return [...(await this.contents()).keys()].filter((path) => path.includes('(conflicted copy from ')).sort();
+  }
+}
+
+export async function folderContents(dir: string, hasher: Hasher, prefix = ''): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const entry of await readdir(join(dir, prefix), { withFileTypes: true })) {
+    if (entry.name.startsWith('.tandem')) continue;
+    const path = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) {
+      out.set(path, 'folder');
+      for (const [p, h] of await folderContents(dir, hasher, path)) out.set(p, h);
+    } else if (entry.isFile()) {
+      const mode = (await stat(join(dir, path))).mode;
+      out.set(path, `${hasher.hash(await readFile(join(dir, path)))}${mode & 0o100 ? '+x' : ''}`);
+    } else {
+      out.set(path, 'other');
+    }
+  }
+  return out;
+}
+
+/**
+ * Runs every device until a whole round changes nothing anywhere (quiescence). Throws when the
+ * devices keep changing after `maxRounds` rounds (a sync that never converges is a bug).
+ */
+export async function settle(devices: readonly Device[], maxRounds = 6): Promise<IdleOutcome[]> {
+  let last: IdleOutcome[] = [];
+  for (let round = 0; round < maxRounds; round++) {
+    const before = await Promise.all(devices.map((d) => d.contents()));
+    const cursors = devices.map((d) => d.engine.index.cursor);
+    last = [];
+    for (const device of devices) last.push(await device.sync());
+    const after = await Promise.all(devices.map((d) => d.contents()));
+    const quiet = devices.every((d, i) => d.engine.index.cursor === cursors[i] && sameMap(before[i]!, after[i]!));
+    if (round > 0 && quiet && last.every((o) => o === 'in_sync')) return last;
+  }
+  if (last.some((o) => o !== 'in_sync')) return last;
+  throw new Error(`The devices did not settle in ${maxRounds} rounds: ${devices.map((d) => d.name).join(', ')}`);
+}
+
+function sameMap(a: Map<string, string>, b: Map<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
+}
+
+/** A tree as path → hash/'folder' (Tandem's own entries left out), for comparing with a disk. */
+export function describeTree(tree: Tree, leaveOut: ReadonlySet<string> = new Set()): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const item of tree.items.values()) {
+    if (item.id === tree.rootId || item.name.startsWith('.tandem') || leaveOut.has(item.id)) continue;
+    out.set(pathOf(tree, item.id)!, item.kind === 'folder' ? 'folder' : `${item.hash}${item.executable ? '+x' : ''}`);
+  }
+  return out;
+}
+
+export interface InvariantOptions {
+  /** Per device: server paths it legitimately lacks (selective sync, names its disk cannot hold). */
+  missing?: Partial<Record<string, readonly string[]>>;
+  /** Paths on disks that are not synced (ignored files): on the disk and in the local tree only. */
+  ignored?: readonly string[];
+}
+
+function withoutPaths(map: Map<string, string>, paths: readonly string[]): Map<string, string> {
+  const out = new Map(map);
+  for (const path of paths) for (const key of [...out.keys()]) if (key === path || key.startsWith(`${path}/`)) out.delete(key);
+  return out;
+}
+
+/**
+ * SCENARIOS.md's invariants after quiescence: 1 (converged: every device's disk, local, remote and
+ * synced trees agree), 4 (parents before children: the trees are valid and equal), 5 (no temp file
+ * under a visible name), 6 (no journal entry left open). Returns the server's tree as path → hash.
+ */
+export async function expectInvariants(devices: readonly Device[], options: InvariantOptions = {}): Promise<Map<string, string>> {
+  let reference: Map<string, string> | undefined;
+  const ignored = options.ignored ?? [];
+  for (const device of devices) {
+    const fullDisk = await device.contents();
+    const disk = withoutPaths(fullDisk, ignored);
+    const index = device.engine.index;
+    const local = index.loadTree('local')!;
+    const remote = index.loadTree('remote')!;
+    const synced = index.loadTree('synced')!;
+    expect(describeTree(local), `${device.name}: local tree = disk`).toEqual(fullDisk);
+    const missing = options.missing?.[device.name] ?? [];
+    const remoteView = describeTree(remote);
+    expect(disk, `${device.name}: disk = server`).toEqual(withoutPaths(remoteView, missing));
+    expect(withoutPaths(describeTree(synced), ignored), `${device.name}: synced = disk`).toEqual(disk);
+    expect(index.journalEntries(), `${device.name}: no journal entry open`).toEqual([]);
+    for (const path of fullDisk.keys()) expect(path, `${device.name}: no temp file visible`).not.toMatch(/\.tandem-tmp-/);
+    if (reference) expect(remoteView, `${device.name}: same server tree as the others`).toEqual(reference);
+    reference = remoteView;
+  }
+  return reference ?? new Map();
+}
