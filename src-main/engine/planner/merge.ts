@@ -26,8 +26,8 @@ export function mergeItems(state: PlanState, excluded: ReadonlySet<string>): voi
     const r = remote.items.get(id);
     if (state.skip.has(id)) {
       if (r) merged.set(id, { item: r, metaFrom: 'remote', remote: r, remoteOnly: true });
-      else if (l && !b && excluded.has(id) && l.parentId !== null && (synced.items.has(l.parentId) || remote.items.has(l.parentId))) {
-        // Reported once, at the top of what is new there.
+      else if (l && !b && excluded.has(id) && !state.clutter.has(id) && l.parentId !== null && (synced.items.has(l.parentId) || remote.items.has(l.parentId))) {
+        // Reported once, at the top of what is new there (OS clutter is nobody's new content).
         report(state, 'excluded_content', id, localPath(state, id), 'Not uploaded: it is inside a folder this device leaves out (selective sync).');
       }
       continue;
@@ -172,6 +172,7 @@ function foldersReplacedByAFile(state: PlanState): Set<string> {
     if (!replaced) continue;
     const inside = descendants(keeper, b.id);
     const changedInside = inside.some((d) => {
+      if (state.clutter.has(d.id)) return false; // OS clutter is nobody's change (#35)
       const base = state.synced.items.get(d.id);
       return base === undefined || !sameState(base, d);
     });

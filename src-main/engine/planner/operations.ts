@@ -23,8 +23,19 @@ export interface PlanOptions {
   newId: (purpose: string) => string;
   /** Selective sync: remote folder ids left out of this device, with everything inside them. */
   excludedIds?: ReadonlySet<string>;
-  /** Local ids the ignore rules cover: never uploaded, never deleted, never overwritten. */
+  /**
+   * Local ids the ignore rules cover: never uploaded, never deleted, never overwritten, and a
+   * folder deleted elsewhere that holds one is kept here and reported (#19). Except OS clutter:
+   */
   ignoredLocalIds?: ReadonlySet<string>;
+  /**
+   * Which ignored local ids are OS clutter files (.DS_Store, Thumbs.db, desktop.ini, Icon\r, ._*):
+   * still never uploaded, and kept where their folder stays, but they do not keep alive a folder
+   * deleted elsewhere: its trashLocal removes them with it (#35). Default: every ignored local
+   * file whose name is clutter (isClutterName). Either way only files with a clutter name count,
+   * so this set can narrow the default (a scanner that knows one is a link), never widen it.
+   */
+  clutterLocalIds?: ReadonlySet<string>;
   /** Can this device's filesystem hold `name` inside `parentPath`? (Windows names, path length…) */
   canHoldName?: (parentPath: string, name: string) => boolean;
   /** Why a name cannot be held, for the report (optional). */
@@ -50,7 +61,7 @@ export type ReportCode =
   | 'folder_restored' // a deleted folder came back because something new is inside
   | 'skipped_name' // a remote name this disk cannot hold: not created here
   | 'invalid_name' // a local name the server refuses: not uploaded
-  | 'kept_ignored' // a folder deleted elsewhere was kept because it holds ignored files
+  | 'kept_ignored' // a folder deleted elsewhere was kept because it holds ignored files (OS clutter alone never keeps one)
   | 'excluded_content' // new local content inside a folder left out by selective sync: not uploaded
   | 'blocked'; // an operation could not be ordered (its name stays taken); retried next pass
 
@@ -78,7 +89,10 @@ export type Operation =
       path: string;
     }
   | { kind: 'moveLocal'; id: string; parentId: string; name: string; fromPath: string; path: string; temporary: boolean }
-  /** Move the local item to the trash; a file only if it still has `hash`, a folder only when empty. */
+  /**
+   * Move the local item to the trash; a file only if it still has `hash`, a folder only when it
+   * holds nothing but OS clutter files (re-checked by name on disk; they are removed with it, #35).
+   */
   | { kind: 'trashLocal'; id: string; itemKind: ItemKind; hash: string | undefined; path: string }
   | { kind: 'createRemoteFolder'; id: string; parentId: string; name: string; path: string }
   /** New content for item `id`; `ifMatchContent` undefined means a new item with this proposed id. */

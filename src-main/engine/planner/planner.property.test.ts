@@ -166,4 +166,63 @@ describe('planner properties', () => {
       RUN_OPTIONS,
     );
   }, TIMEOUT);
+
+  it('OS clutter changes nothing but itself: with .DS_Store/Thumbs.db files sprinkled in, the same end state, and clutter goes only with its folder (#35, #19)', () => {
+    fc.assert(
+      fc.property(
+        actionsArb(30),
+        actionsArb(12),
+        actionsArb(12),
+        fc.array(fc.nat(99), { maxLength: 3 }),
+        fc.array(fc.nat(99), { maxLength: 3 }),
+        fc.array(fc.nat(99), { minLength: 1, maxLength: 6 }),
+        (baseActions, localActions, remoteActions, excludePicks, ignorePicks, clutterPicks) => {
+          const counter = { n: 0 };
+          const base = grow(baseActions, counter);
+          const start = newWorld(base.values(), base.values(), base.values());
+          const here = actor('L', false, counter, new Set(), new Set());
+          const there = actor('R', true, counter, new Set(), new Set());
+          for (const action of localActions) act(start.local, action, here);
+          for (const action of remoteActions) act(start.server, action, there);
+          const folders = [...base.values()].filter((i) => i.kind === 'folder' && i.parentId !== null);
+          const excludedIds = new Set(folders.length ? excludePicks.map((p) => (folders[p % folders.length] as TreeItem).id) : []);
+          const localItems = [...start.local.values()].filter((i) => i.parentId !== null);
+          const ignoredLocalIds = new Set(localItems.length ? ignorePicks.map((p) => (localItems[p % localItems.length] as TreeItem).id) : []);
+          const canHoldName = (_parent: string, name: string) => name !== 'e.md';
+
+          // The same world twice; the second has clutter files (as the scanner gives them: ignored, no hash).
+          const plain = newWorld(start.local.values(), start.server.values(), start.synced.values());
+          const cluttered = newWorld(start.local.values(), start.server.values(), start.synced.values());
+          const localFolders = [...start.local.values()].filter((i) => i.kind === 'folder');
+          const clutterIds = new Set<string>();
+          for (const [n, pick] of clutterPicks.entries()) {
+            const parent = localFolders[pick % localFolders.length] as TreeItem;
+            const name = pick % 2 === 0 ? '.DS_Store' : 'Thumbs.db';
+            if ([...cluttered.local.values()].some((i) => i.parentId === parent.id && i.name === name)) continue;
+            cluttered.local.set(`K${n}`, { id: `K${n}`, parentId: parent.id, name, kind: 'file', size: 6 });
+            clutterIds.add(`K${n}`);
+          }
+          const options = (ignored: Set<string>) => baseOptions({ excludedIds, ignoredLocalIds: ignored, canHoldName });
+          const a = syncUntilQuiet(plain, options(ignoredLocalIds), { maxRounds: 20, approveMassDeletes: true });
+          const b = syncUntilQuiet(cluttered, options(new Set([...ignoredLocalIds, ...clutterIds])), { maxRounds: 20, approveMassDeletes: true });
+
+          expect(b.rounds).toBe(a.rounds);
+          expect(listing(cluttered.server)).toEqual(listing(plain.server));
+          const withoutClutter = new Map([...cluttered.local].filter(([id]) => !clutterIds.has(id)));
+          expect(listing(withoutClutter)).toEqual(listing(plain.local));
+          expect(cluttered.baseViolations).toEqual([]);
+          // No operation ever names a clutter file, and one that is gone went with its folder.
+          for (const ops of b.plans) expect(ops.filter((op) => 'id' in op && clutterIds.has(op.id))).toEqual([]);
+          for (const id of clutterIds) {
+            const parentId = (cluttered.local.get(id) ?? start.local.get(id) ?? { parentId: null }).parentId;
+            if (!cluttered.local.has(id)) expect(parentId === null || !cluttered.local.has(parentId) || !plain.local.has(parentId)).toBe(true);
+          }
+          // The kept_ignored reports are the same: clutter alone never keeps a folder.
+          const kept = (plans: typeof a.plans) => new Set(plans.flatMap((ops) => ops.flatMap((op) => (op.kind === 'report' && op.code === 'kept_ignored' ? [op.path] : []))));
+          expect(kept(b.plans)).toEqual(kept(a.plans));
+        },
+      ),
+      RUN_OPTIONS,
+    );
+  }, TIMEOUT);
 });

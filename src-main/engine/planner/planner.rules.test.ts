@@ -163,6 +163,74 @@ describe('planner rules (DESIGN.md)', () => {
     expect(Object.keys(listing(w2.server)).sort()).toEqual([copy, 'a (conflicted copy from Bob 2026-11-22 031500).txt'].sort());
   });
 
+  describe('ignored files and OS clutter in a folder deleted on the server (SCENARIOS #35, #19)', () => {
+    const base = [folder('F', 'F'), file('F/doc', 'd'), folder('F/sub', 'sub'), file('F/sub/pic', 'p')];
+    const trashed = (ops: Operation[]) => ops.flatMap((op) => (op.kind === 'trashLocal' ? [op.id] : []));
+
+    it('#35 a folder holding only OS clutter here goes, clutter and all; the clutter gets no operation of its own', () => {
+      const clutter = [file('F/.DS_Store', 'ds', 'ds'), file('F/Thumbs.db', 'th', 'th'), file('F/sub/._pic', 'ad', 'ad'), file('F/sub/desktop.ini', 'di', 'di'), file('F/Icon\r', 'ic', 'ic')];
+      const w = world([...base, ...clutter], [], base);
+      const options = baseOptions({ ignoredLocalIds: new Set(['ds', 'th', 'ad', 'di', 'ic']) });
+      const first = planFor(w, options);
+      // Children before parents; the folders are trashed as if empty, the executor takes the clutter with them.
+      expect(trashed(first).sort()).toEqual(['F', 'F/doc', 'F/sub/pic', 'sub']);
+      expect(trashed(first).at(-1)).toBe('F');
+      expect(reports(first)).not.toContain('kept_ignored');
+      converge(w, options);
+      expect(listing(w.local)).toEqual({});
+      expect(listing(w.server)).toEqual({});
+    });
+
+    it('#19 a folder holding a temp/lock file or a file the user ignores is kept and reported, and its clutter stays in it', () => {
+      const ignoredHere = [
+        file('F/.DS_Store', 'ds', 'ds'), // clutter, but its folder stays: left alone
+        file('F/~$doc.docx', 'lock', 'lock'), // Office lock file (built-in temp pattern)
+        file('F/sub/build.log', 'log', 'log'), // a .tandemignore pattern
+      ];
+      const w = world([...base, folder('F/only-clutter', 'oc'), file('F/only-clutter/Thumbs.db', 'th', 'th'), ...ignoredHere], [], [...base, folder('F/only-clutter', 'oc')]);
+      const options = baseOptions({ ignoredLocalIds: new Set(['ds', 'lock', 'log', 'th']) });
+      const first = planFor(w, options);
+      expect(trashed(first).sort()).toEqual(['F/doc', 'F/sub/pic', 'oc']);
+      expect(first.flatMap((op) => (op.kind === 'report' && op.code === 'kept_ignored' ? [op.id] : [])).sort()).toEqual(['F', 'sub']);
+      syncUntilQuiet(w, options);
+      expect(listing(w.local)).toEqual({ F: 'folder', 'F/.DS_Store': 'file:ds', 'F/~$doc.docx': 'file:lock', 'F/sub': 'folder', 'F/sub/build.log': 'file:log' });
+      expect(listing(w.server)).toEqual({});
+      expect(w.baseViolations).toEqual([]);
+    });
+
+    it('clutter in a folder that stays is never touched, wherever the folder goes', () => {
+      const w = world([...base, file('F/.DS_Store', 'ds', 'ds')], [folder('G', 'F'), file('G/doc', 'd', 'F/doc'), folder('G/sub', 'sub'), file('G/sub/pic', 'p', 'F/sub/pic')], base);
+      const options = baseOptions({ ignoredLocalIds: new Set(['ds']) });
+      const first = planFor(w, options);
+      expect(work(first)).toEqual(['moveLocal']);
+      syncUntilQuiet(w, options);
+      expect(divergence(w, new Set(['ds']))).toEqual([]);
+      expect(listing(w.local)).toEqual({ G: 'folder', 'G/.DS_Store': 'file:ds', 'G/doc': 'file:d', 'G/sub': 'folder', 'G/sub/pic': 'file:p' });
+      expect(listing(w.server)).not.toHaveProperty('G/.DS_Store');
+    });
+
+    it('clutterLocalIds can only narrow: an ignored file left out of it, or one whose name is not clutter, keeps the folder', () => {
+      const w = world([...base, file('F/.DS_Store', 'ds', 'ds'), file('F/notes.swp', 'sw', 'sw')], [], base);
+      // The scanner knows this .DS_Store is a link, not a file: not clutter. notes.swp is never clutter.
+      const ops = planFor(w, baseOptions({ ignoredLocalIds: new Set(['ds', 'sw']), clutterLocalIds: new Set(['sw']) }));
+      expect(trashed(ops).sort()).toEqual(['F/doc', 'F/sub/pic', 'sub']);
+      expect(reports(ops)).toContain('kept_ignored');
+      const onlyClutter = world([...base, file('F/.DS_Store', 'ds', 'ds')], [], base);
+      const narrowed = planFor(onlyClutter, baseOptions({ ignoredLocalIds: new Set(['ds']), clutterLocalIds: new Set() }));
+      expect(trashed(narrowed)).not.toContain('F');
+      expect(reports(narrowed)).toContain('kept_ignored');
+    });
+
+    it('clutter never counts toward the mass-delete question, and the question keeps the folder and its clutter', () => {
+      const many = Array.from({ length: 30 }, (_, i) => file(`F/f${i}`, `h${i}`));
+      const w = world([folder('F', 'F'), ...many, file('F/.DS_Store', 'ds', 'ds')], [], [folder('F', 'F'), ...many]);
+      const ops = planFor(w, baseOptions({ ignoredLocalIds: new Set(['ds']) }));
+      const ask = ops.find((op) => op.kind === 'ask');
+      expect(ask).toMatchObject({ question: 'mass_delete', count: 30 });
+      expect(trashed(ops)).toEqual([]);
+    });
+  });
+
   it('rejects a tree where an id changes kind, with one clear error and no plan', () => {
     const local = { rootId: ROOT, items: new Map(items([folder('x', 'x')]).map((i) => [i.id, i])) };
     const other = snapshot(syncedWorld([file('x', 'h', 'x')]).server);

@@ -209,13 +209,23 @@ describe('moves and structure (SCENARIOS #8–21, #60, #61)', () => {
 
   it('#19 folder deleted there holds files ignored here: ignored files stay, the folder is kept and reported', () => {
     const base = [folder('F', 'F'), file('F/doc', 'd')];
-    const w = world([...base, file('F/.DS_Store', 'junk', 'junk')], [], base);
-    const options = baseOptions({ ignoredLocalIds: new Set(['junk']) });
+    const w = world([...base, file('F/.doc.swp', 'swap', 'swap')], [], base);
+    const options = baseOptions({ ignoredLocalIds: new Set(['swap']) });
     const ops = planFor(w, options);
     expect(codes(ops)).toContain('kept_ignored');
-    expect(ops.some((op) => op.kind === 'trashLocal' && op.id === 'junk')).toBe(false);
+    expect(ops.some((op) => op.kind === 'trashLocal' && (op.id === 'swap' || op.id === 'F'))).toBe(false);
     syncUntilQuiet(w, options);
-    expect(listing(w.local)).toEqual({ F: 'folder', 'F/.DS_Store': 'file:junk' });
+    expect(listing(w.local)).toEqual({ F: 'folder', 'F/.doc.swp': 'file:swap' });
+    expect(listing(w.server)).toEqual({});
+  });
+
+  it('#35 folder deleted there holds only OS clutter here (.DS_Store, Thumbs.db): the folder goes, clutter and all', () => {
+    const base = [folder('F', 'F'), file('F/doc', 'd')];
+    const w = world([...base, file('F/.DS_Store', 'ds', 'ds'), file('F/Thumbs.db', 'th', 'th')], [], base);
+    const options = baseOptions({ ignoredLocalIds: new Set(['ds', 'th']) });
+    expect(codes(planFor(w, options))).not.toContain('kept_ignored');
+    converge(w, options);
+    expect(listing(w.local)).toEqual({});
     expect(listing(w.server)).toEqual({});
   });
 

@@ -25,6 +25,10 @@
 //                 conflicted-copy or "(case conflict)" name (#24).
 //  5. targets.ts  per side, what it should look like: the local target leaves out what this disk
 //                 cannot hold (reported, never renamed on the server, never deleted here).
+//                 Ignored local items stay, and a folder deleted elsewhere that holds one is
+//                 kept and reported (kept_ignored, #19) -- EXCEPT OS clutter files (.DS_Store,
+//                 Thumbs.db, desktop.ini, Icon\r, ._*): they never keep a folder alive; its
+//                 trashLocal removes them with it (#35), and they stay wherever their folder stays.
 //  6. mass-delete.ts  too many deletes on one side -> the plan asks INSTEAD of deleting.
 //  7. order.ts    per side, a valid order: parents first, names freed before taken, moves out of
 //                 a folder before its delete, children deleted before parents.
@@ -75,7 +79,8 @@ export type { Operation, PlanInput, PlanOptions } from './operations.ts';
 export function plan(input: PlanInput): Operation[] {
   validate(input);
   const { options } = input;
-  const skip = computeSkip(input, options.excludedIds ?? new Set(), options.ignoredLocalIds ?? new Set());
+  const ignored = options.ignoredLocalIds ?? new Set<string>();
+  const skip = computeSkip(input, options.excludedIds ?? new Set(), ignored, options.clutterLocalIds ?? ignored);
   const pairing = adoptIdenticalCreates(input.local, input.remote, input.synced, skip.all);
   const state: PlanState = {
     rootId: input.remote.rootId,
@@ -84,6 +89,7 @@ export function plan(input: PlanInput): Operation[] {
     synced: input.synced,
     options,
     skip: skip.all,
+    clutter: skip.clutter,
     merged: new Map(),
     deleted: new Map(),
     recreated: new Map(),

@@ -1,8 +1,10 @@
 // What the planner leaves alone: folders excluded by selective sync, local items the ignore rules
 // cover, and local names the server would refuse, each with everything inside it in ANY of the
 // three trees (an item moved into an excluded folder on one side is excluded on both).
+// Among the ignored local items it singles out OS clutter files (#35; see targets.ts for their fate).
 
 import { checkName } from '../../../src-shared/names.ts';
+import { isClutterName } from '../ignore/built-in-patterns.ts';
 import { childrenOf, pathOf } from '../tree/tree.ts';
 import type { Tree } from '../tree/tree.ts';
 import type { Operation } from './operations.ts';
@@ -10,6 +12,8 @@ import type { Operation } from './operations.ts';
 export interface SkipSets {
   all: Set<string>;
   excluded: Set<string>;
+  /** Ignored local files that are OS clutter (also in `all`). */
+  clutter: Set<string>;
   reports: Operation[];
 }
 
@@ -17,6 +21,7 @@ export function computeSkip(
   trees: { local: Tree; remote: Tree; synced: Tree },
   excludedIds: ReadonlySet<string>,
   ignoredLocalIds: ReadonlySet<string>,
+  clutterLocalIds: ReadonlySet<string> = ignoredLocalIds,
 ): SkipSets {
   const list = [trees.local, trees.remote, trees.synced];
   const reports: Operation[] = [];
@@ -34,9 +39,14 @@ export function computeSkip(
       message: `Not uploaded: ${check.message ?? 'the server cannot hold this name.'}`,
     });
   }
+  const clutter = new Set<string>();
+  for (const id of clutterLocalIds) {
+    const item = trees.local.items.get(id);
+    if (item?.kind === 'file' && item.parentId !== null && isClutterName(item.name)) clutter.add(id);
+  }
   const excluded = closeOver(list, [...excludedIds].filter((id) => id !== trees.remote.rootId));
-  const all = closeOver(list, [...excluded, ...ignoredLocalIds, ...invalid].filter((id) => id !== trees.local.rootId));
-  return { all, excluded, reports };
+  const all = closeOver(list, [...excluded, ...ignoredLocalIds, ...clutter, ...invalid].filter((id) => id !== trees.local.rootId));
+  return { all, excluded, clutter, reports };
 }
 
 /** The given ids plus every item under them in any of the trees. Linear in the result. */

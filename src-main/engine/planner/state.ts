@@ -32,6 +32,8 @@ export interface PlanState {
   readonly options: PlanOptions;
   /** Ids left out of planning (selective sync, ignore rules, names the server refuses), with all inside. */
   readonly skip: ReadonlySet<string>;
+  /** Ignored local files that are OS clutter (in `skip` too): they go with a folder deleted here (#35). */
+  readonly clutter: ReadonlySet<string>;
   readonly merged: Map<string, Merged>;
   /** Items deleted in the merge, kept in case they must come back as containers. */
   readonly deleted: Map<string, DeletedItem>;

@@ -3,6 +3,11 @@
 //  - local target: the merged tree minus what this device does not hold: excluded or ignored
 //    items, and names this disk cannot hold (reported). Anything the disk already has there is
 //    FROZEN as it is, never deleted: a name we cannot follow is not a reason to delete bytes.
+//    A frozen item keeps its folders too, even ones deleted elsewhere (kept_ignored, #19), but OS
+//    clutter (.DS_Store, Thumbs.db …) never does: clutter is frozen only where its folder stays
+//    anyway; in a folder this pass deletes, it is left out of the local starting point so the
+//    folder's delete is planned as for an empty folder, and the executor removes the clutter with
+//    it (#35). It is never the subject of an operation of its own.
 // Also builds the local starting point: the disk with the planned re-keys (re-created items,
 // conflicted copies) already applied, which is what the local operations are ordered against.
 
@@ -13,6 +18,7 @@ import { report } from './state.ts';
 import type { PlanState } from './state.ts';
 
 export interface Targets {
+  /** The local tree the local operations start from (re-keys applied, clutter that goes with its folder left out). */
   localStart: Tree;
   localTarget: Map<string, TreeItem>;
   remoteTarget: Map<string, TreeItem>;
@@ -27,7 +33,7 @@ export function buildTargets(state: PlanState): Targets {
   for (const [id, entry] of state.merged) remoteTarget.set(id, entry.item);
   const mergedTree: Tree = { rootId, items: remoteTarget };
 
-  const localStart = rekeyedLocal(state);
+  const rekeyed = rekeyedLocal(state);
   const localKey = state.options.localNameKey ?? ((name: string) => name);
   const canHold = state.options.canHoldName;
 
@@ -50,7 +56,7 @@ export function buildTargets(state: PlanState): Targets {
     const parentPath = pathOf(mergedTree, parentId) ?? '';
     const heldKeys = new Map<string, TreeItem>();
     // Items already on disk at this place claim their key first (SCENARIOS #23: never overwritten).
-    const ordered = [...list].sort((a, b) => rank(localStart, a) - rank(localStart, b) || (a.id < b.id ? -1 : 1));
+    const ordered = [...list].sort((a, b) => rank(rekeyed, a) - rank(rekeyed, b) || (a.id < b.id ? -1 : 1));
     for (const item of ordered) {
       const entry = state.merged.get(item.id);
       if (entry?.remoteOnly) {
@@ -89,15 +95,23 @@ export function buildTargets(state: PlanState): Targets {
 
   // Freeze what the disk holds but this pass will not manage: left-out items and skipped names.
   const frozen: TreeItem[] = [];
+  const clutter: TreeItem[] = [];
   for (const id of dropped) {
-    const onDisk = localStart.items.get(id);
+    const onDisk = rekeyed.items.get(id);
     if (onDisk) frozen.push(onDisk);
   }
   for (const id of state.skip) {
-    const onDisk = localStart.items.get(id);
-    if (onDisk) frozen.push(onDisk);
+    const onDisk = rekeyed.items.get(id);
+    if (onDisk) (state.clutter.has(id) ? clutter : frozen).push(onDisk);
   }
   for (const item of frozen) freeze(item);
+  // Clutter after everything else, so that it sees which folders stay.
+  const goesWithFolder = new Set<string>();
+  for (const item of clutter) {
+    if (item.parentId !== null && localTarget.has(item.parentId)) freeze(item);
+    else goesWithFolder.add(item.id);
+  }
+  const localStart = goesWithFolder.size === 0 ? rekeyed : without(rekeyed, goesWithFolder);
 
   function freeze(item: TreeItem): void {
     let current: TreeItem | undefined = item;
@@ -105,10 +119,10 @@ export function buildTargets(state: PlanState): Targets {
       localTarget.set(current.id, current);
       notHeldLocally.add(current.id);
       if (current !== item && state.deleted.has(current.id)) {
-        report(state, 'kept_ignored', current.id, pathOf(localStart, current.id) ?? current.name,
+        report(state, 'kept_ignored', current.id, pathOf(rekeyed, current.id) ?? current.name,
           'Deleted on another device, but kept here: it holds files this device ignores or leaves out.');
       }
-      current = localStart.items.get(current.parentId);
+      current = rekeyed.items.get(current.parentId);
     }
   }
 
@@ -119,6 +133,13 @@ function rank(localStart: Tree, item: TreeItem): number {
   const onDisk = localStart.items.get(item.id);
   if (!onDisk) return 2;
   return onDisk.parentId === item.parentId && onDisk.name === item.name ? 0 : 1;
+}
+
+/** A copy of a tree without some of its files (never folders, so nothing is orphaned). */
+function without(tree: Tree, ids: ReadonlySet<string>): Tree {
+  const items = new Map(tree.items);
+  for (const id of ids) items.delete(id);
+  return { rootId: tree.rootId, items };
 }
 
 /** The local tree as it will be once the planned re-keys are done (no disk change). */

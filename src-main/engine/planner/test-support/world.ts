@@ -5,6 +5,7 @@
 // a cycle, a missing parent, a non-empty folder), and then the next plan sees the new state.
 
 import { checkName, nameKey } from '../../../../src-shared/names.ts';
+import { isClutterName } from '../../ignore/built-in-patterns.ts';
 import { sameContent, samePlace, sameState } from '../../tree/item.ts';
 import type { TreeItem } from '../../tree/item.ts';
 import { checkTree } from '../../tree/tree.ts';
@@ -154,6 +155,9 @@ export function apply(world: World, op: Operation): Result {
     }
     case 'trashLocal': {
       const item = L.get(op.id);
+      // Like the executor: a folder's OS clutter files (re-checked by name) go with it (#35).
+      const clutter = item?.kind === 'folder' ? [...L.values()].filter((c) => c.parentId === op.id && c.kind === 'file' && isClutterName(c.name)) : [];
+      for (const c of clutter) L.delete(c.id);
       local(world, !item ? 'missing' : item.kind === 'file' && item.hash !== op.hash ? 'content changed' : hasChildren(L, op.id) ? 'folder not empty' : undefined, op);
       if (item?.hash) world.trashed.push(item.hash);
       if (item) checkBase(world, L, item, op);
