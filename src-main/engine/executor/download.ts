@@ -2,18 +2,23 @@
 //  1. the server still has the planned content (else refused: the next plan decides);
 //  2. only the exec bit differs -> chmod, no transfer;
 //  3. enough free space for the whole file, checked first (else deferred: never a truncated file);
-//  4. blocks are streamed into a hidden temp file in the SAME folder (so the final rename is on
-//     one volume); the temp name only appears once the whole content is written, fsynced and
-//     verified (size and BLAKE3 of the assembled bytes against the remote item);
+//  4. the new content is assembled in a hidden temp file in the SAME folder (so the final rename is
+//     on one volume): every block this device already holds (in the old version of the file, or
+//     in any other local file, by the index's block lists) is read from there and re-hashed, and
+//     only the rest comes from the server (DESIGN.md: only changed blocks travel). The temp name
+//     only appears once the whole content is written, fsynced and verified (size and BLAKE3 of
+//     the assembled bytes against the remote item);
 //  5. the target must be what the scanner last saw (size, mtime, inode) or still absent; if not,
 //     the temp file goes and the target is left alone: the next scan sees the local edit and the
 //     next plan makes a conflicted copy;
 //  6. the old file goes to the local trash (an overwrite is recoverable, promise 1), then the temp
 //     file is renamed into place. A crash between the two is repaired by recover.ts, which finds
 //     the verified temp file by its journaled name;
-//  7. only then do the local tree, the facts and the base advance.
+//  7. only then do the local tree, the facts (with the block list, for the next download to
+//     reuse) and the base advance.
 
 import { TEMP_PREFIX, baseName, joinPath, parentPath } from '../fs/file-system.ts';
+import type { BlockRef } from '../../../src-shared/protocol/common.ts';
 import type { TreeItem } from '../tree/item.ts';
 import { requireUnchanged, statOrUndefined } from './effect-context.ts';
 import type { EffectContext } from './effect-context.ts';
@@ -57,7 +62,8 @@ export async function runDownload(ctx: EffectContext, op: DownloadOp): Promise<C
 
   const temp = downloadTempPath(op.path, ctx.idempotencyKey);
   try {
-    await fs.writeFileAtomic(temp, verified(ctx, op, file.blocks), { executable: op.executable });
+    const sources = localSources(ctx, op, file.blocks);
+    await fs.writeFileAtomic(temp, assemble(ctx, op, file.blocks, sources), { executable: op.executable });
   } catch (error) {
     await fs.remove(temp).catch(() => undefined);
     throw error;
@@ -95,20 +101,170 @@ function stripVersions(item: TreeItem): TreeItem {
   return rest;
 }
 
-/** The blocks in order, hashed as they pass; the stream fails at its end unless size and hash match. */
-async function* verified(ctx: EffectContext, op: DownloadOp, blocks: Parameters<EffectContext['ports']['remote']['fetchBlocks']>[0]): AsyncGenerator<Uint8Array> {
-  const whole = await ctx.hasher.createIncremental();
+/** File bytes assembled per window: one server request's worth at most, and the memory held. */
+export const ASSEMBLY_WINDOW_BYTES = 16 * 1024 * 1024;
+/** Contiguous local blocks are read in one go, up to this many bytes. */
+const LOCAL_RUN_BYTES = 4 * 1024 * 1024;
+/**
+ * Other local files are searched for blocks only when at least this much would otherwise come
+ * from the server: the search reads every file's block list (about 0.4 s for 100k files, measured
+ * on the SQLite index), which costs more than fetching a small file on a LAN, and an initial sync
+ * downloads thousands of small files.
+ */
+export const SEARCH_OTHER_FILES_BYTES = 8 * 1024 * 1024;
+/** Places tried per block before it is fetched from the server. */
+const SOURCES_PER_BLOCK = 2;
+
+/** Where a block might be read locally: a file (its path now) and an offset in it. */
+interface LocalSource {
+  path: string;
+  offset: number;
+}
+
+/**
+ * Where this device may already hold the new content's blocks: first the old version of the same
+ * file (an edit changes few blocks), then, when much is still missing, any other local file. The
+ * lists come from the index and may be stale; every block read from them is re-hashed.
+ */
+export function localSources(ctx: EffectContext, op: DownloadOp, blocks: readonly BlockRef[]): Map<string, LocalSource[]> {
+  const wanted = new Set(blocks.map((block) => block.hash));
+  const sources = new Map<string, LocalSource[]>();
+  const add = (hash: string, source: LocalSource) => {
+    const list = sources.get(hash);
+    if (!list) sources.set(hash, [source]);
+    else if (list.length < SOURCES_PER_BLOCK && !list.some((s) => s.path === source.path && s.offset === source.offset)) list.push(source);
+  };
+
+  const ownPath = ctx.trees.local.get(op.id)?.kind === 'file' ? ctx.trees.localPath(op.id) : undefined;
+  const own = ownPath === undefined ? undefined : ctx.ports.store.localFacts(op.id)?.blocks;
+  if (ownPath !== undefined && own) {
+    let offset = 0;
+    for (const block of own) {
+      if (wanted.has(block.hash)) add(block.hash, { path: ownPath, offset });
+      offset += block.size;
+    }
+  }
+
+  const missingBytes = blocks.reduce((sum, block) => (sources.has(block.hash) ? sum : sum + block.size), 0);
+  if (missingBytes < SEARCH_OTHER_FILES_BYTES) return sources;
+  const missing = new Set([...wanted].filter((hash) => !sources.has(hash)));
+  for (const [hash, places] of ctx.ports.store.blockLocations(missing)) {
+    for (const place of places) {
+      if (place.id === op.id || ctx.trees.local.get(place.id)?.kind !== 'file') continue;
+      const path = ctx.trees.localPath(place.id);
+      if (path !== undefined) add(hash, { path, offset: place.offset });
+    }
+  }
+  return sources;
+}
+
+/**
+ * The new content's bytes in order, window by window: the blocks found locally are read (runs
+ * of neighbours in one read) and kept only if they still hash right; the rest of the window is
+ * fetched from the server in one call. The stream fails at its end unless size and hash match.
+ */
+async function* assemble(ctx: EffectContext, op: DownloadOp, blocks: readonly BlockRef[], sources: Map<string, LocalSource[]>): AsyncGenerator<Uint8Array> {
+  const { hasher } = ctx;
+  const whole = await hasher.createIncremental();
   let size = 0;
-  for await (const data of ctx.ports.remote.fetchBlocks(blocks)) {
-    whole.update(data);
-    size += data.length;
-    ctx.onBytes(data.length);
-    yield data;
+  for (const window of windows(blocks, ASSEMBLY_WINDOW_BYTES)) {
+    const slots = await readLocalBlocks(ctx, window, sources);
+    const fromServer = window.filter((_, at) => !slots[at]);
+    if (fromServer.length > 0) {
+      let at = 0;
+      for await (const data of ctx.ports.remote.fetchBlocks(fromServer)) {
+        while (slots[at]) at += 1;
+        slots[at] = data;
+        ctx.onBytes(data.length);
+      }
+    }
+    for (const data of slots) {
+      if (!data) throw Object.assign(new Error(`The server sent too few blocks for "${baseName(op.path)}"; it was not used.`), { retryable: true });
+      whole.update(data);
+      size += data.length;
+      yield data;
+    }
   }
   const hash = whole.digest();
   if (size !== op.size || hash !== op.hash) {
     throw Object.assign(new Error(`The downloaded content of "${baseName(op.path)}" does not match the server's hash; it was not used.`), {
       retryable: true,
     });
+  }
+}
+
+/** The blocks, cut into consecutive windows of at most `bytes` (at least one block each). */
+function* windows(blocks: readonly BlockRef[], bytes: number): Generator<BlockRef[]> {
+  let current: BlockRef[] = [];
+  let size = 0;
+  for (const block of blocks) {
+    if (current.length > 0 && size + block.size > bytes) {
+      yield current;
+      current = [];
+      size = 0;
+    }
+    current.push(block);
+    size += block.size;
+  }
+  if (current.length > 0) yield current;
+}
+
+/**
+ * One window's blocks that could be read locally and still match their hash (undefined where
+ * not). A block the window repeats is read once. A place that cannot be read (gone, changed,
+ * unreadable) is just not used: the server has the block.
+ */
+async function readLocalBlocks(ctx: EffectContext, window: readonly BlockRef[], sources: Map<string, LocalSource[]>): Promise<Array<Uint8Array | undefined>> {
+  const slots: Array<Uint8Array | undefined> = new Array(window.length);
+  const good = new Map<string, Uint8Array>();
+  const accept = (block: BlockRef, data: Uint8Array | undefined): boolean => {
+    if (!data || data.length !== block.size || ctx.hasher.hash(data) !== block.hash) return false;
+    good.set(block.hash, data);
+    return true;
+  };
+
+  // First choice of each block, neighbours in one file read together.
+  for (let at = 0; at < window.length; ) {
+    const block = window[at]!;
+    const first = sources.get(block.hash)?.[0];
+    if (!first || good.has(block.hash)) {
+      at += 1;
+      continue;
+    }
+    let end = at + 1;
+    let runBytes = block.size;
+    for (; end < window.length; end += 1) {
+      const next = window[end]!;
+      const place = sources.get(next.hash)?.[0];
+      if (!place || place.path !== first.path || place.offset !== first.offset + runBytes || runBytes + next.size > LOCAL_RUN_BYTES) break;
+      runBytes += next.size;
+    }
+    const data = await readOrUndefined(ctx, first.path, first.offset, runBytes);
+    let within = 0;
+    for (let k = at; k < end; k += 1) {
+      const piece = window[k]!;
+      if (!good.has(piece.hash)) accept(piece, data?.subarray(within, within + piece.size));
+      within += piece.size;
+    }
+    at = end;
+  }
+  // Second choices, one by one, for blocks whose first place did not hold them any more.
+  for (const block of window) {
+    if (good.has(block.hash)) continue;
+    for (const place of sources.get(block.hash)?.slice(1) ?? []) {
+      if (accept(block, await readOrUndefined(ctx, place.path, place.offset, block.size))) break;
+    }
+  }
+  window.forEach((block, at) => {
+    slots[at] = good.get(block.hash);
+  });
+  return slots;
+}
+
+async function readOrUndefined(ctx: EffectContext, path: string, offset: number, length: number): Promise<Uint8Array | undefined> {
+  try {
+    return await ctx.ports.fs.readRange(path, offset, length);
+  } catch {
+    return undefined;
   }
 }

@@ -84,3 +84,32 @@ it('keeps a file\'s block list when only its stat changed (an exec-bit change)',
   store.advance({ facts: { remove: ['x'] } });
   expect(store.localFacts('x')).toBeUndefined();
 });
+
+it('finds where local files hold given blocks, by their stored block lists, a few places per block', () => {
+  const store = indexStore(index);
+  const blocks = (...ns: number[]) => ns.map((n) => ({ hash: hash(n), size: 10 * n }));
+  store.advance({
+    facts: {
+      put: [
+        ['a', { size: 60, mtimeMs: 1, inode: 1, hash: hash(100), blocks: blocks(1, 2, 3) }],
+        ['b', { size: 50, mtimeMs: 1, inode: 2, hash: hash(101), blocks: blocks(3, 2) }],
+        ...Array.from({ length: 6 }, (_, i): [string, { size: number; mtimeMs: number; inode: number; hash: string; blocks: ReturnType<typeof blocks> }] => [
+          `copy${i}`,
+          { size: 40, mtimeMs: 1, inode: 10 + i, hash: hash(102), blocks: blocks(4) },
+        ]),
+      ],
+    },
+  });
+  const found = store.blockLocations(new Set([hash(2), hash(3), hash(4), hash(77)]));
+  expect(found.get(hash(2))?.sort((x, y) => x.id.localeCompare(y.id))).toEqual([
+    { id: 'a', offset: 10 },
+    { id: 'b', offset: 30 },
+  ]);
+  expect(found.get(hash(3))?.sort((x, y) => x.id.localeCompare(y.id))).toEqual([
+    { id: 'a', offset: 30 },
+    { id: 'b', offset: 0 },
+  ]);
+  expect(found.get(hash(4))).toHaveLength(4);
+  expect(found.has(hash(77))).toBe(false);
+  expect(store.blockLocations(new Set()).size).toBe(0);
+});

@@ -6,9 +6,11 @@
 import type { LocalFacts as IndexFacts, LocalIndex, TreeName } from '../index/local-index.ts';
 import type { Operation } from '../planner/operations.ts';
 import type { TreeItem } from '../tree/item.ts';
-import type { JournalRecord, LocalFacts, StateChanges, StateStore } from './ports.ts';
+import type { BlockLocation, JournalRecord, LocalFacts, StateChanges, StateStore } from './ports.ts';
 
 const TREES: readonly TreeName[] = ['local', 'remote', 'synced'];
+/** Places reported per block hash: a reader needs one that still holds it, rarely a second. */
+const MAX_PLACES = 4;
 
 export function indexStore(index: LocalIndex): StateStore {
   /** The index stores every block with its offset; a change without blocks keeps valid old ones. */
@@ -65,6 +67,21 @@ export function indexStore(index: LocalIndex): StateStore {
       const facts = index.getFacts(id);
       if (!facts) return undefined;
       return { size: facts.size, mtimeMs: facts.mtimeMs, inode: facts.inode, hash: facts.hash, blocks: facts.blocks.map(({ hash, size }) => ({ hash, size })) };
+    },
+    blockLocations(hashes) {
+      // A scan of every file's block list: the index keeps no hash -> place table (the scanner
+      // would have to maintain it on every change); download.ts asks only for big transfers.
+      const found = new Map<string, BlockLocation[]>();
+      if (hashes.size === 0) return found;
+      for (const facts of index.allFacts().values()) {
+        for (const block of facts.blocks) {
+          if (!hashes.has(block.hash)) continue;
+          const places = found.get(block.hash);
+          if (!places) found.set(block.hash, [{ id: facts.id, offset: block.offset }]);
+          else if (places.length < MAX_PLACES) places.push({ id: facts.id, offset: block.offset });
+        }
+      }
+      return found;
     },
   };
 }

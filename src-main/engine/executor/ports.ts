@@ -100,6 +100,17 @@ export interface StateStore {
   /** Changes without an operation (markSynced bookkeeping), in one transaction. */
   advance(changes: StateChanges): void;
   localFacts(id: string): LocalFacts | undefined;
+  /**
+   * Where local files hold blocks with these hashes, by the facts' block lists (item id and byte
+   * offset; a few places per hash at most). The lists may be stale: a reader re-hashes the bytes.
+   */
+  blockLocations(hashes: ReadonlySet<string>): Map<string, BlockLocation[]>;
+}
+
+/** One place a block sits in a local file, as the facts last recorded it. */
+export interface BlockLocation {
+  id: string;
+  offset: number;
 }
 
 /** Time for backoff waits, and the random source for jitter and keys (tests pin both). */

@@ -82,6 +82,7 @@ export class CrashSwitch {
       journalEntries: () => store.journalEntries(),
       advance: (...args) => this.wrapSync('advance', () => store.advance(...args)),
       localFacts: (id) => store.localFacts(id),
+      blockLocations: (hashes) => store.blockLocations(hashes),
     };
     return { ...ports, fs: crashFs, remote: crashRemote, store: crashStore };
   }

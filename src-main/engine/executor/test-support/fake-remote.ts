@@ -32,6 +32,8 @@ export class FakeRemote implements RemoteOps {
   readonly calls: string[] = [];
   #failures = 0;
   blockBytesSent = 0;
+  /** Block bytes handed out by fetchBlocks (what a download cost). */
+  blockBytesFetched = 0;
 
   constructor(hasher: Hasher) {
     this.#hasher = hasher;
@@ -218,6 +220,7 @@ export class FakeRemote implements RemoteOps {
     for (const block of blocks) {
       const data = this.blocks.get(block.hash);
       if (!data) throw new Error(`The server has no block ${block.hash}.`);
+      this.blockBytesFetched += data.length;
       yield data;
     }
   }

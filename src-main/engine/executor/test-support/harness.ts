@@ -91,8 +91,14 @@ export function scan(device: Device): void {
   device.ignored = result.ignoredIds;
   device.store.local.clear();
   for (const item of result.tree.items.values()) device.store.local.set(item.id, item);
+  // Block lists survive a scan that finds the same content, as in the engine's loop
+  // (sync/local-commit.ts): downloads reuse them.
+  const before = new Map(device.store.facts);
   device.store.facts.clear();
-  for (const [id, facts] of result.facts) device.store.facts.set(id, { size: facts.size, mtimeMs: facts.mtimeMs, inode: facts.inode, ...(facts.hash ? { hash: facts.hash } : {}) });
+  for (const [id, facts] of result.facts) {
+    const blocks = facts.hash && before.get(id)?.hash === facts.hash ? before.get(id)?.blocks : undefined;
+    device.store.facts.set(id, { size: facts.size, mtimeMs: facts.mtimeMs, inode: facts.inode, ...(facts.hash ? { hash: facts.hash } : {}), ...(blocks ? { blocks } : {}) });
+  }
 }
 
 /** Reads the server's tree into the store (what the changes feed does). */

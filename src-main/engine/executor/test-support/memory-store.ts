@@ -4,7 +4,7 @@
 
 import type { TreeItem } from '../../tree/item.ts';
 import type { Tree } from '../../tree/tree.ts';
-import type { JournalRecord, LocalFacts, StateChanges, StateStore } from '../ports.ts';
+import type { BlockLocation, JournalRecord, LocalFacts, StateChanges, StateStore } from '../ports.ts';
 import type { Operation } from '../../planner/operations.ts';
 import type { TreeSet } from '../working-trees.ts';
 
@@ -61,6 +61,18 @@ export class MemoryStore implements StateStore {
 
   localFacts(id: string): LocalFacts | undefined {
     return this.facts.get(id);
+  }
+
+  blockLocations(hashes: ReadonlySet<string>): Map<string, BlockLocation[]> {
+    const found = new Map<string, BlockLocation[]>();
+    for (const [id, facts] of this.facts) {
+      let offset = 0;
+      for (const block of facts.blocks ?? []) {
+        if (hashes.has(block.hash)) found.set(block.hash, [...(found.get(block.hash) ?? []), { id, offset }]);
+        offset += block.size;
+      }
+    }
+    return found;
   }
 
   #apply(changes: StateChanges): void {
