@@ -3,8 +3,12 @@
 // folders go to the local trash (.tandem/trash), and a file only if it is still exactly what the
 // scanner saw (invariant 3: a delete only ever removes content equal to the base). A place that is
 // taken or gone means the disk moved on since the scan: deferred, the next pass decides.
+// A folder goes only when it holds nothing but OS clutter FILES (.DS_Store, Thumbs.db, desktop.ini,
+// Icon\r, ._*; SCENARIOS #35): those, re-checked by name and kind on disk right then, go to the
+// trash first. Anything else inside (a new file, a temp or lock file, a file the user ignores, a
+// link or folder with a clutter name) keeps the folder (#19).
 
-import { builtInPatternFor } from '../ignore/built-in-patterns.ts';
+import { isClutterName } from '../ignore/built-in-patterns.ts';
 import { joinPath } from '../fs/file-system.ts';
 import type { Operation } from '../planner/operations.ts';
 import type { TreeItem } from '../tree/item.ts';
@@ -79,27 +83,30 @@ export async function runMoveLocal(ctx: EffectContext, op: Op<'moveLocal'>): Pro
   return changes;
 }
 
-/** OS clutter (.DS_Store, Thumbs.db …) that must not keep a deleted folder alive (SCENARIOS #35). */
-function isClutter(name: string): boolean {
-  const rule = builtInPatternFor(name);
-  return rule !== undefined && rule.pattern !== '.tandem*';
-}
-
 export async function runTrashLocal(ctx: EffectContext, op: Op<'trashLocal'>): Promise<ChangeSet> {
   const { fs } = ctx.ports;
+  const changes = new ChangeSet();
   if (op.itemKind === 'file') {
     await requireUnchanged(ctx, op.id, op.path, 'target_changed');
+    await onDisk(op.path, () => fs.trash(op.path));
   } else {
     const stat = await statOrUndefined(ctx, op.path);
     if (!stat || stat.kind !== 'folder') throw new Deferred('missing', `"${op.path}" is no longer a folder here.`, op.path);
     const entries = await fs.readdir(op.path);
-    if (entries.some((entry) => !isClutter(entry.name))) {
-      throw new Deferred('not_empty', `"${op.path}" holds something new; it is kept and will be looked at again.`, op.path);
+    const keeper = entries.find((entry) => entry.kind !== 'file' || !isClutterName(entry.name));
+    if (keeper) {
+      throw new Deferred('not_empty', `"${op.path}" holds "${keeper.name}", so it is kept; it will be looked at again.`, op.path);
     }
-    for (const entry of entries) await fs.trash(joinPath(op.path, entry.name));
+    for (const entry of entries) await onDisk(op.path, () => fs.trash(joinPath(op.path, entry.name)));
+    // Removed, not moved to the trash: an empty folder holds nothing to keep, and removing fails
+    // if something arrived since the listing, where a move would have taken it along.
+    await onDisk(op.path, () => fs.remove(op.path));
+    // The clutter the scanner saw inside (ignored items of the local tree) went with the folder.
+    for (const child of ctx.trees.localChildren(op.id)) {
+      ctx.trees.removeLocal(changes, child.id);
+      removeFacts(changes, child.id);
+    }
   }
-  await onDisk(op.path, () => fs.trash(op.path));
-  const changes = new ChangeSet();
   ctx.trees.removeLocal(changes, op.id);
   removeFacts(changes, op.id);
   ctx.trees.settle(changes, op.id);
