@@ -34,11 +34,12 @@ describe('bin/tandem.js under Node 24', () => {
     expect(runBin(node, ['--version'])).toEqual({ code: 0, stdout: `${PACKAGE_VERSION}\n`, stderr: '' });
   });
 
-  it('a subcommand not built yet says so in one line on stderr and exits 2', () => {
-    const run = runBin(node, ['status', '--state', '/tmp/nowhere']);
-    expect(run.code).toBe(2);
+  it('a failing subcommand says why in one line on stderr and exits 1, with no stack trace', () => {
+    const run = runBin(node, ['status', '--state', '/tmp/nowhere-tandem-state']);
+    expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/^tandem status: not built yet[^\n]*\n$/);
+    expect(run.stderr).toMatch(/^tandem status: There is no Tandem index in [^\n]*\n$/);
+    expect(run.stderr).not.toMatch(STACK_FRAME);
   });
 
   it('an unknown command is one line on stderr and exit 2, with no stack trace', () => {

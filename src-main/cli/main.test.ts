@@ -126,17 +126,27 @@ describe('usage errors: one line on stderr, exit 2', () => {
   });
 });
 
-describe('subcommands not built yet', () => {
+describe('sync and status refuse bad arguments before touching anything', () => {
   it.each([
-    [['sync']],
-    [['sync', '--folder', '/tmp/a', '--server', 'http://127.0.0.1:1', '--user', 'ann', '--once']],
-    [['status']],
-    [['status', '--state', '/tmp/a', '--json']],
-  ])('tandem %j says "not built yet" in one line and exits 2, doing nothing', async (argv) => {
+    [['sync'], /^tandem sync: --folder, --server and --user are required\.$/],
+    [['sync', '--folder', '/tmp/a', '--server', 'nas:8750', '--user', 'ann'], /^tandem sync: --server must be an http:\/\/ or https:\/\/ URL, not "nas:8750"\.$/],
+    [['sync', '--folder', '/tmp/a', '--server', 'not a url', '--user', 'ann'], /^tandem sync: --server must be a URL like http:\/\/nas\.local:8750, not "not a url"\.$/],
+    [['sync', '--folder', '/tmp/a', '--server', 'http://127.0.0.1:1', '--user', 'ann', '--fs-policy', 'beos'], /^tandem sync: --fs-policy must be linux, macos or windows, not "beos"\.$/],
+    [['sync', '--folder', '/tmp/a', '--server', 'http://127.0.0.1:1', '--user', 'ann', '--state', '/tmp/a/state'], /^tandem sync: .*inside/],
+    [['status'], /^tandem status: --state is required/],
+  ])('tandem %j', async (argv, message) => {
     const run = await tandem(...argv);
     expect(run.code).toBe(2);
     expect(run.stdout).toEqual([]);
-    expectOneErrorLine(run, new RegExp(`^tandem ${argv[0]}: not built yet`));
+    expectOneErrorLine(run, message);
+  });
+
+  it('status of a state folder that was never used says so and exits 1', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'tandem-cli-status-'));
+    onTestFinished(() => rmSync(state, { recursive: true, force: true }));
+    const run = await tandem('status', '--state', state);
+    expect(run.code).toBe(1);
+    expectOneErrorLine(run, /^tandem status: There is no Tandem index in .*; run tandem sync with --state .* first\.$/);
   });
 });
 

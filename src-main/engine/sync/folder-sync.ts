@@ -254,7 +254,7 @@ export class FolderSync {
         onHint: () => void this.#requestPass(),
         onState: (state) => {
           if (state === 'connected' && this.#status.state === 'offline') void this.#requestPass();
-          if (state === 'signed_out') this.#setState('error', 'This device was signed out by the server; sign in again to keep syncing.');
+          if (state === 'signed_out') this.#setState('stopped', 'This device was signed out by the server; sign in again to keep syncing.');
         },
       });
       this.#remoteWatcher.start();
@@ -377,22 +377,17 @@ export class FolderSync {
   }
 
   async #passes(): Promise<IdleOutcome> {
-    let outcome: IdleOutcome = 'unsettled';
     for (let pass = 0; pass < MAX_PASSES_PER_RUN; pass++) {
       this.#passAgain = false;
       if (this.#closed || this.#paused) return 'stopped';
-      let more: boolean;
+      let result: { outcome: IdleOutcome; more: boolean };
       try {
-        const result = await this.#pass();
-        outcome = result.outcome;
-        more = result.more;
+        result = await this.#pass();
         this.#offlineAttempts = 0;
       } catch (error) {
-        outcome = this.#failed(error);
-        return outcome;
+        return this.#failed(error);
       }
-      if (outcome !== 'in_sync' && !more) return outcome;
-      if (!more && !this.#passAgain) return outcome;
+      if (!result.more && (result.outcome !== 'in_sync' || !this.#passAgain)) return result.outcome;
     }
     // Still work after many passes: something keeps failing; try again later, not in a tight loop.
     this.#scheduleRetry();
@@ -527,7 +522,7 @@ export class FolderSync {
       return 'stopped';
     }
     if (error instanceof RemoteError && error.code === 'unauthorized') {
-      this.#setState('error', 'The server did not accept this device (signed out or revoked); sign in again to keep syncing.');
+      this.#setState('stopped', 'The server did not accept this device (signed out or revoked); sign in again to keep syncing.');
       return 'stopped';
     }
     if (error instanceof RemoteError && error.retryable) {
