@@ -78,6 +78,9 @@ function describe(stats: Stats): EntryStat {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+// eslint-disable-next-line no-control-regex -- the whole ASCII range, control characters included
+const ASCII = /^[\x00-\x7f]*$/;
+
 /**
  * Makes a rename durable: the new directory entry survives a power cut only once the folder is
  * fsynced (as Syncthing does). Windows cannot open folders for this; there it is skipped.
@@ -111,9 +114,40 @@ export class NodeFileSystem implements FileSystem {
     return join(this.root, ...splitPath(path));
   }
 
+  /**
+   * The absolute path as this disk spells it. Tree paths are NFC, but a disk that keeps names as
+   * written (Linux, Windows) can hold one decomposed (NFD: copied from a Mac, unpacked from an
+   * archive), and the scanner reads it as that NFC name (SCENARIOS #25). Every operation must then
+   * reach the file under its disk spelling: read by the NFC spelling it is not found (its upload
+   * waited forever), written by it a twin appears beside it. A part that is not on disk as given
+   * is looked up by its NFC form among its folder's entries, the first in listing order as the
+   * scanner's walk keeps it (the exact spelling wins where both exist, #26); a part found under
+   * no spelling stays as given (created in NFC). ASCII paths, nearly all, go straight through.
+   */
+  async #onDisk(path: string): Promise<string> {
+    const parts = splitPath(path);
+    if (ASCII.test(path)) return join(this.root, ...parts);
+    let current = this.root;
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!;
+      const direct = join(current, part);
+      if (ASCII.test(part) || (await lstat(direct).then(() => true, () => false))) {
+        current = direct;
+        continue;
+      }
+      const wanted = part.normalize('NFC');
+      const names = await readdir(current).catch(() => [] as string[]);
+      // A lossy rendering of a name that is not UTF-8 (U+FFFD) names no file we may touch (#29).
+      const match = names.find((name) => !name.includes('\uFFFD') && name.normalize('NFC') === wanted);
+      if (match === undefined) return join(current, ...parts.slice(i));
+      current = join(current, match);
+    }
+    return current;
+  }
+
   async lstat(path: string): Promise<EntryStat> {
     try {
-      return describe(await lstat(this.absolute(path)));
+      return describe(await lstat(await this.#onDisk(path)));
     } catch (error) {
       throw toFsError(error, 'look at', path);
     }
@@ -121,7 +155,7 @@ export class NodeFileSystem implements FileSystem {
 
   async readdir(path: string): Promise<DirEntry[]> {
     try {
-      const entries = await readdir(this.absolute(path), { withFileTypes: true });
+      const entries = await readdir(await this.#onDisk(path), { withFileTypes: true });
       return entries.map((entry) => ({ name: entry.name, kind: kindOf(entry) }));
     } catch (error) {
       throw toFsError(error, 'list', path);
@@ -131,7 +165,7 @@ export class NodeFileSystem implements FileSystem {
   async *openRead(path: string): AsyncIterable<Uint8Array> {
     let handle;
     try {
-      handle = await open(this.absolute(path), constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+      handle = await open(await this.#onDisk(path), constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
       const buffer = Buffer.allocUnsafe(1024 * 1024);
       for (;;) {
         const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
@@ -149,7 +183,7 @@ export class NodeFileSystem implements FileSystem {
     checkRange(path, offset, length);
     let handle;
     try {
-      handle = await open(this.absolute(path), constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+      handle = await open(await this.#onDisk(path), constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
       const out = new Uint8Array(length);
       let filled = 0;
       // A positional read may return less than asked before the end; only 0 bytes means the end.
@@ -167,12 +201,14 @@ export class NodeFileSystem implements FileSystem {
   }
 
   async writeFileAtomic(path: string, data: Uint8Array | AsyncIterable<Uint8Array>, options: WriteOptions = {}): Promise<EntryStat> {
-    const target = this.absolute(path);
     if (path === '') throw new FsError('is_a_folder', 'Could not write the synced folder itself: it is a folder.', path);
     const tempPath = joinPath(parentPath(path), `${TEMP_PREFIX}${randomBytes(6).toString('hex')}`);
-    const temp = this.absolute(tempPath);
     let handle;
+    let temp: string | undefined;
+    let target: string;
     try {
+      target = await this.#onDisk(path);
+      temp = await this.#onDisk(tempPath);
       handle = await open(temp, 'wx', options.executable ? 0o755 : 0o644);
       if (data instanceof Uint8Array) await handle.writeFile(data);
       else for await (const piece of data) await handle.write(piece);
@@ -187,23 +223,23 @@ export class NodeFileSystem implements FileSystem {
       return describe(await lstat(target));
     } catch (error) {
       await handle?.close().catch(() => undefined);
-      await unlink(temp).catch(() => undefined);
+      if (temp !== undefined) await unlink(temp).catch(() => undefined);
       throw toFsError(error, 'write', path);
     }
   }
 
   async mkdir(path: string): Promise<void> {
     try {
-      await mkdir(this.absolute(path));
+      await mkdir(await this.#onDisk(path));
     } catch (error) {
       throw toFsError(error, 'create the folder', path);
     }
   }
 
   async rename(from: string, to: string): Promise<void> {
-    const source = this.absolute(from);
-    const target = this.absolute(to);
     try {
+      const source = await this.#onDisk(from);
+      const target = await this.#onDisk(to);
       const existing = await lstat(target).catch(() => undefined);
       if (existing) {
         // On a case-insensitive disk `a` → `A` finds the source itself at the target: allowed.
@@ -222,9 +258,10 @@ export class NodeFileSystem implements FileSystem {
     const name = baseName(path);
     const trashPath = joinPath(LOCAL_TRASH_FOLDER, trashName(name, new Date(), randomBytes(3).toString('hex')));
     try {
-      await lstat(this.absolute(path));
+      const source = await this.#onDisk(path);
+      await lstat(source);
       await mkdir(this.absolute(LOCAL_TRASH_FOLDER), { recursive: true });
-      await rename(this.absolute(path), this.absolute(trashPath));
+      await rename(source, this.absolute(trashPath));
       return trashPath;
     } catch (error) {
       throw toFsError(error, 'move to the trash', path);
@@ -232,8 +269,8 @@ export class NodeFileSystem implements FileSystem {
   }
 
   async remove(path: string): Promise<void> {
-    const absolute = this.absolute(path);
     try {
+      const absolute = await this.#onDisk(path);
       const stats = await lstat(absolute);
       if (stats.isDirectory()) await rmdir(absolute);
       else await unlink(absolute);
@@ -243,8 +280,8 @@ export class NodeFileSystem implements FileSystem {
   }
 
   async setExecutable(path: string, executable: boolean): Promise<void> {
-    const absolute = this.absolute(path);
     try {
+      const absolute = await this.#onDisk(path);
       const stats = await lstat(absolute);
       if (!stats.isFile()) throw new FsError('not_found', `Could not change "${path}": it is not a file.`, path);
       // Each class that can read gets execute too; setuid/setgid/sticky are always cleared (#52).
