@@ -1,10 +1,12 @@
 // A tree of items: a map id -> item plus the root id, with the lookups the engine needs (children,
 // path, ancestry, validity). Trees are treated as immutable: the derived indexes (children, paths)
-// are cached per Tree object, so a caller that changes a tree makes a new one (withItem, without).
-// Every helper is linear or better, so 100k-item trees cost milliseconds, not minutes.
+// are cached per Tree object, so a caller that changes a tree makes a new one (withItem, without,
+// patchTree). Every helper is linear or better, so 100k-item trees cost milliseconds, not minutes;
+// patchTree shares structure with the tree it came from, so a small change costs only its size.
 
 import { nameKey } from '../../../src-shared/names.ts';
 import type { TreeItem } from './item.ts';
+import { LayeredMap } from './layered-map.ts';
 
 export interface Tree {
   readonly rootId: string;
@@ -36,20 +38,70 @@ export function without(tree: Tree, ids: Iterable<string>): Tree {
   return { rootId: tree.rootId, items: map };
 }
 
-const childIndexes = new WeakMap<Tree, Map<string, TreeItem[]>>();
+/**
+ * A new tree with `put` items added or replaced and `remove` ids removed, sharing everything else
+ * with `tree` (which is not changed): O(changes), not O(size). Its children index is derived from
+ * the shared base's, so only the folders the change touched are listed again.
+ */
+export function patchTree(tree: Tree, put: Iterable<TreeItem>, remove: Iterable<string> = []): Tree {
+  const entries: Array<readonly [string, TreeItem]> = [];
+  for (const item of put) entries.push([item.id, item]);
+  return { rootId: tree.rootId, items: LayeredMap.patch(tree.items, entries, remove) };
+}
 
-function childIndex(tree: Tree): Map<string, TreeItem[]> {
-  let index = childIndexes.get(tree);
+type ChildIndex = ReadonlyMap<string, readonly TreeItem[]>;
+
+// Keyed by the items map (not the Tree), so trees patched from one base find the base's index.
+const childIndexes = new WeakMap<ReadonlyMap<string, TreeItem>, ChildIndex>();
+
+function childIndex(tree: Tree): ChildIndex {
+  const items = tree.items;
+  let index = childIndexes.get(items);
   if (index) return index;
-  index = new Map();
-  for (const item of tree.items.values()) {
+  index = items instanceof LayeredMap ? layeredChildIndex(items) : flatChildIndex(items);
+  childIndexes.set(items, index);
+  return index;
+}
+
+function flatChildIndex(items: ReadonlyMap<string, TreeItem>): ChildIndex {
+  const index = new Map<string, TreeItem[]>();
+  for (const item of items.values()) {
     if (item.parentId === null) continue;
     const list = index.get(item.parentId);
     if (list) list.push(item);
     else index.set(item.parentId, [item]);
   }
-  childIndexes.set(tree, index);
   return index;
+}
+
+/** The base's index, with the lists of the folders whose children changed listed again. */
+function layeredChildIndex(items: LayeredMap<string, TreeItem>): ChildIndex {
+  const base = items.base;
+  const baseIndex = childIndex({ rootId: '', items: base });
+  const touched = new Set<string>();
+  for (const id of items.changedKeys()) {
+    const before = base.get(id)?.parentId;
+    const now = items.get(id)?.parentId;
+    if (before != null) touched.add(before);
+    if (now != null) touched.add(now);
+  }
+  const lists = new Map<string, TreeItem[]>();
+  for (const parentId of touched) {
+    const list: TreeItem[] = [];
+    // Kept children (in their old order), then the ones that changed or arrived.
+    for (const child of baseIndex.get(parentId) ?? NO_CHILDREN) {
+      const now = items.get(child.id);
+      if (now === child) list.push(now);
+    }
+    lists.set(parentId, list);
+  }
+  for (const id of items.changedKeys()) {
+    const now = items.get(id);
+    if (now === undefined || now.parentId === null) continue;
+    if (now === base.get(id)) continue;
+    lists.get(now.parentId)!.push(now);
+  }
+  return LayeredMap.patch(baseIndex, lists);
 }
 
 const NO_CHILDREN: readonly TreeItem[] = [];
