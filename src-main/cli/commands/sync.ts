@@ -83,6 +83,7 @@ export const syncCommand: CliCommand = {
       ...(fsPolicy ? { fsPolicy } : {}),
       allowMassDelete: values['allow-mass-delete'] ?? false,
       watch: !values.once,
+      ...watcherBackend(io.env['TANDEM_WATCHER']),
       onStatus: (status) => reporter.show(status),
     });
     try {
@@ -106,6 +107,13 @@ function policyArg(value: string) {
   } catch {
     throw new UsageError(`--fs-policy must be linux, macos or windows, not "${value}".`);
   }
+}
+
+/** TANDEM_WATCHER=parcel|chokidar picks the watcher backend (benchmarks compare them). */
+function watcherBackend(value: string | undefined): { watcherBackend?: 'parcel' | 'chokidar' } {
+  if (value === undefined || value === '') return {};
+  if (value !== 'parcel' && value !== 'chokidar') throw new UsageError(`TANDEM_WATCHER must be parcel or chokidar, not "${value}".`);
+  return { watcherBackend: value };
 }
 
 function exitFor(outcome: IdleOutcome, status: FolderStatus, io: CliIo): number {

@@ -1,0 +1,53 @@
+// Benchmark: Tandem syncing between two devices, end to end — `tandem server` and two watching
+// `tandem sync` processes on loopback, the clients behind a byte-counting proxy. Prints:
+//  - a small edit on A until B has it (p50, p95);
+//  - N small files created on A until all are on B;
+//  - a big file created on A until B has it (MB/s);
+//  - one byte inserted in the middle of a synced file: bytes on the wire and seconds;
+//  - each client's peak RSS.
+// Sizes come from the environment (TANDEM_BENCH_SCALE=1 is the issue's full size: 20 edits,
+// 10,000 × 4 KiB, 1 GiB, 100 MiB); not a timed test.
+//   node bench/sync.ts            TANDEM_BENCH_SCALE=0.1 node bench/sync.ts
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { processMemory, TandemPair } from './sync/tandem-pair.ts';
+import { bigFile, insertOneByte, manySmallFiles, percentile, smallEdits } from './sync/workloads.ts';
+
+const scale = Number(process.env['TANDEM_BENCH_SCALE'] ?? '1');
+if (!(scale > 0)) {
+  process.stderr.write('TANDEM_BENCH_SCALE must be a number above 0 (1 = full size).\n');
+  process.exit(2);
+}
+const MiB = 1024 * 1024;
+const sizes = {
+  edits: Math.max(3, Math.round(20 * Math.min(1, scale * 2))),
+  files: Math.max(20, Math.round(10_000 * scale)),
+  big: Math.max(4 * MiB, Math.round(1024 * MiB * scale)),
+  insert: Math.max(4 * MiB, Math.round(100 * MiB * scale)),
+};
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+const line = (text: string) => process.stdout.write(`${text}\n`);
+
+line(`Tandem sync benchmark — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.versions.node}, scale ${scale}`);
+const scratch = await mkdtemp(join(tmpdir(), 'tandem-bench-scratch-'));
+const pair = await TandemPair.start(process.env['TANDEM_WATCHER'] ? { watcherBackend: process.env['TANDEM_WATCHER'] } : {});
+try {
+  const edits = await smallEdits(pair, sizes.edits);
+  line(`small edit A→B (${sizes.edits} edits): p50 ${percentile(edits, 50).toFixed(0)} ms, p95 ${percentile(edits, 95).toFixed(0)} ms`);
+  const many = await manySmallFiles(pair, sizes.files, 4096);
+  line(`${sizes.files} × 4 KiB files A→B: ${many.seconds.toFixed(1)} s (${(sizes.files / many.seconds).toFixed(0)} files/s; writing them took ${many.writeSeconds.toFixed(1)} s)`);
+  const big = await bigFile(pair, sizes.big, scratch);
+  line(`${mb(sizes.big)} file A→B: ${big.seconds.toFixed(1)} s, ${big.mbPerSecond.toFixed(0)} MB/s${big.identical ? '' : ' — B\'s COPY DIFFERS'}`);
+  const insert = await insertOneByte(pair, sizes.insert, scratch);
+  line(
+    `1 byte inserted mid-way in ${mb(sizes.insert)}: ${insert.seconds.toFixed(2)} s, on the wire ${mb(insert.bytesUp)} up + ${mb(insert.bytesDown)} down` +
+      `${insert.identical ? '' : ' — B\'s COPY DIFFERS'}`,
+  );
+  const memory = await Promise.all(pair.clientPids.map((pid) => processMemory(pid)));
+  line(`client peak RSS: A ${mb(memory[0]!.peakRssBytes)}, B ${mb(memory[1]!.peakRssBytes)}`);
+  if (!big.identical || !insert.identical) process.exitCode = 1;
+} finally {
+  await pair.stop();
+  await rm(scratch, { recursive: true, force: true });
+}

@@ -1,0 +1,132 @@
+// Two Tandem devices and a server as separate processes, the way people run them: `tandem server`
+// and two watching `tandem sync` processes on loopback, the clients talking to the server through
+// a byte-counting proxy. The benchmark writes into folder A and watches folder B.
+import { spawn, execFile } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, mkdir, rm, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { ByteCountingProxy } from './byte-counting-proxy.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/tandem.js', import.meta.url));
+const PASSWORD = 'benchmark password';
+
+export interface ProcessMemory {
+  rssBytes: number;
+  peakRssBytes: number;
+}
+
+export async function processMemory(pid: number): Promise<ProcessMemory> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+  return { rssBytes: kib('VmRSS'), peakRssBytes: kib('VmHWM') };
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+export async function processCpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
+
+class Service {
+  readonly child: ChildProcess;
+  output = '';
+  constructor(args: string[], env: Record<string, string> = {}) {
+    this.child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  async waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const match = pattern.exec(this.output);
+      if (match) return match;
+      if (this.child.exitCode !== null) throw new Error(`tandem exited (${this.child.exitCode}): ${this.output.trim()}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}: ${this.output.trim()}`);
+      await sleep(20);
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGTERM');
+    await Promise.race([exited, sleep(10_000)]);
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+export class TandemPair {
+  readonly root: string;
+  readonly folderA: string;
+  readonly folderB: string;
+  readonly proxy: ByteCountingProxy;
+  readonly #server: Service;
+  readonly #clients: Service[];
+
+  private constructor(root: string, server: Service, proxy: ByteCountingProxy, clients: Service[]) {
+    this.root = root;
+    this.folderA = join(root, 'a');
+    this.folderB = join(root, 'b');
+    this.#server = server;
+    this.proxy = proxy;
+    this.#clients = clients;
+  }
+
+  static async start(options: { watcherBackend?: string } = {}): Promise<TandemPair> {
+    const root = await mkdtemp(join(tmpdir(), 'tandem-bench-sync-'));
+    const data = join(root, 'server');
+    await promisify(execFile)(process.execPath, [BIN, 'server', 'add-user', 'bench', '--data', data], { env: { ...process.env, TANDEM_PASSWORD: PASSWORD } });
+    const server = new Service(['server', '--data', data, '--port', '0']);
+    const port = Number((await server.waitForOutput(/http:\/\/127\.0\.0\.1:(\d+)/, 20_000))[1]);
+    const proxy = await ByteCountingProxy.start(port);
+    const clients: Service[] = [];
+    for (const name of ['a', 'b']) {
+      await mkdir(join(root, name));
+      const env: Record<string, string> = { TANDEM_PASSWORD: PASSWORD };
+      if (options.watcherBackend) env['TANDEM_WATCHER'] = options.watcherBackend;
+      clients.push(
+        new Service(
+          ['sync', '--folder', join(root, name), '--server', `http://127.0.0.1:${proxy.port}`, '--user', 'bench', '--state', join(root, `${name}-state`), '--device', name],
+          env,
+        ),
+      );
+    }
+    const pair = new TandemPair(root, server, proxy, clients);
+    try {
+      for (const client of clients) await client.waitForOutput(/^idle: /m, 30_000);
+    } catch (error) {
+      await pair.stop();
+      throw error;
+    }
+    return pair;
+  }
+
+  get clientPids(): number[] {
+    return this.#clients.map((client) => client.pid);
+  }
+
+  get serverPid(): number {
+    return this.#server.pid;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.#clients.map((client) => client.stop()));
+    await this.#server.stop();
+    await this.proxy.close();
+    await rm(this.root, { recursive: true, force: true });
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
