@@ -81,9 +81,9 @@ it('moves with or without a precondition; a stale one is answered with the curre
 
 it('deletes to the trash; afterwards the item is gone (undefined) and deleting again is refused', async () => {
   const created = ok((await storeFile('gone.bin', [new Uint8Array(randomBytes(10))])).answer).item;
-  ok(await ops.delete(created.id, { metadata: created.metadataVersion, content: created.contentVersion }, uuidv7()));
+  expect(ok(await ops.delete(created.id, { metadata: created.metadataVersion, content: created.contentVersion }, undefined, uuidv7())).kept).toBe(false);
   expect(await ops.getItem(created.id)).toBeUndefined();
-  expect(await ops.delete(created.id, { metadata: undefined, content: undefined }, uuidv7())).toMatchObject({ ok: false, reason: 'refused' });
+  expect(await ops.delete(created.id, { metadata: undefined, content: undefined }, undefined, uuidv7())).toMatchObject({ ok: false, reason: 'refused' });
 });
 
 it('getItem gives the block list; fetchBlocks yields every block in file order, repeats included', async () => {

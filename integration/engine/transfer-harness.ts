@@ -8,14 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { chunkFile } from '../../src-main/engine/chunker/chunk-file.ts';
-import { Executor } from '../../src-main/engine/executor/executor.ts';
+import { Executor, type RunResult } from '../../src-main/engine/executor/executor.ts';
 import { writeFolderMarker } from '../../src-main/engine/executor/guards.ts';
 import { indexStore } from '../../src-main/engine/executor/index-store.ts';
 import type { ExecutorPorts } from '../../src-main/engine/executor/ports.ts';
 import { NodeFileSystem } from '../../src-main/engine/fs/node-file-system.ts';
 import type { Hasher } from '../../src-main/engine/hasher.ts';
 import { LocalIndex } from '../../src-main/engine/index/local-index.ts';
-import { isWork } from '../../src-main/engine/planner/operations.ts';
+import { type Operation, isWork } from '../../src-main/engine/planner/operations.ts';
 import { plan } from '../../src-main/engine/planner/planner.ts';
 import { readFeed } from '../../src-main/engine/remote/feed.ts';
 import { type FetchLike, RemoteClient } from '../../src-main/engine/remote/remote-client.ts';
@@ -153,14 +153,24 @@ export class Devices {
     return { local: d.index.loadTree('local')!, remote: d.index.loadTree('remote')!, synced: d.index.loadTree('synced')! };
   }
 
-  async syncOnce(d: Device): Promise<boolean> {
+  /** The first half of a pass: scan, read the feed, plan (a test may change things before execute). */
+  async plan(d: Device): Promise<{ ops: Operation[]; trees: ReturnType<Devices['trees']> }> {
     await this.scan(d);
     await this.pull(d);
     const t = this.trees(d);
-    const ops = plan({ ...t, options: { device: d.name, now: new Date(), newId: newItemId, ignoredLocalIds: d.ignored } });
-    if (!ops.some((op) => isWork(op) || op.kind === 'markSynced')) return false;
-    const result = await d.executor.run(ops, t);
+    return { ops: plan({ ...t, options: { device: d.name, now: new Date(), newId: newItemId, ignoredLocalIds: d.ignored } }), trees: t };
+  }
+
+  async execute(d: Device, planned: { ops: Operation[]; trees: ReturnType<Devices['trees']> }): Promise<RunResult> {
+    const result = await d.executor.run(planned.ops, planned.trees);
     expect(result.stopped).toBeUndefined();
+    return result;
+  }
+
+  async syncOnce(d: Device): Promise<boolean> {
+    const planned = await this.plan(d);
+    if (!planned.ops.some((op) => isWork(op) || op.kind === 'markSynced')) return false;
+    await this.execute(d, planned);
     return true;
   }
 

@@ -118,9 +118,9 @@ async function applyRemote(device: Device, a: Action, step: number): Promise<voi
     }
     // Another device deleting a folder: its contents first, deepest first, then the folder.
     const doomed = [...remote.items.values()].filter((i) => i.parentId === folder.id);
-    for (const [n, item] of doomed.entries()) await remote.delete(item.id, { metadata: item.metadataVersion, content: item.contentVersion }, `k-${step}-${n}`);
+    for (const [n, item] of doomed.entries()) await remote.delete(item.id, { metadata: item.metadataVersion, content: item.contentVersion }, undefined, `k-${step}-${n}`);
     const now = remote.items.get(folder.id)!;
-    await remote.delete(folder.id, { metadata: now.metadataVersion, content: now.contentVersion }, `k-${step}-folder`);
+    await remote.delete(folder.id, { metadata: now.metadataVersion, content: now.contentVersion }, undefined, `k-${step}-folder`);
     return;
   }
   if (a.kind === 'write') {
@@ -134,7 +134,7 @@ async function applyRemote(device: Device, a: Action, step: number): Promise<voi
     if (a.kind === 'chmod') {
       const data = remote.content(item.id) ?? new Uint8Array();
       remote.putFile(item.id, item.parentId!, item.name, data, !(item.executable ?? false));
-    } else if (a.kind === 'delete') await remote.delete(item.id, { metadata: item.metadataVersion, content: item.contentVersion }, `k-${step}`);
+    } else if (a.kind === 'delete') await remote.delete(item.id, { metadata: item.metadataVersion, content: item.contentVersion }, undefined, `k-${step}`);
     else await remote.move(item.id, { parentId: await folderId(a.folder), name: NAMES[a.name]! }, item.metadataVersion, `k-${step}`);
   }
 }

@@ -68,6 +68,9 @@ export function indexStore(index: LocalIndex): StateStore {
       if (!facts) return undefined;
       return { size: facts.size, mtimeMs: facts.mtimeMs, inode: facts.inode, hash: facts.hash, blocks: facts.blocks.map(({ hash, size }) => ({ hash, size })) };
     },
+    seenCursor() {
+      return index.cursor;
+    },
     blockLocations(hashes) {
       // A scan of every file's block list: the index keeps no hash -> place table (the scanner
       // would have to maintain it on every change); download.ts asks only for big transfers.

@@ -19,6 +19,9 @@ export type RemoteAnswer =
   | { ok: true; item: RemoteItem }
   | { ok: false; reason: 'precondition_failed' | 'refused'; current: RemoteItem | undefined; message: string };
 
+/** A delete's answer: `kept` when the item is still there (a folder holding changes not yet seen here). */
+export type DeleteAnswer = Exclude<RemoteAnswer, { ok: true }> | { ok: true; item: RemoteItem; kept: boolean };
+
 /** A file's content as committed: the hash of the whole and the ordered block list. */
 export interface FileContent {
   hash: string;
@@ -45,12 +48,19 @@ export interface RemoteOps {
   commitFile(target: CommitTarget, content: FileContent, idempotencyKey: string): Promise<RemoteAnswer>;
   /** Moves and/or renames, If-Match on the metadata version (undefined: no precondition). */
   move(id: string, to: { parentId: string; name: string }, ifMatchMetadata: number | undefined, idempotencyKey: string): Promise<RemoteAnswer>;
-  /** Moves the item to the server's trash, If-Match on both versions; a non-empty folder is refused. */
+  /**
+   * Moves the item to the server's trash, If-Match on both versions (undefined: the current one).
+   * A folder goes with everything inside EXCEPT what changed after `seenCursor` (this device's
+   * changes cursor, which its plan was made from): that stays, with the folders leading to it,
+   * and the answer says `kept` (SCENARIOS #17: another device's new file inside is not trashed
+   * by a delete that never saw it). Without a cursor, the whole subtree goes.
+   */
   delete(
     id: string,
     ifMatch: { metadata: number | undefined; content: number | undefined },
+    seenCursor: string | undefined,
     idempotencyKey: string,
-  ): Promise<RemoteAnswer>;
+  ): Promise<DeleteAnswer>;
   /** The item as it is now (files with their block list), or undefined when it is gone (deleted or never there). */
   getItem(id: string): Promise<{ item: RemoteItem; blocks: BlockRef[] } | undefined>;
   /** Yields the bytes of every block of the list, in order (repeats included), each checked against its hash and size. */
@@ -100,6 +110,8 @@ export interface StateStore {
   /** Changes without an operation (markSynced bookkeeping), in one transaction. */
   advance(changes: StateChanges): void;
   localFacts(id: string): LocalFacts | undefined;
+  /** The changes-feed cursor the remote tree was last read at (undefined: never read). */
+  seenCursor(): string | undefined;
   /**
    * Where local files hold blocks with these hashes, by the facts' block lists (item id and byte
    * offset; a few places per hash at most). The lists may be stale: a reader re-hashes the bytes.

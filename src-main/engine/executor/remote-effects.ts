@@ -5,14 +5,14 @@
 import type { Operation } from '../planner/operations.ts';
 import type { EffectContext } from './effect-context.ts';
 import { Refused } from './errors.ts';
-import type { RemoteAnswer } from './ports.ts';
+import type { DeleteAnswer, RemoteAnswer } from './ports.ts';
 import { ChangeSet } from './change-set.ts';
 
 type Op<K extends Operation['kind']> = Extract<Operation, { kind: K }>;
 
-function accepted(answer: RemoteAnswer, what: string, path: string): Extract<RemoteAnswer, { ok: true }> {
+function accepted<A extends RemoteAnswer | DeleteAnswer>(answer: A, what: string, path: string): Extract<A, { ok: true }> {
   if (!answer.ok) throw new Refused(`The server refused to ${what} "${path}": ${answer.message}`, path);
-  return answer;
+  return answer as Extract<A, { ok: true }>;
 }
 
 export async function runCreateRemoteFolder(ctx: EffectContext, op: Op<'createRemoteFolder'>): Promise<ChangeSet> {
@@ -40,14 +40,22 @@ export async function runMoveRemote(ctx: EffectContext, op: Op<'moveRemote'>): P
   return changes;
 }
 
+/**
+ * A folder delete carries the cursor this device's plan was made from, so the server keeps what
+ * another device changed inside since (SCENARIOS #17). A kept folder stays in the remote tree:
+ * the changes feed will bring what is new inside it, but not the folder itself, which did not
+ * change. The next plan then sees the folder deleted here and new content there, and restores it.
+ */
 export async function runDeleteRemote(ctx: EffectContext, op: Op<'deleteRemote'>): Promise<ChangeSet> {
-  accepted(
-    await ctx.ports.remote.delete(op.id, { metadata: op.ifMatchMetadata, content: op.ifMatchContent }, ctx.idempotencyKey),
+  const seenCursor = op.itemKind === 'folder' ? ctx.ports.store.seenCursor() : undefined;
+  const answer = accepted(
+    await ctx.ports.remote.delete(op.id, { metadata: op.ifMatchMetadata, content: op.ifMatchContent }, seenCursor, ctx.idempotencyKey),
     'delete',
     op.path,
   );
   const changes = new ChangeSet();
-  ctx.trees.removeRemote(changes, op.id);
+  if (answer.kept) ctx.trees.putRemote(changes, answer.item);
+  else ctx.trees.removeRemote(changes, op.id);
   ctx.trees.settle(changes, op.id);
   return changes;
 }

@@ -101,11 +101,19 @@ export function remoteOps(client: RemoteClient, options: RemoteOpsOptions = {}):
       }
     },
 
-    async delete(id, ifMatch, idempotencyKey) {
+    async delete(id, ifMatch, seenCursor, idempotencyKey) {
       try {
         const now = ifMatch.metadata === undefined || ifMatch.content === undefined ? await currentVersions(id) : undefined;
         const etag = etagOf(ifMatch.metadata ?? now!.metadata, ifMatch.content ?? now!.content);
-        return await answer(client.deleteItem(id, etag, { idempotencyKey }));
+        let kept = false;
+        const done = await answer(
+          client.deleteItem(id, etag, { idempotencyKey, ...(seenCursor === undefined ? {} : { seenCursor }) }).then((result) => {
+            // A folder holding changes newer than the seen cursor stays live (the rest went to the trash).
+            kept = result.ok && !result.item.deleted;
+            return result;
+          }),
+        );
+        return done.ok ? { ...done, kept } : done;
       } catch (error) {
         return refusedIfGone(error);
       }
@@ -144,7 +152,7 @@ export function remoteOps(client: RemoteClient, options: RemoteOpsOptions = {}):
 }
 
 /** Looking up the current version of an item that is gone is a refusal too. */
-function refusedIfGone(error: unknown): RemoteAnswer {
+function refusedIfGone(error: unknown): Exclude<RemoteAnswer, { ok: true }> {
   if (error instanceof RemoteError && error.status === 404) return { ok: false, reason: 'refused', current: undefined, message: error.message };
   throw error;
 }

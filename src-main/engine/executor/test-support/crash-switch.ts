@@ -83,6 +83,7 @@ export class CrashSwitch {
       advance: (...args) => this.wrapSync('advance', () => store.advance(...args)),
       localFacts: (id) => store.localFacts(id),
       blockLocations: (hashes) => store.blockLocations(hashes),
+      seenCursor: () => store.seenCursor(),
     };
     return { ...ports, fs: crashFs, remote: crashRemote, store: crashStore };
   }

@@ -8,7 +8,7 @@ import { nameKey } from '../../../../src-shared/names.ts';
 import type { BlockRef } from '../../../../src-shared/protocol/common.ts';
 import type { Hasher } from '../../hasher.ts';
 import type { TreeItem } from '../../tree/item.ts';
-import type { CommitTarget, FileContent, RemoteAnswer, RemoteItem, RemoteOps } from '../ports.ts';
+import type { CommitTarget, DeleteAnswer, FileContent, RemoteAnswer, RemoteItem, RemoteOps } from '../ports.ts';
 
 export const ROOT_ID = 'root';
 
@@ -32,6 +32,8 @@ export class FakeRemote implements RemoteOps {
   readonly calls: string[] = [];
   #failures = 0;
   blockBytesSent = 0;
+  /** Every delete asked for, with the seen cursor it carried. */
+  readonly deletes: Array<{ id: string; seenCursor: string | undefined }> = [];
   /** Block bytes handed out by fetchBlocks (what a download cost). */
   blockBytesFetched = 0;
 
@@ -194,9 +196,14 @@ export class FakeRemote implements RemoteOps {
     });
   }
 
-  async delete(id: string, ifMatch: { metadata: number | undefined; content: number | undefined }, key: string): Promise<RemoteAnswer> {
+  /**
+   * Refuses a non-empty folder (stricter than the real server, which trashes the subtree but
+   * what changed after the seen cursor): the executor deletes children first anyway.
+   */
+  async delete(id: string, ifMatch: { metadata: number | undefined; content: number | undefined }, seenCursor: string | undefined, key: string): Promise<DeleteAnswer> {
     this.#enter('delete');
-    return this.#once(key, () => {
+    this.deletes.push({ id, seenCursor });
+    const answer = this.#once(key, () => {
       const existing = this.items.get(id);
       if (!existing) return this.#refused('the item is gone');
       if (existing.metadataVersion !== ifMatch.metadata || existing.contentVersion !== ifMatch.content) {
@@ -207,6 +214,7 @@ export class FakeRemote implements RemoteOps {
       this.items.delete(id);
       return { ok: true, item: existing };
     });
+    return answer.ok ? { ...answer, kept: false } : answer;
   }
 
   async getItem(id: string): Promise<{ item: RemoteItem; blocks: BlockRef[] } | undefined> {

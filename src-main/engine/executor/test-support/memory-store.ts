@@ -15,6 +15,8 @@ export class MemoryStore implements StateStore {
   readonly synced = new Map<string, TreeItem>();
   readonly facts = new Map<string, LocalFacts>();
   readonly journal = new Map<number, JournalRecord>();
+  /** The changes cursor the remote tree was read at (tests set it). */
+  cursor: string | undefined;
   #nextSeq = 1;
   /** Every journal event, for tests of ordering. */
   readonly log: string[] = [];
@@ -61,6 +63,10 @@ export class MemoryStore implements StateStore {
 
   localFacts(id: string): LocalFacts | undefined {
     return this.facts.get(id);
+  }
+
+  seenCursor(): string | undefined {
+    return this.cursor;
   }
 
   blockLocations(hashes: ReadonlySet<string>): Map<string, BlockLocation[]> {
