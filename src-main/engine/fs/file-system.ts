@@ -25,7 +25,7 @@ export interface DirEntry {
 
 /** One entry as the scanner's walk sees it: its name, whether that name is valid text, and lstat. */
 export interface ListedEntry extends EntryStat {
-  /** The name as text; when `validUtf8` is false it is a lossy rendering, for reports only. */
+  /** The name as text; when `validUtf8` is false a rendering with the bad bytes as \xNN, for reports only. */
   name: string;
   /** False when the name on disk is not valid UTF-8 (possible on Linux; SCENARIOS #29). */
   validUtf8: boolean;

@@ -7,6 +7,7 @@ import { constants, lstatSync, readFileSync, readdirSync } from 'node:fs';
 import type { Dirent, Stats } from 'node:fs';
 import { chmod, lstat, mkdir, open, readdir, rename, rm, rmdir, statfs, unlink, utimes } from 'node:fs/promises';
 import { join, sep } from 'node:path';
+import { showBytes } from '../fs-policy/disk-names.ts';
 import {
   FsError,
   LOCAL_TRASH_FOLDER,
@@ -319,21 +320,29 @@ export class NodeSyncLister implements SyncLister {
   list(path: string): ListedEntry[] {
     const folder = join(this.#root, ...splitPath(path));
     let names: string[];
+    const invalid: string[] = [];
     try {
       names = readdirSync(folder);
+      // Node decodes names lossily; a U+FFFD hints at bytes that are not UTF-8, and only then is
+      // the folder read again as raw bytes to tell (SCENARIOS #29). Such a name is reported by a
+      // faithful rendering (its bad bytes as \xNN), so no two of them read alike.
+      if (names.some((name) => name.includes('\uFFFD'))) {
+        names = [];
+        for (const raw of readdirSync(folder, { encoding: 'buffer' })) {
+          try {
+            names.push(utf8.decode(raw));
+          } catch {
+            invalid.push(showBytes(raw));
+          }
+        }
+      }
     } catch (error) {
       throw toFsError(error, 'list', path);
     }
-    // Node decodes names lossily; a U+FFFD hints at bytes that are not UTF-8, and only then is
-    // the folder read again as raw bytes to tell (SCENARIOS #29).
-    const invalid = names.some((name) => name.includes('\uFFFD')) ? this.#invalidNames(folder) : undefined;
     const result: ListedEntry[] = [];
+    // The rendering names no file, so there is nothing to lstat: it is reported, not synced.
+    for (const name of invalid) result.push({ name, validUtf8: false, kind: 'other', size: 0, mtimeMs: 0, inode: 0, executable: false });
     for (const name of names) {
-      // The lossy text names no file, so there is nothing to lstat: it is reported, not synced.
-      if (invalid?.has(name)) {
-        result.push({ name, validUtf8: false, kind: 'other', size: 0, mtimeMs: 0, inode: 0, executable: false });
-        continue;
-      }
       let stats: Stats;
       try {
         // Plain concatenation: path.join per entry is a measurable share of a 100k-file walk.
@@ -355,18 +364,6 @@ export class NodeSyncLister implements SyncLister {
       });
     }
     return result;
-  }
-
-  #invalidNames(folder: string): Set<string> {
-    const invalid = new Set<string>();
-    for (const raw of readdirSync(folder, { encoding: 'buffer' })) {
-      try {
-        utf8.decode(raw);
-      } catch {
-        invalid.add(raw.toString('utf8'));
-      }
-    }
-    return invalid;
   }
 
   readText(path: string): string | undefined {
