@@ -1,0 +1,195 @@
+// SCENARIOS.md "Safety guards" (#41–#48, #54–#56, #58, #59, #62), each row end to end: real
+// FolderSync engines on real folders against a real in-process server, with fault injection
+// (wiretap, wrapped ports, a restarted server, skewed clocks) where the row needs it. Every test
+// ends with the invariants check.
+import { randomBytes } from 'node:crypto';
+import { readdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Device } from './sync-harness.ts';
+import { SyncWorld, expectInvariants, settle } from './sync-harness.ts';
+import { wiretap } from './remote-harness.ts';
+
+let world: SyncWorld;
+beforeAll(async () => {
+  world = await SyncWorld.start();
+});
+afterAll(async () => {
+  await world.close();
+});
+
+/** A request that changes something on the server (sign-in aside): what "no uploads" counts. */
+function isMutation(request: { method: string; path: string }): boolean {
+  return request.method !== 'GET' && request.method !== 'HEAD' && !request.path.endsWith('/login') && !request.path.endsWith('/blocks/missing') && !request.path.endsWith('/blocks/fetch');
+}
+
+/** Every file (not folder) path on a device, Tandem's own entries left out. */
+async function filePaths(device: Device): Promise<string[]> {
+  return [...(await device.contents())].filter(([, hash]) => hash !== 'folder').map(([path]) => path).sort();
+}
+
+/** Sets every file's mtime with `change(old mtime in ms)`. */
+async function touchAll(device: Device, change: (mtimeMs: number) => number): Promise<void> {
+  for (const path of await filePaths(device)) {
+    const info = await stat(device.path(path));
+    const next = change(info.mtimeMs) / 1000;
+    await utimes(device.path(path), next, next);
+  }
+}
+
+it('#41 sync root unmounted, missing or emptied: the folder stops with an error; no delete propagates', async () => {
+  const account = await world.account();
+  const a = await world.device('Ada', account);
+  const b = await world.device('Bob', account);
+  for (let i = 0; i < 5; i++) await a.write(`notes/n${i}.txt`, `note ${i}`);
+  await a.write('top.txt', 'top');
+  await settle([a, b]);
+  const before = await b.contents();
+
+  // Unmounted: the whole folder is gone.
+  const away = `${a.dir}-unmounted`;
+  await rename(a.dir, away);
+  expect(await a.sync()).toBe('stopped');
+  expect(a.engine.status.state).toBe('stopped');
+  expect(a.engine.status.message).toMatch(/missing.*nothing was deleted/);
+  await settle([b]);
+  expect(await b.contents()).toEqual(before);
+
+  // Mounted again: it syncs as before, nothing lost.
+  await rename(away, a.dir);
+  expect(await a.sync()).toBe('in_sync');
+  expect(a.engine.status.state).toBe('idle');
+
+  // Emptied: every file gone, the marker with them.
+  for (const entry of await readdir(a.dir)) await rm(join(a.dir, entry), { recursive: true, force: true });
+  expect(await a.sync()).toBe('stopped');
+  expect(a.engine.status.state).toBe('stopped');
+  expect(a.engine.status.message).toMatch(/marker.*nothing was deleted/);
+  await settle([b]);
+  expect(await b.contents()).toEqual(before);
+  await expectInvariants([b]);
+}, 60_000);
+
+it('#42 one side deletes many files: pause and ask; the answer covers that batch only', async () => {
+  const account = await world.account();
+  const a = await world.device('Ada', account);
+  const b = await world.device('Bob', account);
+  for (let i = 0; i < 100; i++) await a.write(`files/f${String(i).padStart(3, '0')}.txt`, `file ${i}`);
+  await settle([a, b]);
+
+  // 40 of 100 deleted on A: A asks instead of deleting on the server.
+  for (let i = 0; i < 40; i++) await a.remove(`files/f${String(i).padStart(3, '0')}.txt`);
+  expect(await a.sync()).toBe('question');
+  expect(a.engine.status.state).toBe('waiting');
+  expect(a.engine.status.questions).toHaveLength(1);
+  const question = a.engine.status.questions[0]!;
+  expect(question).toMatchObject({ side: 'remote', count: 40, total: 100 });
+  expect(question.message).toMatch(/40 of 100 files would be deleted/);
+  await settle([b]);
+  expect(await filePaths(b)).toHaveLength(100);
+
+  // No: the files come back on A, nothing deleted anywhere.
+  await a.engine.answer(question.batchKey, 'no');
+  await settle([a, b]);
+  expect(await filePaths(a)).toHaveLength(100);
+  expect(await a.read('files/f000.txt')).toBe('file 0');
+  expect(a.engine.status.questions).toEqual([]);
+  await expectInvariants([a, b]);
+
+  // The same 40 deleted again: asked again (a new batch); yes deletes them on the server.
+  for (let i = 0; i < 40; i++) await a.remove(`files/f${String(i).padStart(3, '0')}.txt`);
+  expect(await a.sync()).toBe('question');
+  const again = a.engine.status.questions[0]!;
+  await a.engine.answer(again.batchKey, 'yes');
+  expect(await a.sync()).toBe('in_sync');
+  // Bob's disk would lose 40 of 100 files too: his own guard asks him before it deletes.
+  expect(await b.sync()).toBe('question');
+  expect(b.engine.status.questions[0]).toMatchObject({ side: 'local', count: 40 });
+  expect(await filePaths(b)).toHaveLength(100);
+  await b.engine.answer(b.engine.status.questions[0]!.batchKey, 'yes');
+  await settle([a, b]);
+  expect(await filePaths(b)).toHaveLength(60);
+  expect((await a.client.trash()).length).toBeGreaterThanOrEqual(40);
+
+  // A later batch is a new question: the yes does not cover it.
+  for (let i = 40; i < 80; i++) await a.remove(`files/f${String(i).padStart(3, '0')}.txt`);
+  expect(await a.sync()).toBe('question');
+  expect(a.engine.status.questions[0]).toMatchObject({ side: 'remote', count: 40, total: 60 });
+  expect(await filePaths(b)).toHaveLength(60);
+  await a.engine.answer(a.engine.status.questions[0]!.batchKey, 'no');
+  await settle([a, b]);
+  await expectInvariants([a, b]);
+}, 120_000);
+
+it('#43 every mtime changes, content the same: no uploads, no conflicts', async () => {
+  const account = await world.account();
+  const tap = wiretap();
+  const a = await world.device('Ada', account, { client: { fetch: tap.fetch } });
+  const b = await world.device('Bob', account);
+  for (let i = 0; i < 20; i++) await a.write(`docs/d${i}.txt`, `document ${i}`);
+  await a.write('big.bin', randomBytes(300_000));
+  await settle([a, b]);
+
+  // A restore from backup (or DST on FAT) moves every mtime by an hour; B's by a day the other way.
+  expect(tap.requests.filter(isMutation).length, 'the wiretap sees uploads').toBeGreaterThan(0);
+  await touchAll(a, (mtime) => mtime + 3_600_000);
+  await touchAll(b, (mtime) => mtime - 86_400_000);
+  const mark = tap.requests.length;
+  await settle([a, b]);
+  expect(tap.requests.slice(mark).filter(isMutation)).toEqual([]);
+  expect(await a.conflictedCopies()).toEqual([]);
+  expect(await b.conflictedCopies()).toEqual([]);
+  await expectInvariants([a, b]);
+}, 60_000);
+
+it('#44 2 s mtime precision (FAT): no endless re-uploads', async () => {
+  const account = await world.account();
+  const tap = wiretap();
+  const a = await world.device('Ada', account, { client: { fetch: tap.fetch } });
+  const b = await world.device('Bob', account);
+  for (let i = 0; i < 10; i++) await a.write(`f${i}.txt`, `content ${i}`);
+  await settle([a, b]);
+  expect(tap.requests.filter(isMutation).length, 'the wiretap sees uploads').toBeGreaterThan(0);
+  const mark = tap.requests.length;
+  // The disk keeps mtimes to 2 s: every pass may see them rounded (down on one, up on the other).
+  for (let pass = 0; pass < 4; pass++) {
+    await touchAll(a, (mtime) => (pass % 2 === 0 ? Math.floor(mtime / 2000) * 2000 : Math.ceil((mtime + 1) / 2000) * 2000));
+    expect(await a.sync()).toBe('in_sync');
+  }
+  await settle([a, b]);
+  expect(tap.requests.slice(mark).filter(isMutation)).toEqual([]);
+  expect(await a.conflictedCopies()).toEqual([]);
+  await expectInvariants([a, b]);
+}, 60_000);
+
+it('#45 clock skew between devices: the first commit wins, whatever the clocks say', async () => {
+  const account = await world.account();
+  // Ada's clock is 20 years behind, Bob's 20 years ahead; their files' mtimes are skewed too.
+  const a = await world.device('Ada', account, { now: () => new Date('2006-03-01T12:00:00Z') });
+  const b = await world.device('Bob', account, { now: () => new Date('2046-03-01T12:00:00Z') });
+  await a.write('plan.txt', 'v1');
+  await a.write('other.txt', 'same');
+  await settle([a, b]);
+
+  await a.write('plan.txt', 'Ada, committed first');
+  await utimes(a.path('plan.txt'), new Date('2001-01-01'), new Date('2001-01-01'));
+  await b.write('plan.txt', 'Bob, committed second');
+  await utimes(b.path('plan.txt'), new Date('2090-01-01'), new Date('2090-01-01'));
+  await b.write('other.txt', 'Bob edits with a future mtime');
+  await utimes(b.path('other.txt'), new Date('2090-01-01'), new Date('2090-01-01'));
+  await a.sync();
+  await settle([a, b]);
+
+  expect(await a.read('plan.txt')).toBe('Ada, committed first');
+  expect(await b.read('plan.txt')).toBe('Ada, committed first');
+  const copies = await a.conflictedCopies();
+  expect(copies).toEqual(['plan (conflicted copy from Bob 2046-03-01 120000).txt']);
+  expect(await a.read(copies[0]!)).toBe('Bob, committed second');
+  expect(await a.read('other.txt')).toBe('Bob edits with a future mtime');
+  // An old mtime is still an edit: Ada's later edit dated 1999 reaches Bob.
+  await a.write('other.txt', 'Ada edits with an old mtime');
+  await utimes(a.path('other.txt'), new Date('1999-01-01'), new Date('1999-01-01'));
+  await settle([a, b]);
+  expect(await b.read('other.txt')).toBe('Ada edits with an old mtime');
+  await expectInvariants([a, b]);
+}, 60_000);
