@@ -1,7 +1,8 @@
 // Only changed blocks travel, on the real stack (real folders, SQLite index, real client and
 // server): a 20 MiB file synced from Ada to Bob, then one byte inserted in its middle on Ada — Bob
 // fetches well under 1 MiB of blocks for the new version and ends byte-identical, the rest read
-// from the copy he already has.
+// from the copy he already has; then a byte changed on Bob costs Ada under 1 MiB too (her block
+// list came from her upload).
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -50,4 +51,17 @@ it('one byte inserted in the middle of a 20 MiB file: the other device downloads
   expect(everything).toBeLessThan(MiB);
   // Both folders hold the same thing.
   expect(await devices.contents(bob!.dir)).toEqual(await devices.contents(ada!.dir));
+
+  // The other way: Ada's block list came from her upload, and her download reuses it.
+  const v3 = Buffer.from(v2);
+  v3[1000] = v3[1000]! ^ 0xff;
+  await writeFile(join(bob!.dir, 'video.raw'), v3);
+  await devices.syncUntilQuiet(bob!);
+  ada!.wire.reset();
+  await devices.syncUntilQuiet(ada!);
+  const back = ada!.wire.total('/v1/blocks/fetch');
+  console.info(`transfer: after a 1-byte overwrite on the other device, ${back} block bytes back`);
+  expect((await readFile(join(ada!.dir, 'video.raw'))).equals(v3)).toBe(true);
+  expect(back).toBeGreaterThan(0);
+  expect(back).toBeLessThan(MiB);
 }, 120_000);
