@@ -371,6 +371,8 @@ export class FolderSync {
     }
     const run = this.#passes().finally(() => {
       if (this.#passing === run) this.#passing = undefined;
+      // Asked for while the last pass was finishing (resume, a hint during a question): go again.
+      if (this.#passAgain && !this.#closed && !this.#paused) void this.#requestPass();
     });
     this.#passing = run;
     return run;
@@ -385,11 +387,15 @@ export class FolderSync {
         result = await this.#pass();
         this.#offlineAttempts = 0;
       } catch (error) {
+        // The retry waits its backoff; hints that came meanwhile ride along with it.
+        this.#passAgain = false;
         return this.#failed(error);
       }
-      if (!result.more && (result.outcome !== 'in_sync' || !this.#passAgain)) return result.outcome;
+      if (!result.more && !this.#passAgain) return result.outcome;
+      if (result.outcome === 'stopped') return result.outcome;
     }
     // Still work after many passes: something keeps failing; try again later, not in a tight loop.
+    this.#passAgain = false;
     this.#scheduleRetry();
     return 'unsettled';
   }
@@ -400,8 +406,8 @@ export class FolderSync {
     const held = this.#heldHints;
     this.#heldHints = { paths: new Set(), rescanAll: false };
     if (held.rescanAll || held.paths.size > 0) {
-      this.#setState('scanning', 'Looking for changes.');
       if (held.rescanAll) {
+        this.#setState('scanning', 'Looking for changes.');
         this.#fullScanRunning = true;
         try {
           await this.#observer.fullScan();
@@ -526,7 +532,8 @@ export class FolderSync {
       return 'stopped';
     }
     if (error instanceof RemoteError && error.retryable) {
-      this.#setState('offline', `Cannot reach the server (${error.message}); retrying.`);
+      const retrying = this.#options.watch !== false && !this.#closed;
+      this.#setState('offline', `Cannot reach the server (${error.message})${retrying ? '; retrying' : ''}.`);
       this.#scheduleRetry();
       return 'unsettled';
     }
