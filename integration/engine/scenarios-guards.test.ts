@@ -193,3 +193,67 @@ it('#45 clock skew between devices: the first commit wins, whatever the clocks s
   expect(await b.read('other.txt')).toBe('Ada edits with an old mtime');
   await expectInvariants([a, b]);
 }, 60_000);
+
+it('#47 cursor expired (410): the full listing deletes only what the base had and the disk kept unchanged', async () => {
+  const account = await world.account();
+  const a = await world.device('Ada', account);
+  const b = await world.device('Bob', account);
+  await a.write('gone.txt', 'deleted by Bob');
+  await a.write('edited-here.txt', 'v1');
+  await a.write('stays.txt', 'nobody touches this');
+  await a.write('old/inner.txt', 'in a folder Bob deletes');
+  await settle([a, b]);
+
+  // Ada is away; Bob deletes, then empties the trash: the server forgets those tombstones.
+  const adaCursor = a.engine.index.cursor;
+  await a.close();
+  await b.remove('gone.txt');
+  await b.remove('edited-here.txt');
+  await b.remove('old');
+  await settle([b]);
+  for (const entry of await b.client.trash()) await b.client.purgeFromTrash(entry.item.id);
+  expect(await b.client.changes(adaCursor), "Ada's cursor has expired").toMatchObject({ ok: false, reason: 'cursor_expired' });
+  await a.write('edited-here.txt', 'Ada edited this while away');
+  await a.write('new-here.txt', 'made while away');
+
+  await a.open();
+  await settle([a, b]);
+  for (const device of [a, b]) {
+    expect(await device.exists('gone.txt')).toBe(false);
+    expect(await device.exists('old')).toBe(false);
+    expect(await device.read('edited-here.txt')).toBe('Ada edited this while away');
+    expect(await device.read('new-here.txt')).toBe('made while away');
+    expect(await device.read('stays.txt')).toBe('nobody touches this');
+  }
+  await expectInvariants([a, b]);
+}, 60_000);
+
+it('#48 a device offline for a long time returns: deletes made meanwhile apply; nothing resurrects', async () => {
+  const account = await world.account();
+  const a = await world.device('Ada', account);
+  const b = await world.device('Bob', account);
+  const c = await world.device('Cai', account);
+  for (let i = 0; i < 6; i++) await a.write(`keep/k${i}.txt`, `keep ${i}`);
+  for (let i = 0; i < 4; i++) await a.write(`trash/t${i}.txt`, `trash ${i}`);
+  await a.write('moved-then-deleted.txt', 'bye');
+  await settle([a, b, c]);
+
+  // Cai is off for a long time; Ada and Bob delete a folder, a file, and a file after moving it.
+  await c.close();
+  await a.remove('trash');
+  await a.remove('keep/k0.txt');
+  await settle([a, b]);
+  await b.rename('moved-then-deleted.txt', 'keep/moved.txt');
+  await settle([a, b]);
+  await a.remove('keep/moved.txt');
+  await settle([a, b]);
+  const expected = await a.contents();
+
+  await c.open();
+  await settle([a, b, c]);
+  for (const device of [a, b, c]) expect(await device.contents(), device.name).toEqual(expected);
+  expect(await c.exists('trash')).toBe(false);
+  expect(await c.exists('keep/k0.txt')).toBe(false);
+  expect(await c.exists('moved-then-deleted.txt')).toBe(false);
+  await expectInvariants([a, b, c]);
+}, 60_000);
