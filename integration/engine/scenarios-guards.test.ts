@@ -7,7 +7,7 @@ import { readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Device } from './sync-harness.ts';
-import { SyncWorld, expectInvariants, settle } from './sync-harness.ts';
+import { SyncWorld, expectInvariants, expectInvariantsIgnoring, settle } from './sync-harness.ts';
 import { wiretap } from './remote-harness.ts';
 
 let world: SyncWorld;
@@ -256,4 +256,112 @@ it('#48 a device offline for a long time returns: deletes made meanwhile apply; 
   expect(await c.exists('keep/k0.txt')).toBe(false);
   expect(await c.exists('moved-then-deleted.txt')).toBe(false);
   await expectInvariants([a, b, c]);
+}, 60_000);
+
+it('#54 first sync with data on both sides: equal adopted, one-sided propagated, unequal a conflict', async () => {
+  const account = await world.account();
+  const tap = wiretap();
+  const a = await world.device('Ada', account);
+  const b = await world.device('Bob', account, { client: { fetch: tap.fetch } });
+  const big = randomBytes(1_000_000);
+  for (const device of [a, b]) {
+    await device.write('shared/big.bin', big);
+    await device.write('shared/same.txt', 'the same on both');
+  }
+  await a.write('plan.txt', "Ada's plan");
+  await b.write('plan.txt', "Bob's plan");
+  await a.write('only-ada/a.txt', 'from Ada');
+  await b.write('only-bob.txt', 'from Bob');
+
+  await a.sync();
+  await settle([a, b]);
+  for (const device of [a, b]) {
+    expect(await device.read('shared/same.txt')).toBe('the same on both');
+    expect(await device.read('only-ada/a.txt')).toBe('from Ada');
+    expect(await device.read('only-bob.txt')).toBe('from Bob');
+    // Ada's commit came first: hers keeps the name, Bob's is the conflicted copy.
+    expect(await device.read('plan.txt')).toBe("Ada's plan");
+    const copies = await device.conflictedCopies();
+    expect(copies).toHaveLength(1);
+    expect(copies[0]).toMatch(/^plan \(conflicted copy from Bob /);
+    expect(await device.read(copies[0]!)).toBe("Bob's plan");
+  }
+  // What both had was adopted: one item, one version, no second copy, no content sent by Bob.
+  const server = await expectInvariants([a, b]);
+  const paths = [...server.keys()].filter((path) => !path.includes('(conflicted copy')).sort();
+  expect(paths).toEqual(['only-ada', 'only-ada/a.txt', 'only-bob.txt', 'plan.txt', 'shared', 'shared/big.bin', 'shared/same.txt']);
+  const bigItem = [...b.engine.index.loadTree('remote')!.items.values()].find((item) => item.name === 'big.bin')!;
+  expect(await b.client.versions(bigItem.id)).toHaveLength(1);
+  const commits = tap.requests.filter((r) => r.path.endsWith('/content') && r.method === 'PUT');
+  expect(commits).toEqual([]);
+}, 60_000);
+
+it('#55 selective-sync exclusion, then the parent renamed on the server: stays excluded, nothing downloaded or deleted, no question', async () => {
+  const account = await world.account();
+  const a = await world.device('Ada', account);
+  const b = await world.device('Bob', account);
+  for (let i = 0; i < 40; i++) await a.write(`projects/big/f${i}.txt`, `big ${i}`);
+  await a.write('projects/small/s.txt', 'small');
+  await a.write('top.txt', 'top');
+  await settle([a, b]);
+
+  // Bob leaves projects/big out: his copy goes, the server keeps everything.
+  const remote = b.engine.index.loadTree('remote')!;
+  const projects = [...remote.items.values()].find((item) => item.name === 'projects')!;
+  const bigFolder = [...remote.items.values()].find((item) => item.name === 'big' && item.parentId === projects.id)!;
+  const result = await b.engine.setExcluded([bigFolder.id]);
+  expect(result).toEqual({ removed: 41, kept: [] });
+  expect(await b.exists('projects/big')).toBe(false);
+  expect(await b.sync()).toBe('in_sync');
+  expect(b.engine.status.questions).toEqual([]);
+  await settle([a, b]);
+  expect(await a.exists('projects/big/f39.txt')).toBe(true);
+
+  // Ada renames the parent: the excluded folder moves with it on the server and stays left out.
+  await a.rename('projects', 'work');
+  await a.write('work/big/new.txt', 'added inside the excluded folder');
+  await a.sync();
+  expect(await b.sync()).toBe('in_sync');
+  expect(b.engine.status.questions).toEqual([]);
+  await settle([a, b]);
+  expect(await b.exists('work/small/s.txt')).toBe(true);
+  expect(await b.exists('work/big')).toBe(false);
+  expect(await b.exists('projects')).toBe(false);
+  expect(await a.exists('work/big/f0.txt')).toBe(true);
+  expect(await a.exists('work/big/new.txt')).toBe(true);
+  await expectInvariants([a, b], { missing: { Bob: ['work/big'] } });
+
+  // Included again: it comes back, under its new place.
+  await b.engine.setExcluded([]);
+  await settle([a, b]);
+  expect(await b.read('work/big/f0.txt')).toBe('big 0');
+  expect(await b.read('work/big/new.txt')).toBe('added inside the excluded folder');
+  await expectInvariants([a, b]);
+}, 60_000);
+
+it('#56 ignore rule added for a synced file: no remote delete', async () => {
+  const account = await world.account();
+  const a = await world.device('Ada', account);
+  const b = await world.device('Bob', account);
+  await a.write('build/out.log', 'a log');
+  await a.write('notes.log', 'a synced log');
+  await a.write('keep.txt', 'kept');
+  await settle([a, b]);
+
+  await a.write('.tandemignore', '*.log\nbuild/\n');
+  expect(await a.sync()).toBe('in_sync');
+  await settle([a, b]);
+  for (const device of [a, b]) {
+    expect(await device.read('notes.log')).toBe('a synced log');
+    expect(await device.read('build/out.log')).toBe('a log');
+  }
+  // Ignored from now on: Ada's edits stay on her disk.
+  await a.write('notes.log', 'edited after the rule');
+  await settle([a, b]);
+  expect(await b.read('notes.log')).toBe('a synced log');
+  expect(await a.read('notes.log')).toBe('edited after the rule');
+  // The rule travels with the folder (.tandemignore is synced), so it holds on Bob's disk too.
+  const server = await expectInvariantsIgnoring([a, b], ['notes.log', 'build']);
+  expect(server.get('notes.log')).toBe(world.hasher.hash(new TextEncoder().encode('a synced log')));
+  expect(server.has('build/out.log')).toBe(true);
 }, 60_000);
