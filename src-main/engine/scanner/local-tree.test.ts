@@ -21,7 +21,7 @@ function folder(path: string, inode: number): Observation {
 /** A deterministic world: hashes derived from the content string each observation carries. */
 class Scans {
   tree: Tree = emptyTree(ROOT);
-  facts: Map<string, FileFacts> = new Map();
+  facts: ReadonlyMap<string, FileFacts> = new Map();
   hashedPaths: string[] = [];
   #next = 1;
 

@@ -18,7 +18,9 @@
 
 import { newItemId } from './new-item-id.ts';
 import type { ItemKind, TreeItem } from '../tree/item.ts';
-import { makeTree, pathOf } from '../tree/tree.ts';
+import { LayeredMap } from '../tree/layered-map.ts';
+import { makeTree, patchTree, pathOf } from '../tree/tree.ts';
+import { IGNORE_FILE_NAME } from '../ignore/built-in-patterns.ts';
 import type { Tree } from '../tree/tree.ts';
 import type { Observation } from './observation.ts';
 
@@ -40,6 +42,12 @@ export interface MatchInput {
   previousIgnored?: ReadonlySet<string>;
   /** pathIndex(previous), when the caller has it already. */
   previousPaths?: ReadonlyMap<string, TreeItem>;
+  /**
+   * A partial scan (watcher hints): the previous items, by path, that the observations replace.
+   * Everything else of the previous tree is kept as it was, and the result shares it (patchTree):
+   * the cost is the size of the region, not of the tree. Absent: the observations are everything.
+   */
+  region?: ReadonlyMap<string, TreeItem>;
 }
 
 export interface Matching {
@@ -66,7 +74,9 @@ export interface HashResult {
 
 export interface LocalTreeResult {
   tree: Tree;
-  facts: Map<string, FileFacts>;
+  /** Shares structure with the previous facts after a partial scan: treat it as a value. */
+  facts: ReadonlyMap<string, FileFacts>;
+  /** After a partial scan that changed none, the previous set itself: treat it as a value. */
   ignoredIds: Set<string>;
   /** Paths whose file could not be hashed this time (changing, vanished): scan them again soon. */
   retry: string[];
@@ -78,6 +88,11 @@ export interface LocalTreeResult {
    */
   vanished: string[];
   stats: { items: number; hashed: number; reused: number; moved: number; created: number };
+  /**
+   * What changed against the previous tree and facts (items added or replaced, ids gone; facts
+   * set, ids without facts now), so a caller can store a rescan without comparing 100k rows.
+   */
+  delta: { put: TreeItem[]; removed: string[]; factsPut: Array<[string, FileFacts]>; factsRemoved: string[] };
 }
 
 const NO_IDS: ReadonlySet<string> = new Set();
@@ -106,11 +121,42 @@ export function pathIndex(tree: Tree): ReadonlyMap<string, TreeItem> {
   return byPath;
 }
 
+const ignoreFileIndexes = new WeakMap<Tree, readonly string[]>();
+
+/** The paths of the tree's .tandemignore files. Cached per tree, carried over by partial scans. */
+export function ignoreFilePaths(tree: Tree): readonly string[] {
+  const cached = ignoreFileIndexes.get(tree);
+  if (cached) return cached;
+  const paths: string[] = [];
+  for (const [path, item] of pathIndex(tree)) if (item.name === IGNORE_FILE_NAME && item.kind === 'file') paths.push(path);
+  ignoreFileIndexes.set(tree, paths);
+  return paths;
+}
+
+const inodeIndexes = new WeakMap<ReadonlyMap<string, FileFacts>, ReadonlyMap<number, readonly string[]>>();
+
+/** Ids by inode (usually one; hard links give more), over a facts map. Cached per facts map. */
+export function idsByInode(facts: ReadonlyMap<string, FileFacts>): ReadonlyMap<number, readonly string[]> {
+  const cached = inodeIndexes.get(facts);
+  if (cached) return cached;
+  const index = new Map<number, string[]>();
+  for (const [id, fact] of facts) {
+    if (fact.inode === 0) continue;
+    const ids = index.get(fact.inode);
+    if (ids) ids.push(id);
+    else index.set(fact.inode, [id]);
+  }
+  inodeIndexes.set(facts, index);
+  return index;
+}
+
 export function matchIdentities(input: MatchInput): Matching {
   const { observations, previous, previousFacts } = input;
   const unreadable = input.unreadable ?? [];
   const previousIgnored = input.previousIgnored ?? NO_IDS;
   const byPath = input.previousPaths ?? pathIndex(previous);
+  // What the observations replace: everything, or (partial scans) the region.
+  const scope = input.region ?? byPath;
 
   const used = new Set<string>();
   const ids: Array<string | undefined> = new Array<string | undefined>(observations.length);
@@ -129,7 +175,7 @@ export function matchIdentities(input: MatchInput): Matching {
   // 2. Inside folders that could not be read: keep what was known.
   const carried: TreeItem[] = [];
   if (unreadable.length > 0) {
-    for (const [path, item] of byPath) {
+    for (const [path, item] of scope) {
       if (used.has(item.id)) continue;
       if (unreadable.some((folder) => under(path, folder))) {
         carried.push(item);
@@ -141,7 +187,7 @@ export function matchIdentities(input: MatchInput): Matching {
   // 3. Gone from its path, and its inode turns up at a new path: moved.
   const vanishedByInode = new Map<number, TreeItem | null>();
   const vanished = new Set<string>();
-  for (const item of byPath.values()) {
+  for (const item of scope.values()) {
     if (used.has(item.id)) continue;
     if (item.kind === 'file') vanished.add(item.id);
     const inode = previousFacts.get(item.id)?.inode;
@@ -198,7 +244,7 @@ export function finishLocalTree(
   hashes: ReadonlyMap<number, HashResult | undefined>,
   newId: () => string = newItemId,
 ): LocalTreeResult {
-  const { observations, previous, previousFacts } = matching.input;
+  const { observations, previous, previousFacts, region } = matching.input;
   const ids = matching.ids.slice();
   let moved = matching.movedByInode;
 
@@ -226,11 +272,17 @@ export function finishLocalTree(
     }
   }
 
-  const items: TreeItem[] = [previous.items.get(previous.rootId) ?? { id: previous.rootId, parentId: null, name: '', kind: 'folder' }];
+  const items: TreeItem[] = [];
   const facts = new Map<string, FileFacts>();
   const ignoredIds = new Set<string>();
   const retry: string[] = [];
   const idByPath = new Map<string, string>([['', previous.rootId]]);
+  // A partial scan's observations may sit in folders it did not look at again: those keep their ids.
+  const parentOutside = (path: string): string | undefined => {
+    if (region === undefined || region.has(path)) return undefined;
+    const item = matching.previousPaths.get(path);
+    return item?.kind === 'folder' ? item.id : undefined;
+  };
   let hashed = 0;
   let reused = 0;
   let created = 0;
@@ -244,7 +296,8 @@ export function finishLocalTree(
   for (let i = 0; i < observations.length; i++) {
     const observation = observations[i]!;
     const slash = observation.path.lastIndexOf('/');
-    const parentId = idByPath.get(slash < 0 ? '' : observation.path.slice(0, slash));
+    const parentPath = slash < 0 ? '' : observation.path.slice(0, slash);
+    const parentId = idByPath.get(parentPath) ?? parentOutside(parentPath);
     // The parent was left out (it could not be hashed, or is not a folder we keep): so is this.
     if (parentId === undefined) continue;
     const name = observation.path.slice(slash + 1);
@@ -271,7 +324,7 @@ export function finishLocalTree(
           retry.push(observation.path);
           const before = id === undefined ? undefined : previous.items.get(id);
           if (!before || before.kind !== 'file' || before.hash === undefined) continue;
-          items.push({ ...before, parentId, name });
+          items.push(before.parentId === parentId && before.name === name ? before : { ...before, parentId, name });
           idByPath.set(observation.path, before.id);
           continue;
         }
@@ -318,6 +371,27 @@ export function finishLocalTree(
     }
   }
 
+  const stats = { hashed, reused, moved, created };
+  return region === undefined
+    ? wholeResult(matching, items, facts, ignoredIds, idByPath, retry, stats)
+    : patchedResult(matching, region, items, facts, ignoredIds, idByPath, retry, stats);
+}
+
+type Counts = Omit<LocalTreeResult['stats'], 'items'>;
+
+/** A full scan: the observations are the whole new tree. */
+function wholeResult(
+  matching: Matching,
+  items: TreeItem[],
+  facts: Map<string, FileFacts>,
+  ignoredIds: Set<string>,
+  idByPath: ReadonlyMap<string, string>,
+  retry: string[],
+  counts: Counts,
+): LocalTreeResult {
+  const { previous, previousFacts } = matching.input;
+  const root = previous.items.get(previous.rootId) ?? { id: previous.rootId, parentId: null, name: '', kind: 'folder' };
+  items.unshift(root);
   const tree = makeTree(previous.rootId, items);
   // The next scan starts from this tree: hand it the paths already known (all of them, unless
   // items were carried over from unreadable folders, whose paths were not walked).
@@ -330,14 +404,126 @@ export function finishLocalTree(
   for (const [path, item] of matching.previousPaths) {
     if (!tree.items.has(item.id) && !matching.previousIgnored.has(item.id)) vanished.push(path);
   }
+  const delta: LocalTreeResult['delta'] = { put: [], removed: [], factsPut: [], factsRemoved: [] };
+  for (const item of items) if (previous.items.get(item.id) !== item) delta.put.push(item);
+  for (const id of previous.items.keys()) if (!tree.items.has(id)) delta.removed.push(id);
+  for (const [id, fact] of facts) if (previousFacts.get(id) !== fact) delta.factsPut.push([id, fact]);
+  for (const id of previousFacts.keys()) if (!facts.has(id)) delta.factsRemoved.push(id);
+  // Hinted scans after this one look up inodes (the other end of a move); partial scans keep
+  // this index up to date from here on.
+  idsByInode(facts);
+  return { tree, facts, ignoredIds, retry, vanished, stats: { items: items.length - 1, ...counts }, delta };
+}
+
+/**
+ * A partial scan: the region's previous items are replaced by what was observed there; the rest
+ * of the tree, its facts, paths and ignore files are shared with the previous ones, not copied.
+ */
+function patchedResult(
+  matching: Matching,
+  region: ReadonlyMap<string, TreeItem>,
+  items: TreeItem[],
+  facts: Map<string, FileFacts>,
+  ignoredIds: Set<string>,
+  idByPath: ReadonlyMap<string, string>,
+  retry: string[],
+  counts: Counts,
+): LocalTreeResult {
+  const { previous, previousFacts } = matching.input;
+  const previousIgnored = matching.previousIgnored;
+  const kept = new Map<string, TreeItem>();
+  for (const item of items) kept.set(item.id, item);
+  const removed: string[] = [];
+  for (const item of region.values()) if (!kept.has(item.id)) removed.push(item.id);
+  const put = items.filter((item) => previous.items.get(item.id) !== item);
+  const tree = patchTree(previous, put, removed);
+
+  // Facts: the region's ids get what was seen now (or nothing: being written, or gone).
+  const factsPut: Array<[string, FileFacts]> = [];
+  for (const [id, fact] of facts) if (previousFacts.get(id) !== fact) factsPut.push([id, fact]);
+  const factsRemoved: string[] = [];
+  for (const item of region.values()) if (!facts.has(item.id) && previousFacts.has(item.id)) factsRemoved.push(item.id);
+  const nextFacts = LayeredMap.patch(previousFacts, factsPut, factsRemoved);
+  const previousInodes = inodeIndexes.get(previousFacts);
+  if (previousInodes) inodeIndexes.set(nextFacts, patchInodes(previousInodes, previousFacts, factsPut, factsRemoved));
+
+  // Ignored ids: the region's are decided again; a set that did not change is shared.
+  let nextIgnored = previousIgnored instanceof Set ? previousIgnored : new Set(previousIgnored);
+  const regionIgnored = [...region.values()].filter((item) => previousIgnored.has(item.id) && !ignoredIds.has(item.id));
+  if (regionIgnored.length > 0 || [...ignoredIds].some((id) => !previousIgnored.has(id))) {
+    const next = new Set(previousIgnored);
+    for (const item of regionIgnored) next.delete(item.id);
+    for (const id of ignoredIds) next.add(id);
+    nextIgnored = next;
+  }
+
+  // The path index: the region's paths out, the observed ones in (unless carried items, whose
+  // paths were not walked, make it simpler to let the next scan compute it).
+  if (matching.carried.length === 0) {
+    const paths: Array<[string, TreeItem]> = [];
+    for (const [path, id] of idByPath) if (id !== previous.rootId && region.get(path) !== kept.get(id)) paths.push([path, kept.get(id)!]);
+    const gone = [...region.keys()].filter((path) => !idByPath.has(path));
+    pathIndexes.set(tree, LayeredMap.patch(matching.previousPaths, paths, gone));
+    const ignoreFiles = ignoreFileIndexes.get(previous);
+    if (ignoreFiles) {
+      const next = ignoreFiles.filter((path) => !region.has(path));
+      for (const [path, id] of idByPath) {
+        const item = kept.get(id);
+        if (item?.name === IGNORE_FILE_NAME && item.kind === 'file') next.push(path);
+      }
+      ignoreFileIndexes.set(tree, next);
+    }
+  }
+
+  const vanished: string[] = [];
+  for (const [path, item] of region) {
+    if (!tree.items.has(item.id) && !previousIgnored.has(item.id)) vanished.push(path);
+  }
   return {
     tree,
-    facts,
-    ignoredIds,
+    facts: nextFacts,
+    ignoredIds: nextIgnored,
     retry,
     vanished,
-    stats: { items: items.length - 1, hashed, reused, moved, created },
+    stats: { items: tree.items.size - 1, ...counts },
+    delta: { put, removed, factsPut, factsRemoved },
   };
+}
+
+/** The inode index of the next facts, from the previous one and what changed (no full rebuild). */
+function patchInodes(
+  index: ReadonlyMap<number, readonly string[]>,
+  previousFacts: ReadonlyMap<string, FileFacts>,
+  factsPut: ReadonlyArray<[string, FileFacts]>,
+  factsRemoved: readonly string[],
+): ReadonlyMap<number, readonly string[]> {
+  const changedIds = new Set<string>();
+  const arrived = new Map<number, string[]>();
+  const touched = new Set<number>();
+  for (const [id, fact] of factsPut) {
+    changedIds.add(id);
+    touched.add(fact.inode);
+    const list = arrived.get(fact.inode);
+    if (list) list.push(id);
+    else arrived.set(fact.inode, [id]);
+    const before = previousFacts.get(id);
+    if (before) touched.add(before.inode);
+  }
+  for (const id of factsRemoved) {
+    changedIds.add(id);
+    const before = previousFacts.get(id);
+    if (before) touched.add(before.inode);
+  }
+  touched.delete(0);
+  const lists: Array<[number, string[]]> = [];
+  const empty: number[] = [];
+  for (const inode of touched) {
+    const ids = (index.get(inode) ?? []).filter((id) => !changedIds.has(id));
+    ids.push(...(arrived.get(inode) ?? []));
+    if (ids.length > 0) lists.push([inode, ids]);
+    else empty.push(inode);
+  }
+  return LayeredMap.patch(index, lists, empty);
 }
 
 /** Both phases at once, for callers that already have every hash (tests, tools). */

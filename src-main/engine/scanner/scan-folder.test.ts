@@ -40,7 +40,7 @@ afterEach(() => {
 class Folder {
   readonly root = mkdtempSync(join(tmpdir(), 'tandem-scan-'));
   tree: Tree = emptyTree('root');
-  facts: Map<string, FileFacts> = new Map();
+  facts: ReadonlyMap<string, FileFacts> = new Map();
   last: ScanResult | undefined;
   /** Small files through the batch hasher (as the engine does), or everything through the chunk pool. */
   batchSmallFiles = true;

@@ -14,11 +14,11 @@ import { ChunkFileError } from '../chunker/chunk-file.ts';
 import type { ChunkWorkerPool } from '../chunker/worker-pool.ts';
 import type { SyncLister } from '../fs/file-system.ts';
 import type { TreeItem } from '../tree/item.ts';
-import { childrenOf } from '../tree/tree.ts';
+import { childrenOf, pathOf } from '../tree/tree.ts';
 import type { Tree } from '../tree/tree.ts';
 import { NodeSyncLister } from '../fs/node-file-system.ts';
 import { IGNORE_FILE_NAME } from '../ignore/built-in-patterns.ts';
-import { finishLocalTree, matchIdentities, observationsToHash, pathIndex } from './local-tree.ts';
+import { finishLocalTree, idsByInode, ignoreFilePaths, matchIdentities, observationsToHash, pathIndex } from './local-tree.ts';
 import type { FileFacts, HashResult, LocalTreeResult } from './local-tree.ts';
 import { diskPathOf } from './observation.ts';
 import type { Observation, ScanProblem, WalkResult } from './observation.ts';
@@ -164,6 +164,7 @@ async function finishScan(
   hashing: Hashing,
   started: number,
   walked: number,
+  region?: ReadonlyMap<string, TreeItem>,
 ): Promise<ScanResult> {
   const matching = matchIdentities({
     observations,
@@ -171,6 +172,7 @@ async function finishScan(
     previous: options.previous,
     previousFacts: options.previousFacts,
     previousPaths,
+    ...(region ? { region } : {}),
     ...(options.previousIgnored ? { previousIgnored: options.previousIgnored } : {}),
   });
   const wanted = observationsToHash(matching);
@@ -210,12 +212,14 @@ export interface ScanChangesOptions extends ScanFolderOptions {
  * A scan of only the hinted paths: they (and everything below hinted folders) are observed
  * afresh; the rest of the previous tree is taken as it was, with its facts, so ids, moves and
  * the no-re-hash rule work exactly as in a full scan. A changed .tandemignore changes what every
- * path means, so it turns this into a full scan. Runs its (small) walk on the calling thread.
+ * path means, so it turns this into a full scan. Runs its (small) walk on the calling thread,
+ * and costs what it looked at, not the size of the tree: the new tree, facts and path index are
+ * patches of the previous ones (patchTree, LayeredMap), which they share.
  */
 export async function scanChanges(options: ScanChangesOptions): Promise<ScanResult> {
   if (options.hints.some((hint) => hint === IGNORE_FILE_NAME || hint.endsWith(`/${IGNORE_FILE_NAME}`))) return scanFolder(options);
   const started = performance.now();
-  const { previous, previousFacts, previousIgnored } = options;
+  const { previous, previousFacts } = options;
   const previousPaths = pathIndex(previous);
   const lister = 'root' in options.source ? new NodeSyncLister(options.source.root) : options.source.lister;
 
@@ -228,10 +232,7 @@ export async function scanChanges(options: ScanChangesOptions): Promise<ScanResu
     }
     return hint;
   });
-  const ignoreFolders: string[] = [];
-  for (const [path, item] of previousPaths) {
-    if (item.name === IGNORE_FILE_NAME && item.kind === 'file') ignoreFolders.push(path.slice(0, Math.max(0, path.length - IGNORE_FILE_NAME.length - 1)));
-  }
+  const ignoreFolders = ignoreFilePaths(previous).map((path) => path.slice(0, Math.max(0, path.length - IGNORE_FILE_NAME.length - 1)));
   let walk = walkPaths(lister, hints, ignoreFolders);
   let covered = new Set(walk.covered);
   // A new path holding the inode of a known item that was not hinted: the other end of a move
@@ -241,12 +242,12 @@ export async function scanChanges(options: ScanChangesOptions): Promise<ScanResu
     for (let at = path.length; at > 0; at = path.lastIndexOf('/', at - 1)) if (covered.has(path.slice(0, at))) return true;
     return false;
   };
-  const freshInodes = new Set(walk.observations.map((o) => o.inode).filter((inode) => inode !== 0));
   const checks: string[] = [];
-  if (freshInodes.size > 0) {
-    for (const [path, item] of previousPaths) {
-      const inode = previousFacts.get(item.id)?.inode;
-      if (inode !== undefined && freshInodes.has(inode) && !isCovered(path)) checks.push(path);
+  const byInode = walk.observations.some((o) => o.inode !== 0) ? idsByInode(previousFacts) : undefined;
+  for (const observation of walk.observations) {
+    for (const id of (observation.inode === 0 ? undefined : byInode?.get(observation.inode)) ?? []) {
+      const path = pathOf(previous, id);
+      if (path !== undefined && path !== '' && !isCovered(path)) checks.push(path);
     }
   }
   if (checks.length > 0) {
@@ -254,28 +255,18 @@ export async function scanChanges(options: ScanChangesOptions): Promise<ScanResu
     covered = new Set(walk.covered);
   }
 
-  // The previous tree outside the covered paths, as observations carrying their known facts.
-  const observations: Observation[] = [];
-  const visit = (parentId: string, parentPath: string) => {
-    for (const item of childrenOf(previous, parentId)) {
-      const path = parentPath === '' ? item.name : `${parentPath}/${item.name}`;
-      if (covered.has(path)) continue;
-      const facts = previousFacts.get(item.id);
-      observations.push({
-        path,
-        kind: item.kind,
-        size: facts?.size ?? item.size ?? 0,
-        // Unknown facts never match, so such a file is read again.
-        mtimeMs: facts?.mtimeMs ?? -1,
-        inode: facts?.inode ?? 0,
-        executable: item.executable ?? false,
-        ignored: previousIgnored.has(item.id),
-      });
-      if (item.kind === 'folder') visit(item.id, path);
-    }
+  // The previous items the fresh observations replace: every covered path and all below it. The
+  // rest of the tree is not looked at, and the result shares it with the previous one.
+  const region = new Map<string, TreeItem>();
+  const visit = (item: TreeItem, path: string) => {
+    region.set(path, item);
+    if (item.kind === 'folder') for (const child of childrenOf(previous, item.id)) visit(child, `${path}/${child.name}`);
   };
-  visit(previous.rootId, '');
-  observations.push(...walk.observations);
+  for (const path of covered) {
+    const item = previousPaths.get(path);
+    if (item) visit(item, path);
+  }
+  const observations = walk.observations;
   const walked = performance.now();
-  return finishScan(observations, walk, options, previousPaths, new Hashing(observations, options), started, walked);
+  return finishScan(observations, walk, options, previousPaths, new Hashing(observations, options), started, walked, region);
 }
