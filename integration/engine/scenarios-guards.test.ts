@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { ExecutorPorts } from '../../src-main/engine/executor/ports.ts';
 import type { Device } from './sync-harness.ts';
 import { SyncWorld, expectInvariants, expectInvariantsIgnoring, settle } from './sync-harness.ts';
 import { wiretap } from './remote-harness.ts';
@@ -364,4 +365,50 @@ it('#56 ignore rule added for a synced file: no remote delete', async () => {
   const server = await expectInvariantsIgnoring([a, b], ['notes.log', 'build']);
   expect(server.get('notes.log')).toBe(world.hasher.hash(new TextEncoder().encode('a synced log')));
   expect(server.has('build/out.log')).toBe(true);
+}, 60_000);
+
+/** Ports whose disk reports `free()` bytes free (the rest of the disk as it is). */
+function withFreeSpace(free: () => number): (ports: ExecutorPorts) => ExecutorPorts {
+  return (ports) => ({
+    ...ports,
+    fs: new Proxy(ports.fs, {
+      get(target, prop) {
+        if (prop === 'freeSpace') return () => Promise.resolve(free());
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    }),
+  });
+}
+
+it('#59 disk full during download: checked ahead, never a truncated target, the status says why', async () => {
+  const account = await world.account();
+  let free = 10_000_000_000;
+  const a = await world.device('Ada', account);
+  const b = await world.device('Bob', account, { wrapPorts: withFreeSpace(() => free) });
+  await a.write('small.txt', 'v1');
+  await settle([a, b]);
+  const big = randomBytes(3_000_000);
+  await a.write('big.bin', big);
+  await a.write('small.txt', 'v2, also waiting for room');
+  await a.sync();
+  free = 1_000_000;
+
+  // Bob's disk has 1 MB left: nothing is written, the old file stays whole, and he is told.
+  expect(await b.sync()).toBe('unsettled');
+  expect(b.engine.status.state).toBe('error');
+  expect(b.engine.status.errors.map((e) => e.path).sort()).toEqual(['big.bin', 'small.txt']);
+  expect(await b.exists('big.bin')).toBe(false);
+  expect(await b.read('small.txt')).toBe('v1');
+  expect((await readdir(b.dir)).filter((name) => name.startsWith('.tandem-tmp'))).toEqual([]);
+  const said = [b.engine.status.message, ...b.engine.status.errors.map((e) => e.message)].join(' ');
+  expect(said).toMatch(/disk space/i);
+
+  // Room again: it completes.
+  free = 10_000_000_000;
+  await settle([a, b]);
+  expect((await b.contents()).get('big.bin')).toBe(world.hasher.hash(big));
+  expect(await b.read('small.txt')).toBe('v2, also waiting for room');
+  expect(b.engine.status.errors).toEqual([]);
+  await expectInvariants([a, b]);
 }, 60_000);

@@ -477,7 +477,9 @@ export class FolderSync {
     this.#observer.rebase(storedLocalState(this.#index, trees.local, this.#observer.state.ignoredIds));
     for (const report of result.reports) if (!isSkipCode(report.code)) this.#notice({ path: report.path, code: report.code, message: report.message });
     const failed = result.executed.filter((entry) => entry.outcome.status === 'failed' || entry.outcome.status === 'refused');
-    this.#refreshLists(trees.local, failed);
+    // Downloads that wait for disk space are listed with their sentence (#59): the person must act.
+    const noSpace = result.executed.filter((entry) => entry.outcome.status === 'deferred' && entry.outcome.reason === 'no_space');
+    this.#refreshLists(trees.local, [...failed, ...noSpace]);
     if (result.stopped?.reason === 'folder_stopped') {
       this.#setState('stopped', result.stopped.message);
       return { outcome: 'stopped', more: false };
@@ -486,6 +488,15 @@ export class FolderSync {
     // Network failures inside the run: the server is unreachable; retry the pass later.
     const offline = failed.find((entry) => entry.outcome.status === 'failed' && entry.outcome.retryable);
     if (offline && offline.outcome.status === 'failed') throw new RemoteError(offline.outcome.message, { kind: 'retryable', code: 'network' });
+    // A full disk does not empty itself: once a pass gets nothing else done, stop passing and say so
+    // (retried later while watching) instead of planning the same downloads again and again.
+    const progressed = result.executed.some(({ operation, outcome }) => outcome.status === 'done' && operation.kind !== 'markSynced' && operation.kind !== 'rekeyLocal');
+    if (noSpace.length > 0 && !progressed) {
+      const files = `${noSpace.length} file${noSpace.length === 1 ? '' : 's'}`;
+      this.#setState('error', `Not enough disk space to download ${files}; they wait until there is room on this disk.`);
+      this.#scheduleRetry();
+      return { outcome: 'unsettled', more: false };
+    }
     return { outcome: 'in_sync', more: true };
   }
 
