@@ -66,6 +66,26 @@ it('#22 case-only rename a.txt → A.txt on a case-insensitive disk: one move, n
     expect(await readdir(linux.path(policy))).toEqual(['A.txt']);
     expect(await linux.read(`${policy}/A.txt`)).toBe('case me');
     await expectInvariants([mac, linux]);
+
+    // A folder renamed by case only, with content: one move, nothing transferred.
+    await mac.write(`${policy}/Docs/a.txt`, 'a');
+    await mac.write(`${policy}/Docs/sub/b.txt`, 'b');
+    await settle([mac, linux]);
+    log.ops.length = 0;
+    await mac.rename(`${policy}/Docs`, `${policy}/docs`);
+    await settle([mac, linux]);
+    expect(log.ops.map((op) => op.kind)).toEqual(['moveRemote']);
+    expect(await linux.read(`${policy}/docs/sub/b.txt`)).toBe('b');
+    expect(await linux.exists(`${policy}/Docs`)).toBe(false);
+
+    // And the other way: a case-only rename arriving here is one local move, no download.
+    log.ops.length = 0;
+    await linux.rename(`${policy}/docs/a.txt`, `${policy}/docs/ä.txt`);
+    await linux.rename(`${policy}/A.txt`, `${policy}/a.TXT`);
+    await settle([mac, linux]);
+    expect(log.ops.map((op) => op.kind)).toEqual(['moveLocal', 'moveLocal']);
+    expect((await readdir(mac.path(policy))).sort()).toEqual(['a.TXT', 'docs']);
+    await expectInvariants([mac, linux]);
   }
 }, 60_000);
 
@@ -82,8 +102,10 @@ it('#23 two names one case-insensitive disk cannot tell apart: one materialized,
   await linux.sync();
   expect([...serverView(linux).keys()].sort()).toEqual(['GROẞ.txt', 'gross.txt']);
 
+  const others: Device[] = [];
   for (const policy of ['macos', 'windows'] as const) {
     const other = await world.device(`${policy}-box`, account, { fsPolicy: policy });
+    others.push(other);
     await settle([linux, other]);
     // The older item keeps the name on every device alike; the newer one is skipped.
     expect(await readdir(other.dir).then((names) => names.filter((n) => !n.startsWith('.tandem')))).toEqual(['GROẞ.txt']);
@@ -101,6 +123,18 @@ it('#23 two names one case-insensitive disk cannot tell apart: one materialized,
   }
   expect(await linux.read('gross.txt')).toBe('plain ss, edited');
   expect(await linux.read('GROẞ.txt')).toBe('capital sharp s');
+
+  // Once the materialized one is deleted, the other has the name to itself and arrives.
+  await linux.remove('GROẞ.txt');
+  await settle([linux, ...others]);
+  for (const other of others) {
+    expect(await other.exists('GROẞ.txt')).toBe(false);
+    expect(await other.read('gross.txt')).toBe('plain ss, edited');
+    expect(other.engine.status.skipped).toEqual([]);
+  }
+  const trashed = await linux.client.trash();
+  expect(trashed.map((entry) => entry.original_path)).toEqual(['GROẞ.txt']);
+  await expectInvariants([linux, ...others]);
 }, 60_000);
 
 it('#24 Linux client creates Readme beside readme: the server refuses the second, the client renames it "(case conflict)" and uploads it', async () => {
@@ -128,6 +162,19 @@ it('#24 Linux client creates Readme beside readme: the server refuses the second
   expect(notes).toHaveLength(2);
   expect(notes.filter((p) => p.includes('(case conflict)'))).toHaveLength(1);
   expect(new Set(await Promise.all(notes.map((p) => mac.read(p))))).toEqual(new Set(['first', 'second']));
+  await expectInvariants([linux, mac]);
+
+  // The case-insensitive device makes `Plan.md` while `PLAN.md` from Linux reaches the server
+  // first: its own is renamed "(case conflict)" and uploaded; the server's arrives beside it.
+  await linux.write('PLAN.md', 'from Linux');
+  await mac.write('Plan.md', 'from the Mac');
+  await linux.sync();
+  await settle([linux, mac]);
+  for (const device of [linux, mac]) {
+    expect(await device.read('PLAN.md')).toBe('from Linux');
+    expect(await device.read('Plan (case conflict).md')).toBe('from the Mac');
+    expect(await device.exists('Plan.md')).toBe(false);
+  }
   await expectInvariants([linux, mac]);
 }, 60_000);
 
@@ -275,6 +322,30 @@ it('#27 names Windows forbids arriving at a Windows client: not created there, r
   for (const [name] of forbidden) expect(await linux.read(name)).toBe(`bytes of ${name}`);
   expect(await win.client.trash()).toEqual([]);
   await expectInvariants([linux, win], { missing: { Win: [...forbidden.map(([name]) => name), 'COM1'] } });
+
+  // A synced file and folder renamed elsewhere to names Windows cannot hold: they stay here under
+  // their old names (never deleted), the server keeps the new names, and an edit made here still
+  // reaches the same item.
+  await linux.write('later/in.txt', 'inside');
+  await linux.write('notes.txt', 'v1');
+  await settle([linux, win]);
+  await linux.rename('notes.txt', 'notes:v2.txt');
+  await linux.rename('later', 'later.');
+  await settle([linux, win]);
+  expect(await win.read('notes.txt')).toBe('v1');
+  expect(await win.read('later/in.txt')).toBe('inside');
+  expect(win.engine.status.skipped.find((entry) => entry.path === 'notes:v2.txt')?.message).toMatch(/does not allow ":"/);
+  await win.write('notes.txt', 'edited on Windows under the old name');
+  await settle([linux, win]);
+  expect(await linux.read('notes:v2.txt')).toBe('edited on Windows under the old name');
+  expect([...serverView(linux).keys()].filter((p) => p.startsWith('notes') || p.startsWith('later')).sort()).toEqual(['later.', 'later./in.txt', 'notes:v2.txt']);
+  // Renamed to names Windows holds, they follow.
+  await linux.rename('notes:v2.txt', 'notes v2.txt');
+  await linux.rename('later.', 'later');
+  await settle([linux, win]);
+  expect(await win.read('notes v2.txt')).toBe('edited on Windows under the old name');
+  expect(await win.exists('notes.txt')).toBe(false);
+  await expectInvariants([linux, win], { missing: { Win: [...forbidden.map(([name]) => name), 'COM1'] } });
 }, 60_000);
 
 it('#28 names differing only by whitespace are distinct; a conflict suffix when they collide', async () => {
@@ -407,6 +478,22 @@ it('#50 hard links are independent files', async () => {
   await settle([a, b]);
   expect(await a.read('f.txt')).toBe('three, from Bob');
   expect(await a.read('g.txt')).toBe('two, in place');
+  await expectInvariants([a, b]);
+
+  // Renaming one of two names of one file moves that item only (the shared inode is no clue).
+  await a.write('p.txt', 'shared');
+  await link(a.path('p.txt'), a.path('q.txt'));
+  await settle([a, b]);
+  const ids = new Map([...a.engine.index.loadTree('remote')!.items.values()].map((item) => [item.name, item.id]));
+  log.ops.length = 0;
+  await a.rename('q.txt', 'r.txt');
+  await settle([a, b]);
+  expect(log.ops.map((op) => op.kind)).toEqual(['moveRemote']);
+  const after = new Map([...a.engine.index.loadTree('remote')!.items.values()].map((item) => [item.name, item.id]));
+  expect(after.get('p.txt')).toBe(ids.get('p.txt'));
+  expect(after.get('r.txt')).toBe(ids.get('q.txt'));
+  expect(await b.read('r.txt')).toBe('shared');
+  expect(await b.exists('q.txt')).toBe(false);
   await expectInvariants([a, b]);
 }, 60_000);
 
