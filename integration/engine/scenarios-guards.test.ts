@@ -7,6 +7,7 @@ import { readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ExecutorPorts } from '../../src-main/engine/executor/ports.ts';
+import { TEMP_PREFIX } from '../../src-main/engine/fs/file-system.ts';
 import type { Device } from './sync-harness.ts';
 import { SyncWorld, expectInvariants, expectInvariantsIgnoring, settle } from './sync-harness.ts';
 import { wiretap } from './remote-harness.ts';
@@ -27,6 +28,12 @@ function isMutation(request: { method: string; path: string }): boolean {
 /** Every file (not folder) path on a device, Tandem's own entries left out. */
 async function filePaths(device: Device): Promise<string[]> {
   return [...(await device.contents())].filter(([, hash]) => hash !== 'folder').map(([path]) => path).sort();
+}
+
+/** Tandem's temp files anywhere in the folder (the harness's contents() leaves every .tandem* name out). */
+async function tempFiles(device: Device): Promise<string[]> {
+  const names = await readdir(device.dir, { recursive: true });
+  return names.filter((name) => name.split('/').pop()!.startsWith(TEMP_PREFIX));
 }
 
 /** Sets every file's mtime with `change(old mtime in ms)`. */
@@ -400,7 +407,7 @@ it('#59 disk full during download: checked ahead, never a truncated target, the 
   expect(b.engine.status.errors.map((e) => e.path).sort()).toEqual(['big.bin', 'small.txt']);
   expect(await b.exists('big.bin')).toBe(false);
   expect(await b.read('small.txt')).toBe('v1');
-  expect((await readdir(b.dir)).filter((name) => name.startsWith('.tandem-tmp'))).toEqual([]);
+  expect(await tempFiles(b)).toEqual([]);
   const said = [b.engine.status.message, ...b.engine.status.errors.map((e) => e.message)].join(' ');
   expect(said).toMatch(/disk space/i);
 
@@ -412,3 +419,62 @@ it('#59 disk full during download: checked ahead, never a truncated target, the 
   expect(b.engine.status.errors).toEqual([]);
   await expectInvariants([a, b]);
 }, 60_000);
+
+it('#62 network drops mid-transfer, then returns: resumed, no duplicate, no corrupt file', async () => {
+  const account = await world.account();
+  let down = false;
+  let blockUploads = 0;
+  let commitAnswerLost = false;
+  const upTap = wiretap((request) => {
+    if (down) return 'drop-request';
+    if (request.method === 'POST' && request.path.endsWith('/v1/blocks')) {
+      blockUploads += 1;
+      // The first batch of blocks (16 MiB) gets through; then the line is cut.
+      if (blockUploads === 2) {
+        down = true;
+        return 'drop-request';
+      }
+    }
+    // Later, the commit is applied but its answer is lost: the retry must not make a second file.
+    if (request.method === 'POST' && (request.path.endsWith('/v1/items') || request.path.endsWith('/v1/batch')) && !commitAnswerLost && blockUploads > 2) {
+      commitAnswerLost = true;
+      return 'drop-answer';
+    }
+    return 'pass';
+  });
+  let fetchesLost = 0;
+  const downTap = wiretap((request) => {
+    // Bob's first two block downloads die on the way back.
+    if (request.path.endsWith('/blocks/fetch') && fetchesLost < 2) {
+      fetchesLost += 1;
+      return 'drop-answer';
+    }
+    return 'pass';
+  });
+  const a = await world.device('Ada', account, { client: { fetch: upTap.fetch }, concurrency: 1 });
+  const b = await world.device('Bob', account, { client: { fetch: downTap.fetch } });
+  await settle([a, b]);
+  const big = randomBytes(20 * 1024 * 1024);
+  await a.write('video.bin', big);
+
+  expect(await a.sync()).toBe('unsettled');
+  expect(a.engine.status.state).toBe('offline');
+  expect(blockUploads).toBe(2);
+  down = false;
+  await settle([a, b]);
+
+  expect(commitAnswerLost).toBe(true);
+  expect(fetchesLost).toBe(2);
+  for (const device of [a, b]) {
+    expect(await filePaths(device)).toEqual(['video.bin']);
+    expect((await device.contents()).get('video.bin')).toBe(world.hasher.hash(big));
+    expect(await tempFiles(device)).toEqual([]);
+  }
+  // Resumed: the blocks the server got before the cut were not sent again (20 MiB in all, where
+  // starting over would send 36).
+  const sent = upTap.requests.filter((r) => r.reached && r.method === 'POST' && r.path.endsWith('/v1/blocks')).reduce((sum, r) => sum + r.bodyBytes, 0);
+  expect(sent).toBeLessThan(big.length * 1.5);
+  const video = [...b.engine.index.loadTree('remote')!.items.values()].find((item) => item.name === 'video.bin')!;
+  expect(await b.client.versions(video.id)).toHaveLength(1);
+  await expectInvariants([a, b]);
+}, 90_000);
