@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { ExecutedOperation } from '../../src-main/engine/executor/executor.ts';
+import { delegate } from '../../src-main/engine/executor/test-support/fake-remote.ts';
 import type { Operation } from '../../src-main/engine/planner/operations.ts';
 import { SyncWorld, describeTree, expectInvariants, settle } from './sync-harness.ts';
 import type { Device } from './sync-harness.ts';
@@ -163,6 +164,36 @@ it('#24 Linux client creates Readme beside readme: the server refuses the second
   expect(notes.filter((p) => p.includes('(case conflict)'))).toHaveLength(1);
   expect(new Set(await Promise.all(notes.map((p) => mac.read(p))))).toEqual(new Set(['first', 'second']));
   await expectInvariants([linux, mac]);
+
+  // A real refusal: another Linux device commits `NOTES.txt` after this one planned its upload of
+  // `Notes.txt` from a feed without it, and before that upload reaches the server.
+  let raced = false;
+  const linux2 = await world.device('Linux 2', account);
+  const racer = await world.device('Racer', account, {
+    wrapPorts: (ports) => ({
+      ...ports,
+      remote: delegate(ports.remote, {
+        commitFile: async (target, content, key) => {
+          if (!raced) {
+            raced = true;
+            await linux2.write('NOTES.txt', 'got there first');
+            await linux2.sync();
+          }
+          return ports.remote.commitFile(target, content, key);
+        },
+      }),
+    }),
+  });
+  await settle([racer, linux2]);
+  await racer.write('Notes.txt', 'racer');
+  await settle([racer, linux2, linux, mac]);
+  expect(raced).toBe(true);
+  for (const device of [racer, linux2, linux, mac]) {
+    expect(await device.read('NOTES.txt')).toBe('got there first');
+    expect(await device.read('Notes (case conflict).txt')).toBe('racer');
+    expect(await device.exists('Notes.txt')).toBe(false);
+  }
+  await expectInvariants([racer, linux2, linux, mac]);
 
   // The case-insensitive device makes `Plan.md` while `PLAN.md` from Linux reaches the server
   // first: its own is renamed "(case conflict)" and uploaded; the server's arrives beside it.
