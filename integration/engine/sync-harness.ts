@@ -14,6 +14,7 @@ import { RemoteClient } from '../../src-main/engine/remote/remote-client.ts';
 import type { RemoteClientOptions } from '../../src-main/engine/remote/remote-client.ts';
 import { pathOf } from '../../src-main/engine/tree/tree.ts';
 import type { Tree } from '../../src-main/engine/tree/tree.ts';
+import type { ServerOptions } from '../../src-server/index.ts';
 import { FAST_RETRY, TestServer } from './remote-harness.ts';
 
 export interface Account {
@@ -37,8 +38,12 @@ export class SyncWorld {
     this.hasher = hasher;
   }
 
-  static async start(): Promise<SyncWorld> {
-    return new SyncWorld(await TestServer.start(), await getHasher());
+  /**
+   * A world whose server lets many devices sign in: the scenario files sign in dozens of devices a
+   * minute, past the server's default login limit (30 per address per minute), which has its own tests.
+   */
+  static async start(serverOptions: Partial<ServerOptions> = { loginLimits: { perAddressPerMinute: 100_000, failuresPerAccount: 10 } }): Promise<SyncWorld> {
+    return new SyncWorld(await TestServer.start(serverOptions), await getHasher());
   }
 
   async account(): Promise<Account> {
