@@ -59,10 +59,16 @@ const TRANSIENT = new Set(['file_changed', 'not_found', 'not_a_file']);
 
 type Outcome = HashResult | Error;
 
-/** Starts hashing observations by index and hands back their outcomes. */
+/**
+ * Starts hashing observations by index and collects their outcomes. No promise per file: small
+ * files go to the SmallFileHasher in batches (relative paths and the walk's facts, so the workers
+ * join paths and skip a stat), and the outcomes land in an array by observation index.
+ */
 class Hashing {
-  readonly #outcomes = new Map<number, Promise<Outcome>>();
-  readonly #smallWaiting: Array<{ index: number; resolve: (outcome: Outcome) => void }> = [];
+  readonly #outcomes: Array<Outcome | undefined> = [];
+  readonly #started: Array<true | undefined> = [];
+  readonly #smallWaiting: number[] = [];
+  readonly #pending: Array<Promise<void>> = [];
   readonly #observations: Observation[];
   readonly #options: ScanFolderOptions;
   readonly #root: string | undefined;
@@ -77,21 +83,19 @@ class Hashing {
   }
 
   start(index: number): void {
-    if (this.#outcomes.has(index)) return;
+    if (this.#started[index]) return;
+    this.#started[index] = true;
     const observation = this.#observations[index]!;
     const { hashFile, smallHasher, pool } = this.#options;
     if (hashFile) {
-      this.#outcomes.set(index, hashFile(diskPathOf(observation)).catch((error: unknown) => toError(error)));
+      this.#track(index, hashFile(diskPathOf(observation)));
     } else if (smallHasher && observation.size <= SMALL_FILE_LIMIT) {
-      this.#outcomes.set(index, new Promise((resolve) => this.#smallWaiting.push({ index, resolve })));
+      this.#smallWaiting.push(index);
       if (this.#smallWaiting.length >= 256 * smallHasher.size) this.flush();
     } else {
-      this.#outcomes.set(
+      this.#track(
         index,
-        pool!.chunkFile(this.#absolute(observation)).then(
-          (chunked) => ({ hash: chunked.hash, size: chunked.size, mtimeMs: chunked.mtimeMs }),
-          (error: unknown) => toError(error),
-        ),
+        pool!.chunkFile(join(this.#root!, ...diskPathOf(observation).split('/'))).then((chunked) => ({ hash: chunked.hash, size: chunked.size, mtimeMs: chunked.mtimeMs })),
       );
     }
   }
@@ -101,19 +105,34 @@ class Hashing {
     const smallHasher = this.#options.smallHasher;
     if (!smallHasher || this.#smallWaiting.length === 0) return;
     const waiting = this.#smallWaiting.splice(0);
-    smallHasher.hashFiles(waiting.map(({ index }) => this.#absolute(this.#observations[index]!))).then(
-      (results) => results.forEach((result, at) => waiting[at]!.resolve(result)),
-      (error: unknown) => waiting.forEach(({ resolve }) => resolve(toError(error))),
+    const observations = waiting.map((index) => this.#observations[index]!);
+    const outcomes = this.#outcomes;
+    this.#pending.push(
+      smallHasher.hashFiles(observations.map(diskPathOf), { root: this.#root!, expected: observations }).then(
+        (results) => results.forEach((result, at) => (outcomes[waiting[at]!] = result)),
+        (error: unknown) => waiting.forEach((index) => (outcomes[index] = toError(error))),
+      ),
     );
   }
 
-  outcome(index: number): Promise<Outcome> {
-    this.start(index);
-    return this.#outcomes.get(index)!;
+  /** Waits for everything started so far; then `outcome` answers for each of those indexes. */
+  async settled(): Promise<void> {
+    this.flush();
+    while (this.#pending.length > 0) await Promise.all(this.#pending.splice(0));
   }
 
-  #absolute(observation: Observation): string {
-    return join(this.#root!, ...diskPathOf(observation).split('/'));
+  outcome(index: number): Outcome {
+    return this.#outcomes[index] ?? new Error('This file was not hashed.');
+  }
+
+  #track(index: number, hashing: Promise<HashResult>): void {
+    const outcomes = this.#outcomes;
+    this.#pending.push(
+      hashing.then(
+        (result) => void (outcomes[index] = result),
+        (error: unknown) => void (outcomes[index] = toError(error)),
+      ),
+    );
   }
 }
 
@@ -181,21 +200,20 @@ async function finishScan(
 
   const problems = walk.problems.slice();
   const hashes = new Map<number, HashResult | undefined>();
-  await Promise.all(
-    wanted.map(async (index) => {
-      const outcome = await hashing.outcome(index);
-      if (!(outcome instanceof Error)) {
-        hashes.set(index, outcome);
-        return;
-      }
-      hashes.set(index, undefined);
-      const code = outcome instanceof ChunkFileError ? outcome.code : undefined;
-      if (code === undefined || !TRANSIENT.has(code)) {
-        const path = observations[index]!.path;
-        problems.push({ code: 'unreadable', path, message: `Could not read "${path}": ${outcome.message}` });
-      }
-    }),
-  );
+  await hashing.settled();
+  for (const index of wanted) {
+    const outcome = hashing.outcome(index);
+    if (!(outcome instanceof Error)) {
+      hashes.set(index, outcome);
+      continue;
+    }
+    hashes.set(index, undefined);
+    const code = outcome instanceof ChunkFileError ? outcome.code : undefined;
+    if (code === undefined || !TRANSIENT.has(code)) {
+      const path = observations[index]!.path;
+      problems.push({ code: 'unreadable', path, message: `Could not read "${path}": ${outcome.message}` });
+    }
+  }
   const hashedAt = performance.now();
   const result = finishLocalTree(matching, hashes, options.newId);
   const finished = performance.now();

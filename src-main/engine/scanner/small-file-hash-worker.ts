@@ -1,25 +1,37 @@
 // The worker behind SmallFileHasher: hashes BATCHES of small files with synchronous reads, one
 // message per batch. For a 1 KB file the chunk pool's per-file message and promise chain cost far
-// more than the hashing; here a file costs open, fstat, one read, fstat, close and one BLAKE3
-// call. The result equals chunkFile's whole-file hash (BLAKE3 of the bytes). A file that changes
-// while it is read is reported as `file_changed`, never hashed (SCENARIOS #36).
+// more than the hashing. The result equals chunkFile's whole-file hash (BLAKE3 of the bytes). A
+// file that changes while it is read is reported as `file_changed`, never hashed (SCENARIOS #36).
+//
+// When the scanner says what its walk saw (size, mtime, inode), a file costs four system calls:
+// open, one read of size+1 bytes (a short read proves the end), fstat, close; the walk's lstat is
+// the "before" and the fstat the "after". Anything unexpected (the file changed since the walk,
+// a short read) falls back to the careful way: fstat, read to the end, fstat again.
 
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import type { Stats } from 'node:fs';
+import { sep } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { getHasher } from '../hasher.ts';
 
 export interface SmallHashRequest {
   id: number;
-  /** Absolute paths. */
+  /** Paths: absolute, or relative to `root` ('/'-separated) when root is given. */
   paths: string[];
+  root?: string;
+  /** Optional: per path, what the walk saw: size, mtimeMs and inode, flattened (3 numbers a path). */
+  expected?: number[];
 }
 
-export type SmallHashOutcome = { hash: string; size: number; mtimeMs: number } | { error: 'file_changed' | 'not_found' | 'not_a_file' | 'read_failed'; message: string };
+export type SmallHashErrorCode = 'file_changed' | 'not_found' | 'not_a_file' | 'read_failed';
 
+/** Per path, in order: a hash with the size and mtime it describes, or an error (by index). */
 export interface SmallHashReply {
   id: number;
-  outcomes: SmallHashOutcome[];
+  hashes: string[];
+  sizes: number[];
+  mtimes: number[];
+  errors: Array<[index: number, code: SmallHashErrorCode, message: string]>;
 }
 
 const port = parentPort;
@@ -29,40 +41,85 @@ const hasher = await getHasher();
 let buffer = Buffer.allocUnsafe(1024 * 1024);
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 
+class Failure {
+  readonly code: SmallHashErrorCode;
+  readonly message: string;
+  constructor(code: SmallHashErrorCode, message: string) {
+    this.code = code;
+    this.message = message;
+  }
+}
+
+type Outcome = { hash: string; size: number; mtimeMs: number } | Failure;
+
 function same(a: Stats, b: Stats): boolean {
   return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 }
 
-function hashOne(path: string): SmallHashOutcome {
+function grow(size: number): void {
+  if (size > buffer.length) buffer = Buffer.allocUnsafe(size);
+}
+
+/** The careful way: the file's own fstat before and after reading it to the end. */
+function hashOpen(fd: number, path: string): Outcome {
+  const before = fstatSync(fd);
+  if (!before.isFile()) return new Failure('not_a_file', `${path} is not a regular file.`);
+  grow(before.size + 1);
+  let read = 0;
+  for (;;) {
+    const n = readSync(fd, buffer, read, buffer.length - read, read);
+    if (n === 0) break;
+    read += n;
+    // Grew past the size it had: being written.
+    if (read > before.size || read === buffer.length) break;
+  }
+  const after = fstatSync(fd);
+  if (read !== before.size || !same(before, after)) {
+    return new Failure('file_changed', `The file ${path} changed while it was being read; it will be read again.`);
+  }
+  return { hash: hasher.hash(buffer.subarray(0, read)), size: read, mtimeMs: before.mtimeMs };
+}
+
+function hashOne(path: string, size: number | undefined, mtimeMs: number, inode: number): Outcome {
   let fd: number | undefined;
   try {
     fd = openSync(path, constants.O_RDONLY | NOFOLLOW);
-    const before = fstatSync(fd);
-    if (!before.isFile()) return { error: 'not_a_file', message: `${path} is not a regular file.` };
-    if (before.size > buffer.length) buffer = Buffer.allocUnsafe(before.size);
-    let read = 0;
-    for (;;) {
-      const n = readSync(fd, buffer, read, buffer.length - read, read);
-      if (n === 0) break;
-      read += n;
-      // Grew past the size it had: being written.
-      if (read > before.size || read === buffer.length) break;
+    if (size !== undefined) {
+      grow(size + 1);
+      const n = readSync(fd, buffer, 0, size + 1, 0);
+      const after = fstatSync(fd);
+      if (n === size && after.size === size && after.mtimeMs === mtimeMs && after.ino === inode && after.isFile()) {
+        return { hash: hasher.hash(buffer.subarray(0, n)), size: n, mtimeMs };
+      }
     }
-    const after = fstatSync(fd);
-    if (read !== before.size || !same(before, after)) {
-      return { error: 'file_changed', message: `The file ${path} changed while it was being read; it will be read again.` };
-    }
-    return { hash: hasher.hash(buffer.subarray(0, read)), size: read, mtimeMs: before.mtimeMs };
+    return hashOpen(fd, path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { error: 'not_found', message: `The file ${path} no longer exists.` };
-    if (code === 'ELOOP') return { error: 'not_a_file', message: `${path} is a symbolic link; Tandem does not follow links.` };
-    return { error: 'read_failed', message: `Could not read ${path}: ${error instanceof Error ? error.message : String(error)}` };
+    if (code === 'ENOENT' || code === 'ENOTDIR') return new Failure('not_found', `The file ${path} no longer exists.`);
+    if (code === 'ELOOP') return new Failure('not_a_file', `${path} is a symbolic link; Tandem does not follow links.`);
+    if (code === 'EISDIR') return new Failure('not_a_file', `${path} is not a regular file.`);
+    return new Failure('read_failed', `Could not read ${path}: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
 }
 
 port.on('message', (request: SmallHashRequest) => {
-  port.postMessage({ id: request.id, outcomes: request.paths.map(hashOne) } satisfies SmallHashReply);
+  const { paths, root, expected } = request;
+  const reply: SmallHashReply = { id: request.id, hashes: [], sizes: [], mtimes: [], errors: [] };
+  for (let i = 0; i < paths.length; i++) {
+    const path = root === undefined ? paths[i]! : `${root}${sep}${paths[i]!}`;
+    const outcome = expected ? hashOne(path, expected[3 * i], expected[3 * i + 1]!, expected[3 * i + 2]!) : hashOne(path, undefined, 0, 0);
+    if (outcome instanceof Failure) {
+      reply.errors.push([i, outcome.code, outcome.message]);
+      reply.hashes.push('');
+      reply.sizes.push(0);
+      reply.mtimes.push(0);
+    } else {
+      reply.hashes.push(outcome.hash);
+      reply.sizes.push(outcome.size);
+      reply.mtimes.push(outcome.mtimeMs);
+    }
+  }
+  port.postMessage(reply);
 });

@@ -6,12 +6,26 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ChunkFileError } from '../chunker/chunk-file.ts';
-import type { SmallHashOutcome, SmallHashReply, SmallHashRequest } from './small-file-hash-worker.ts';
+import type { SmallHashReply, SmallHashRequest } from './small-file-hash-worker.ts';
 
 export interface SmallFileHash {
   hash: string;
   size: number;
   mtimeMs: number;
+}
+
+/** What the scanner's walk saw of a file: lets the worker skip its own "before" fstat. */
+export interface ExpectedFacts {
+  size: number;
+  mtimeMs: number;
+  inode: number;
+}
+
+export interface HashFilesOptions {
+  /** The paths are relative to this folder ('/'-separated); the workers join them. */
+  root?: string;
+  /** Per path (same order): what the walk saw. A file that no longer matches is read carefully. */
+  expected?: readonly ExpectedFacts[];
 }
 
 export interface SmallFileHasherOptions {
@@ -25,8 +39,8 @@ export interface SmallFileHasherOptions {
 export const SMALL_FILE_LIMIT = 1024 * 1024;
 
 interface Pending {
-  paths: string[];
-  resolve: (outcomes: SmallHashOutcome[]) => void;
+  request: Omit<SmallHashRequest, 'id'>;
+  resolve: (reply: SmallHashReply) => void;
   reject: (error: Error) => void;
 }
 
@@ -45,17 +59,27 @@ export class SmallFileHasher {
     this.#batchSize = options.batchSize ?? 256;
   }
 
-  /** Hashes every path (absolute); each result is a hash or a ChunkFileError, in order. */
-  async hashFiles(paths: readonly string[]): Promise<Array<SmallFileHash | ChunkFileError>> {
-    const batches: Array<Promise<SmallHashOutcome[]>> = [];
-    for (let at = 0; at < paths.length; at += this.#batchSize) batches.push(this.#send(paths.slice(at, at + this.#batchSize)));
-    const results: Array<SmallFileHash | ChunkFileError> = [];
-    let index = 0;
-    for (const outcomes of await Promise.all(batches)) {
-      for (const outcome of outcomes) {
-        const path = paths[index++]!;
-        results.push('error' in outcome ? new ChunkFileError(outcome.error, outcome.message, path) : outcome);
+  /** Hashes every path (absolute, or under `root`); each result is a hash or a ChunkFileError, in order. */
+  async hashFiles(paths: readonly string[], options: HashFilesOptions = {}): Promise<Array<SmallFileHash | ChunkFileError>> {
+    const batches: Array<Promise<SmallHashReply>> = [];
+    const { root, expected } = options;
+    for (let at = 0; at < paths.length; at += this.#batchSize) {
+      const request: Omit<SmallHashRequest, 'id'> = { paths: paths.slice(at, at + this.#batchSize) };
+      if (root !== undefined) request.root = root;
+      if (expected) {
+        const flat: number[] = [];
+        for (const facts of expected.slice(at, at + this.#batchSize)) flat.push(facts.size, facts.mtimeMs, facts.inode);
+        request.expected = flat;
       }
+      batches.push(this.#send(request));
+    }
+    const results: Array<SmallFileHash | ChunkFileError> = [];
+    let offset = 0;
+    for (const reply of await Promise.all(batches)) {
+      const start = results.length;
+      for (let i = 0; i < reply.hashes.length; i++) results.push({ hash: reply.hashes[i]!, size: reply.sizes[i]!, mtimeMs: reply.mtimes[i]! });
+      for (const [index, code, message] of reply.errors) results[start + index] = new ChunkFileError(code, message, paths[offset + index]!);
+      offset += reply.hashes.length;
     }
     return results;
   }
@@ -66,10 +90,10 @@ export class SmallFileHasher {
     await Promise.all(this.#workers.splice(0).map((worker) => worker.terminate()));
   }
 
-  #send(paths: string[]): Promise<SmallHashOutcome[]> {
+  #send(request: Omit<SmallHashRequest, 'id'>): Promise<SmallHashReply> {
     if (this.#closed) return Promise.reject(new ChunkFileError('pool_closed', 'Hashing was stopped because Tandem is shutting down.', ''));
     return new Promise((resolve, reject) => {
-      this.#queue.push({ id: this.#nextId++, paths, resolve, reject });
+      this.#queue.push({ id: this.#nextId++, request, resolve, reject });
       this.#dispatch();
     });
   }
@@ -84,7 +108,7 @@ export class SmallFileHasher {
       const job = this.#queue.shift()!;
       this.#running.set(worker, job);
       worker.ref();
-      worker.postMessage({ id: job.id, paths: job.paths } satisfies SmallHashRequest);
+      worker.postMessage({ id: job.id, ...job.request } satisfies SmallHashRequest);
     }
   }
 
@@ -97,7 +121,7 @@ export class SmallFileHasher {
       this.#running.delete(worker);
       worker.unref();
       this.#idle.push(worker);
-      job.resolve(reply.outcomes);
+      job.resolve(reply);
       this.#dispatch();
     });
     const fail = (reason: string) => {
@@ -108,7 +132,7 @@ export class SmallFileHasher {
       if (idleAt >= 0) this.#idle.splice(idleAt, 1);
       const job = this.#running.get(worker);
       this.#running.delete(worker);
-      job?.reject(new ChunkFileError('worker_failed', `A hashing worker stopped: ${reason}`, job.paths[0] ?? ''));
+      job?.reject(new ChunkFileError('worker_failed', `A hashing worker stopped: ${reason}`, job.request.paths[0] ?? ''));
       if (!this.#closed) this.#dispatch();
     };
     worker.on('error', (error) => fail(error.message));
