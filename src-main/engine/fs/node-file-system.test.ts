@@ -72,3 +72,26 @@ it('prefers the exact spelling where both forms sit side by side, and creates ne
   expect(readdirSync(root)).toContain('ünïcode.txt'.normalize('NFC'));
   await expect(fs.lstat('ghost-é.txt')).rejects.toMatchObject({ code: 'not_found' });
 });
+
+it('lists a name that is not UTF-8 under a faithful rendering with its real kind, and the walk keeps it as an ignored, reported entry', async () => {
+  const { walkFolder } = await import('../scanner/walk.ts');
+  const root = tempRoot();
+  const raw = (name: Buffer) => Buffer.concat([Buffer.from(`${root}/`), name]);
+  mkdirSync(join(root, 'docs'));
+  writeFileSync(join(root, 'docs', 'ok.txt'), 'fine');
+  writeFileSync(raw(Buffer.from([0x64, 0x6f, 0x63, 0x73, 0x2f, 0x63, 0x61, 0x66, 0xe9])), 'latin-1 name');
+  mkdirSync(raw(Buffer.from([0x66, 0xff])));
+  writeFileSync(raw(Buffer.from([0x66, 0xff, 0x2f, 0x69, 0x6e])), 'inside an unreadable name');
+  const fs = new NodeFileSystem(root);
+  const listed = new Map(fs.syncLister.list('docs').map((entry) => [entry.name, entry]));
+  expect(listed.get('caf\\xe9')).toMatchObject({ validUtf8: false, kind: 'file', size: 12 });
+  expect(listed.get('caf\\xe9')!.inode).toBeGreaterThan(0);
+
+  const walk = walkFolder(fs.syncLister);
+  const observed = new Map(walk.observations.map((o) => [o.path, o]));
+  expect(observed.get('docs/caf\\xe9')).toMatchObject({ kind: 'file', ignored: true });
+  expect(observed.get('f\\xff')).toMatchObject({ kind: 'folder', ignored: true });
+  expect(observed.has('f\\xff/in')).toBe(false);
+  expect(observed.get('docs/ok.txt')).toMatchObject({ kind: 'file', ignored: false });
+  expect(walk.problems.map((p) => `${p.code} ${p.path}`).sort()).toEqual(['invalid_utf8 docs/caf\\xe9', 'invalid_utf8 f\\xff']);
+});

@@ -320,19 +320,18 @@ export class NodeSyncLister implements SyncLister {
   list(path: string): ListedEntry[] {
     const folder = join(this.#root, ...splitPath(path));
     let names: string[];
-    const invalid: string[] = [];
+    const invalid: Buffer[] = [];
     try {
       names = readdirSync(folder);
       // Node decodes names lossily; a U+FFFD hints at bytes that are not UTF-8, and only then is
-      // the folder read again as raw bytes to tell (SCENARIOS #29). Such a name is reported by a
-      // faithful rendering (its bad bytes as \xNN), so no two of them read alike.
+      // the folder read again as raw bytes to tell (SCENARIOS #29).
       if (names.some((name) => name.includes('\uFFFD'))) {
         names = [];
         for (const raw of readdirSync(folder, { encoding: 'buffer' })) {
           try {
             names.push(utf8.decode(raw));
           } catch {
-            invalid.push(showBytes(raw));
+            invalid.push(raw);
           }
         }
       }
@@ -340,8 +339,17 @@ export class NodeSyncLister implements SyncLister {
       throw toFsError(error, 'list', path);
     }
     const result: ListedEntry[] = [];
-    // The rendering names no file, so there is nothing to lstat: it is reported, not synced.
-    for (const name of invalid) result.push({ name, validUtf8: false, kind: 'other', size: 0, mtimeMs: 0, inode: 0, executable: false });
+    for (const raw of invalid) {
+      // Named by a faithful rendering (its bad bytes as \xNN, so no two read alike) and looked at
+      // by its raw bytes: it is reported and never synced, but the engine knows it is there.
+      let stats: Stats;
+      try {
+        stats = lstatSync(Buffer.concat([Buffer.from(`${folder}${sep}`), raw]));
+      } catch {
+        continue;
+      }
+      result.push({ ...describe(stats), name: showBytes(raw), validUtf8: false });
+    }
     for (const name of names) {
       let stats: Stats;
       try {
@@ -352,16 +360,7 @@ export class NodeSyncLister implements SyncLister {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
         throw toFsError(error, 'look at', joinPath(path, name));
       }
-      const kind = kindOf(stats);
-      result.push({
-        name,
-        validUtf8: true,
-        kind,
-        size: kind === 'file' ? stats.size : 0,
-        mtimeMs: stats.mtimeMs,
-        inode: stats.ino,
-        executable: kind === 'file' && EXEC_BITS_EXIST && (stats.mode & constants.S_IXUSR) !== 0,
-      });
+      result.push({ ...describe(stats), name, validUtf8: true });
     }
     return result;
   }

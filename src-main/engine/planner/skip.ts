@@ -27,7 +27,9 @@ export function computeSkip(
   const reports: Operation[] = [];
   const invalid = new Set<string>();
   for (const item of trees.local.items.values()) {
-    if (item.id === trees.local.rootId) continue;
+    // An ignored item is never uploaded, so its name needs no report of its own (#29: a name
+    // that is not UTF-8 is observed, ignored, under a rendering the server would refuse).
+    if (item.id === trees.local.rootId || ignoredLocalIds.has(item.id)) continue;
     const check = checkName(item.name);
     if (check.ok) continue;
     invalid.add(item.id);
