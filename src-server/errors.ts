@@ -9,6 +9,9 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   cursor_expired: 410,
+  // A cursor the server never reached: its data went back in time (restored from a backup). The
+  // client must list again AND stop trusting what it last synced (SCENARIOS #46).
+  cursor_ahead: 410,
   precondition_failed: 412,
   too_large: 413,
   idempotency_key_reused: 422,

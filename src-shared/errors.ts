@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'conflict'
   | 'precondition_failed'
   | 'cursor_expired'
+  | 'cursor_ahead'
   | 'idempotency_key_reused'
   | 'too_large'
   | 'quota_exceeded'

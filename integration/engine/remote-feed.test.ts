@@ -56,6 +56,7 @@ it('an expired cursor becomes a full listing, marked as such, with the reason', 
   const read = await readFeed(client, cursor);
   expect(read.kind).toBe('full');
   expect(read.reason).toMatch(/cursor/);
+  expect(read.serverRestored).toBe(true);
   expect(read.items.filter((i) => !i.deleted && i.parent_id === rootId).map((i) => i.name)).toEqual(['kept']);
   expect(await readFeed(client, read.cursor)).toMatchObject({ kind: 'delta', items: [] });
 });

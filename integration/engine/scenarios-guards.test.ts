@@ -3,7 +3,7 @@
 // (wiretap, wrapped ports, a restarted server, skewed clocks) where the row needs it. Every test
 // ends with the invariants check.
 import { randomBytes } from 'node:crypto';
-import { readdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { cp, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ExecutorPorts } from '../../src-main/engine/executor/ports.ts';
@@ -202,6 +202,48 @@ it('#45 clock skew between devices: the first commit wins, whatever the clocks s
   await expectInvariants([a, b]);
 }, 60_000);
 
+it('#46 server restored from an older backup: newer local files are kept, not overwritten or deleted', async () => {
+  const account = await world.account();
+  const a = await world.device('Ada', account);
+  const b = await world.device('Bob', account);
+  await a.write('old.txt', 'in the backup');
+  await a.write('edited.txt', 'v1, in the backup');
+  await a.write('docs/kept.txt', 'in the backup');
+  await settle([a, b]);
+
+  // The backup: a copy of the server's data while it is stopped.
+  const backup = `${world.server.dataDir}-backup`;
+  await world.server.stop();
+  await cp(world.server.dataDir, backup, { recursive: true });
+  await world.server.restart();
+
+  // Work after the backup: an edit, a new file, a new folder.
+  await a.write('edited.txt', 'v2, after the backup');
+  await a.write('new.txt', 'after the backup');
+  await a.write('later/deep.txt', 'after the backup, in a new folder');
+  await b.write('bob-later.txt', "Bob's work after the backup");
+  await settle([a, b]);
+
+  // The server dies and is restored from the backup: it forgets everything since.
+  await world.server.stop();
+  await world.server.restart(backup);
+  await settle([a, b]);
+
+  for (const device of [a, b]) {
+    expect(await device.read('new.txt')).toBe('after the backup');
+    expect(await device.read('later/deep.txt')).toBe('after the backup, in a new folder');
+    expect(await device.read('old.txt')).toBe('in the backup');
+    expect(await device.read('docs/kept.txt')).toBe('in the backup');
+    // The newer edit is kept: as the current content or as a conflicted copy beside the older one.
+    const copies = await device.conflictedCopies();
+    const texts = [await device.read('edited.txt'), ...(await Promise.all(copies.map((c) => device.read(c))))];
+    expect(texts).toContain('v2, after the backup');
+    expect(copies.length).toBeLessThanOrEqual(1);
+    expect(await device.read('bob-later.txt')).toBe("Bob's work after the backup");
+  }
+  await expectInvariants([a, b]);
+}, 60_000);
+
 it('#47 cursor expired (410): the full listing deletes only what the base had and the disk kept unchanged', async () => {
   const account = await world.account();
   const a = await world.device('Ada', account);
@@ -220,7 +262,9 @@ it('#47 cursor expired (410): the full listing deletes only what the base had an
   await b.remove('old');
   await settle([b]);
   for (const entry of await b.client.trash()) await b.client.purgeFromTrash(entry.item.id);
-  expect(await b.client.changes(adaCursor), "Ada's cursor has expired").toMatchObject({ ok: false, reason: 'cursor_expired' });
+  const expired = await b.client.changes(adaCursor);
+  expect(expired, "Ada's cursor has expired").toMatchObject({ ok: false, reason: 'cursor_expired' });
+  expect(expired, 'an expired cursor is not a restored server: the base still holds').not.toHaveProperty('serverRestored');
   await a.write('edited-here.txt', 'Ada edited this while away');
   await a.write('new-here.txt', 'made while away');
 

@@ -7,35 +7,52 @@ import type { BlockRef, Item } from '../../src-shared/protocol/common.ts';
 import type { Db } from '../db/database.ts';
 import { requireLiveFolder, toItem } from '../items/item-rows.ts';
 import type { Actor } from '../items/item-operations.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { decodeCursorParts, encodeCursor, fingerprintOf } from './cursor.ts';
 
 async function namespaceState(db: Db, namespaceId: string): Promise<{ last: number; horizon: number }> {
   const row = await db.selectFrom('namespaces').select(['last_seq', 'horizon_seq']).where('id', '=', namespaceId).executeTakeFirstOrThrow();
   return { last: Number(row.last_seq), horizon: Number(row.horizon_seq) };
 }
 
-function sinceCursor(cursor: string | undefined, namespaceId: string, horizon: number, last: number): number {
+async function journalRow(db: Db, namespaceId: string, seq: number) {
+  if (seq <= 0) return undefined;
+  const row = await db.selectFrom('journal').select(['item_id', 'created_at']).where('namespace_id', '=', namespaceId).where('seq', '=', seq).executeTakeFirst();
+  return row ? { itemId: row.item_id, createdAt: Number(row.created_at) } : undefined;
+}
+
+/** The cursor for "up to seq", fingerprinted with the journal row at seq (see cursor.ts). */
+export async function cursorAt(db: Db, namespaceId: string, seq: number): Promise<string> {
+  return encodeCursor(namespaceId, seq, await journalRow(db, namespaceId, seq));
+}
+
+async function sinceCursor(db: Db, cursor: string | undefined, namespaceId: string, horizon: number, last: number): Promise<number> {
   if (cursor === undefined || cursor === '') return 0;
-  const seq = decodeCursor(cursor, namespaceId);
-  // A cursor ahead of the journal means the server's data was restored from an older backup: the
-  // client would silently miss everything up to its cursor, so it must list everything again.
-  if (seq > last) {
-    throw new TandemError('cursor_expired', 'This cursor is ahead of the server (was it restored from a backup?); list everything again without a cursor.');
-  }
+  const { seq, fingerprint } = decodeCursorParts(cursor, namespaceId);
+  // A cursor ahead of the journal, or whose journal row is now another change, means the server's
+  // data was restored from an older backup (and, in the second case, has moved on since): the
+  // client would silently miss changes and trust a past the server forgot, so it must list
+  // everything again -- and it is told why (cursor_ahead, not cursor_expired).
+  const ahead = () => new TandemError('cursor_ahead', 'This cursor is ahead of the server (was it restored from a backup?); list everything again without a cursor.');
+  if (seq > last) throw ahead();
   if (seq < horizon) {
     throw new TandemError('cursor_expired', 'This cursor is older than the changes the server still keeps; list everything again without a cursor.');
+  }
+  if (fingerprint !== undefined) {
+    // A row purged with its item (at or below the horizon) cannot be checked, and need not be.
+    const row = await journalRow(db, namespaceId, seq);
+    if (row && fingerprintOf(row) !== fingerprint) throw ahead();
   }
   return seq;
 }
 
 export async function currentCursor(db: Db, namespaceId: string): Promise<string> {
-  return encodeCursor(namespaceId, (await namespaceState(db, namespaceId)).last);
+  return cursorAt(db, namespaceId, (await namespaceState(db, namespaceId)).last);
 }
 
 /** GET /v1/changes: each item changed after the cursor, once, in the order of its latest change. */
 export async function readChanges(db: Db, actor: Actor, cursor: string | undefined, limit: number, withBlocks = false): Promise<ChangesResponse> {
   const { last, horizon } = await namespaceState(db, actor.namespaceId);
-  const since = sinceCursor(cursor, actor.namespaceId, horizon, last);
+  const since = await sinceCursor(db, cursor, actor.namespaceId, horizon, last);
   const query = db
     .selectFrom('items')
     .where('items.namespace_id', '=', actor.namespaceId)
@@ -58,7 +75,7 @@ export async function readChanges(db: Db, actor: Actor, cursor: string | undefin
     const item = toItem(row);
     return withBlocks && row.kind === 'file' && row.state === 'live' ? { ...item, blocks: JSON.parse(current_blocks ?? '[]') as BlockRef[] } : item;
   });
-  return { changes, cursor: encodeCursor(actor.namespaceId, upTo), has_more: hasMore };
+  return { changes, cursor: await cursorAt(db, actor.namespaceId, upTo), has_more: hasMore };
 }
 
 /** GET /v1/items/:id/children: live children by name, paged, plus the folder's cursor. */
@@ -71,7 +88,7 @@ export async function listChildren(db: Db, actor: Actor, folderId: string, after
   const page = rows.slice(0, limit);
   return {
     items: page.map(toItem),
-    cursor: encodeCursor(actor.namespaceId, last),
+    cursor: await cursorAt(db, actor.namespaceId, last),
     next_after: rows.length > limit ? page[page.length - 1]!.name_key : null,
   };
 }
@@ -80,7 +97,7 @@ export async function listChildren(db: Db, actor: Actor, folderId: string, after
 export async function readFolderChanges(db: Db, actor: Actor, folderId: string, cursor: string | undefined, limit: number): Promise<FolderChangesResponse> {
   const { last, horizon } = await namespaceState(db, actor.namespaceId);
   await requireLiveFolder(db, actor.accountId, folderId);
-  const since = sinceCursor(cursor, actor.namespaceId, horizon, last);
+  const since = await sinceCursor(db, cursor, actor.namespaceId, horizon, last);
   const rows = await db
     .selectFrom('journal')
     .select(['seq', 'item_id'])
@@ -104,5 +121,5 @@ export async function readFolderChanges(db: Db, actor: Actor, folderId: string, 
     else removed.push(id);
   }
   const upTo = hasMore ? Number(page[page.length - 1]!.seq) : Math.max(last, since);
-  return { changes, removed, cursor: encodeCursor(actor.namespaceId, upTo), has_more: hasMore };
+  return { changes, removed, cursor: await cursorAt(db, actor.namespaceId, upTo), has_more: hasMore };
 }

@@ -4,7 +4,8 @@ import { sql } from 'kysely';
 import { TandemError, toErrorBody } from '../../src-shared/errors.ts';
 import type { Item } from '../../src-shared/protocol/common.ts';
 import type { BatchOperation, BatchResponse } from '../../src-shared/protocol/items.ts';
-import { decodeCursor, encodeCursor } from '../changes/cursor.ts';
+import { cursorAt } from '../changes/changes-feed.ts';
+import { decodeCursor } from '../changes/cursor.ts';
 import type { Db } from '../db/database.ts';
 import { PreconditionFailedError, STATUS_OF } from '../errors.ts';
 import type { Notifier } from '../notify/notifier.ts';
@@ -58,7 +59,7 @@ export class ItemService {
       }),
     );
     const seq = await this.#publish(actor.namespaceId);
-    return { results: outcome.body as BatchResponse['results'], cursor: encodeCursor(actor.namespaceId, seq) };
+    return { results: outcome.body as BatchResponse['results'], cursor: await cursorAt(this.#db, actor.namespaceId, seq) };
   }
 
   async #batchOperation(env: MutationEnv, index: number, operation: BatchOperation): Promise<BatchResponse['results'][number]> {

@@ -1,4 +1,5 @@
 // The changes feed and per-folder changes: order, paging, tombstones, cursors, 410 after purge.
+import { cpSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { purgeExpired } from '../trash/trash.ts';
 import { TestServer, type TestUser } from '../testing/test-server.ts';
@@ -114,7 +115,37 @@ describe('GET /v1/changes', () => {
     const ahead = Buffer.from(Buffer.from(start.body.cursor, 'base64url').toString().replace(/:\d+$/, ':999'), 'utf8').toString('base64url');
     const r = await feed(ahead);
     expect(r.status).toBe(410);
-    expect(r.body.code).toBe('cursor_expired');
+    expect(r.body.code).toBe('cursor_ahead');
+  });
+
+  it('answers 410 cursor_ahead for a cursor whose seq a restored server has since used for another change', async () => {
+    await server.file(alice, alice.rootId, 'in the backup.txt', 'a');
+    const atBackup = (await feed()).body.cursor;
+    const dataDir = server.dataDir;
+    const backup = `${dataDir}-backup`;
+    await server.close(false);
+    cpSync(dataDir, backup, { recursive: true });
+    server = await TestServer.start({ dataDir });
+    await server.file(alice, alice.rootId, 'lost in the restore.txt', 'b');
+    const lost = (await feed(atBackup)).body.cursor;
+    await server.close();
+    // Restored, and then the server moves on: the same seq now names another change.
+    server = await TestServer.start({ dataDir: backup });
+    await server.file(alice, alice.rootId, 'after the restore.txt', 'c');
+    const r = await feed(lost);
+    expect(r.status).toBe(410);
+    expect(r.body.code).toBe('cursor_ahead');
+    // A cursor from before the backup still reads a delta.
+    const delta = await feed(atBackup);
+    expect(delta.status).toBe(200);
+    expect(delta.body.changes.map((c) => c.name)).toEqual(['after the restore.txt']);
+  });
+
+  it('hands out the same cursor again while nothing changes, and refuses a cursor that is not one of its own', async () => {
+    const first = (await feed()).body.cursor;
+    expect((await feed(first)).body.cursor).toBe(first);
+    const forged = Buffer.from('c2:nonsense', 'utf8').toString('base64url');
+    expect((await feed(forged)).status).toBe(400);
   });
 
   it("one account's changes never appear in another's feed", async () => {

@@ -4,8 +4,7 @@
 // heartbeats. On (re)connect the current cursor is sent at once, so a client catches up.
 import type { FastifyPluginAsync } from 'fastify';
 import type { NotifyMessage } from '../../src-shared/protocol/changes.ts';
-import { currentCursor } from '../changes/changes-feed.ts';
-import { encodeCursor } from '../changes/cursor.ts';
+import { currentCursor, cursorAt } from '../changes/changes-feed.ts';
 import type { Db } from '../db/database.ts';
 import type { Notifier } from '../notify/notifier.ts';
 
@@ -21,7 +20,13 @@ export const notifyRoutes: FastifyPluginAsync<NotifyRouteOptions> = async (app, 
     const send = (message: NotifyMessage) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
     };
-    const unsubscribe = notifier.subscribe(namespaceId, (seq) => send({ type: 'cursor', cursor: encodeCursor(namespaceId, seq) }));
+    // The same (fingerprinted) cursor the feed hands out, so a client can tell it already has it.
+    const unsubscribe = notifier.subscribe(namespaceId, (seq) => {
+      cursorAt(db, namespaceId, seq).then(
+        (cursor) => send({ type: 'cursor', cursor }),
+        (error: unknown) => request.log.error({ err: error }, 'notify: reading the cursor failed'),
+      );
+    });
     const unwatch = notifier.onRevoke(request.actor.deviceId, () => socket.close(4001, 'device signed out'));
     let alive = true;
     socket.on('pong', () => {

@@ -1,5 +1,6 @@
 // Wire schemas for the changes feed (whole namespace) and the per-folder changes listing.
-// Cursors are opaque strings; a cursor older than the kept tombstones gets 410 cursor_expired.
+// Cursors are opaque strings; a cursor older than the kept tombstones gets 410 cursor_expired, one
+// ahead of the server (its data restored from an older backup) 410 cursor_ahead.
 import { z } from 'zod';
 import { blockRefSchema, itemSchema } from './common.ts';
 

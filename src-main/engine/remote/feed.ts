@@ -18,6 +18,11 @@ export interface FeedRead {
   cursor: string;
   /** Why a full listing was needed (the server's sentence), for the log. */
   reason?: string;
+  /**
+   * The cursor was ahead of the server: its data went back to an older backup, so what this
+   * device last synced may be newer than the server (SCENARIOS #46).
+   */
+  serverRestored?: true;
 }
 
 export interface FeedOptions extends CallOptions {
@@ -35,14 +40,14 @@ export async function readFeed(client: RemoteClient, cursor: string | undefined,
   if (!full.ok) {
     throw new RemoteError('The sync server refused to list the folder from the start; is it working?', { kind: 'retryable', code: 'cursor_expired' });
   }
-  return { kind: 'full', items: full.items, cursor: full.cursor, reason: first.message };
+  return { kind: 'full', items: full.items, cursor: full.cursor, reason: first.message, ...(first.serverRestored ? { serverRestored: true as const } : {}) };
 }
 
 async function readPages(
   client: RemoteClient,
   cursor: string | undefined,
   options: FeedOptions,
-): Promise<{ ok: true; items: ChangedItem[]; cursor: string } | { ok: false; message: string }> {
+): Promise<{ ok: true; items: ChangedItem[]; cursor: string } | { ok: false; message: string; serverRestored?: true }> {
   // A Map keeps first-insertion order; delete-then-set moves an item to its latest change.
   const latest = new Map<string, ChangedItem>();
   let next = cursor;
@@ -51,7 +56,7 @@ async function readPages(
     ...(options.pageSize ? { limit: options.pageSize } : {}),
     blocks: options.blocks ?? false,
   })) {
-    if (!outcome.ok) return { ok: false, message: outcome.message };
+    if (!outcome.ok) return { ok: false, message: outcome.message, ...(outcome.serverRestored ? { serverRestored: true as const } : {}) };
     for (const item of outcome.page.changes) {
       latest.delete(item.id);
       latest.set(item.id, item);

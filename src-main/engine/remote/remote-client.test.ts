@@ -172,6 +172,11 @@ describe('RemoteClient typed results and validation', () => {
     expect(await client.changes('abc')).toEqual({ ok: false, reason: 'cursor_expired', message: 'list again' });
   });
 
+  it('410 cursor_ahead on the changes feed says the server went back in time (restored from a backup)', async () => {
+    const { client } = clientWith([json(410, { code: 'cursor_ahead', message: 'ahead' })]);
+    expect(await client.changes('abc')).toEqual({ ok: false, reason: 'cursor_expired', message: 'ahead', serverRestored: true });
+  });
+
   it('refuses an answer that does not match the protocol, naming the field', async () => {
     const { client } = clientWith([json(200, { ...item, etag: 5, blocks: [] })]);
     await expect(client.getItem(ITEM_ID)).rejects.toMatchObject({ code: 'bad_response', kind: 'permanent', message: expect.stringContaining('"etag"') });

@@ -90,7 +90,8 @@ export type MutationOutcome =
 
 export type ChangesOutcome =
   | { ok: true; page: ChangesResponse }
-  | { ok: false; reason: 'cursor_expired'; message: string };
+  /** serverRestored: the cursor is ahead of the server (410 cursor_ahead): its data went back in time. */
+  | { ok: false; reason: 'cursor_expired'; message: string; serverRestored?: true };
 
 export type FolderChangesOutcome =
   | { ok: true; page: FolderChangesResponse }
@@ -303,7 +304,9 @@ export class RemoteClient {
       });
       return { ok: true, page };
     } catch (error) {
-      if (error instanceof RemoteError && error.status === 410) return { ok: false, reason: 'cursor_expired', message: error.message };
+      if (error instanceof RemoteError && error.status === 410) {
+        return { ok: false, reason: 'cursor_expired', message: error.message, ...(error.code === 'cursor_ahead' ? { serverRestored: true as const } : {}) };
+      }
       throw error;
     }
   }

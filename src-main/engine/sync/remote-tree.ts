@@ -3,6 +3,11 @@
 // server was restored from a backup, SCENARIOS #46–#47) REPLACES the tree, so items the server no
 // longer has are gone from it. The planner then compares that listing with the synced tree: an item
 // absent from it is a delete only where the base says it was synced and the disk is unchanged.
+// EXCEPT when the server went back in time (restored from an older backup: our cursor is ahead of
+// it): then the base describes a server that no longer exists, and trusting it would read every
+// newer file as deleted or overwritten there. The base is forgotten with the same transaction, so
+// the next plan is a first sync: equal content adopted, one-sided items propagated, different
+// content a conflicted copy -- newer local files are kept, never overwritten or deleted (#46).
 
 import type { LocalIndex } from '../index/local-index.ts';
 import { readFeed } from '../remote/feed.ts';
@@ -18,6 +23,8 @@ export interface PullResult {
   cursor: string;
   /** Why the server needed a full listing, when it did. */
   reason?: string;
+  /** The server was restored from an older backup; the synced base was forgotten. */
+  serverRestored?: true;
 }
 
 export function rootItem(rootId: string): TreeItem {
@@ -30,7 +37,10 @@ export async function pullRemoteTree(client: RemoteClient, index: LocalIndex, ro
   const live = read.items.filter((item) => item.id !== rootId);
   if (read.kind === 'full') {
     const items = [rootItem(rootId), ...live.filter((item) => !item.deleted).map(toTreeItem)];
-    index.replaceRemoteTree(makeTree(rootId, items), read.cursor);
+    index.transaction(() => {
+      index.replaceRemoteTree(makeTree(rootId, items), read.cursor);
+      if (read.serverRestored) index.saveTree('synced', makeTree(rootId, [rootItem(rootId)]));
+    });
   } else if (live.length > 0 || read.cursor !== index.cursor) {
     index.applyRemoteChanges(
       {
@@ -40,5 +50,11 @@ export async function pullRemoteTree(client: RemoteClient, index: LocalIndex, ro
       read.cursor,
     );
   }
-  return { kind: read.kind, changed: live.length, cursor: read.cursor, ...(read.reason ? { reason: read.reason } : {}) };
+  return {
+    kind: read.kind,
+    changed: live.length,
+    cursor: read.cursor,
+    ...(read.reason ? { reason: read.reason } : {}),
+    ...(read.serverRestored ? { serverRestored: true as const } : {}),
+  };
 }
