@@ -425,10 +425,30 @@ it('#29 a name that is not valid UTF-8 on a Linux disk: refused and reported, no
   expect(await readFile(badPath, 'utf8')).toBe('latin-1 name');
   expect((await rawNames(linux.dir)).filter((n) => !n.startsWith(hex('.tandem')))).toEqual([badName.toString('hex'), hex('good.txt')].sort());
 
-  // The way out the report gives: rename it to valid text; then it syncs.
+  // A synced folder that holds such a name is deleted on the other device: the folder stays
+  // here for it, reported, and the device settles (its delete is not retried forever).
+  await linux.write('old/report.txt', 'synced');
+  expect(await linux.sync()).toBe('in_sync');
+  const badInFolder = Buffer.concat([Buffer.from(`${linux.dir}/old/`), Buffer.from([0x72, 0xe9, 0x73, 0x75, 0x6d, 0xe9])]);
+  await writeFile(badInFolder, 'still here');
+  expect(await linux.sync()).toBe('in_sync');
+  expect(await other.sync()).toBe('in_sync');
+  await other.remove('old');
+  expect(await other.sync()).toBe('in_sync');
+  expect(await linux.sync()).toBe('in_sync');
+  expect(await readFile(badInFolder, 'utf8')).toBe('still here');
+  expect(await linux.exists('old/report.txt')).toBe(false);
+  const kept = new Map(linux.engine.status.skipped.map((entry) => [entry.path, entry.code]));
+  expect(kept.get('old')).toBe('kept_ignored');
+  expect(kept.get('old/r\\xe9sum\\xe9')).toBe('invalid_utf8');
+  expect([...serverView(linux).keys()]).toEqual(['good.txt']);
+
+  // The way out the reports give: rename them to valid text; then they sync.
   await rename(badPath, linux.path('café.txt'));
+  await rename(badInFolder, linux.path('old/résumé'));
   await settle([linux, other]);
   expect(await other.read('café.txt')).toBe('latin-1 name');
+  expect(await other.read('old/résumé')).toBe('still here');
   expect(linux.engine.status.skipped).toEqual([]);
   await expectInvariants([linux, other]);
 }, 60_000);
