@@ -1,7 +1,7 @@
 // The batch hasher for small files gives exactly chunkFile's whole-file hashes, in order, across
 // batches and workers; missing files and links come back as the same errors the chunk pool uses.
 
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -41,5 +41,20 @@ describe('SmallFileHasher', () => {
     expect((missing as ChunkFileError).code).toBe('not_found');
     expect((linked as ChunkFileError).code).toBe('not_a_file');
     expect(fine).toMatchObject({ size: 2 });
+  });
+
+  it('with the facts the walk saw and relative paths, gives the same hashes; a file changed since the walk is read afresh', async () => {
+    writeFileSync(join(root, 'same.txt'), 'as the walk saw it');
+    writeFileSync(join(root, 'edited.txt'), 'before');
+    const facts = (name: string) => {
+      const stat = lstatSync(join(root, name));
+      return { size: stat.size, mtimeMs: stat.mtimeMs, inode: stat.ino };
+    };
+    const expected = [facts('same.txt'), facts('edited.txt')];
+    // Edited after the walk looked: longer, so neither the size nor the read matches any more.
+    writeFileSync(join(root, 'edited.txt'), 'after the walk, longer');
+    const [same, edited] = await hasher.hashFiles(['same.txt', 'edited.txt'], { root, expected });
+    expect(same).toMatchObject({ hash: (await chunkFile(join(root, 'same.txt'))).hash, size: 18, mtimeMs: expected[0]!.mtimeMs });
+    expect(edited).toMatchObject({ hash: (await chunkFile(join(root, 'edited.txt'))).hash, size: 22 });
   });
 });
