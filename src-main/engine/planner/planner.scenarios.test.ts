@@ -303,6 +303,10 @@ describe('names and guards (SCENARIOS #22, #24, #27, #42, #54–56)', () => {
     const ops = planFor(w, baseOptions({ canHoldName }));
     expect(work(ops)).toEqual([]);
     expect(codes(ops)).toContain('skipped_name');
+    // The report says where the file still is here, not that it was never created.
+    const skipped = ops.find((op) => op.kind === 'report' && op.code === 'skipped_name');
+    expect(skipped && skipped.kind === 'report' && skipped.path).toBe('a:b');
+    expect(skipped && skipped.kind === 'report' && skipped.message).toMatch(/^Renamed or moved on another device .* Kept here as "plain"/);
   });
 
   it('#27 edit conflict on a file the server moved out of a folder this disk cannot hold: both versions kept', () => {

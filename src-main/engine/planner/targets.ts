@@ -74,7 +74,18 @@ export function buildTargets(state: PlanState): Targets {
       }
       if (why !== undefined) {
         const path = parentPath === '' ? item.name : `${parentPath}/${item.name}`;
-        report(state, 'skipped_name', item.id, path, `Not created on this device: ${why}. It stays on the server.`);
+        // Already here under another name or place (renamed elsewhere to a name this disk cannot
+        // follow): it stays where it is, frozen below, and the report says where.
+        const keptAt = rekeyed.items.has(item.id) ? pathOf(rekeyed, item.id) : undefined;
+        report(
+          state,
+          'skipped_name',
+          item.id,
+          path,
+          keptAt !== undefined && keptAt !== path
+            ? `Renamed or moved on another device to a name this device cannot follow: ${why}. Kept here as "${keptAt}"; on the server it stays under the new name.`
+            : `Not created on this device: ${why}. It stays on the server.`,
+        );
         drop(item.id);
         continue;
       }
