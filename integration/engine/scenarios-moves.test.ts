@@ -527,5 +527,12 @@ it('#61 one move whose two halves reach a real watcher in different batches (out
   expect(quick.listing).toEqual([expected, expected]);
   expect(quick.after).toBe(quick.id);
   expect(quick.changes).toEqual(['update']);
+  // The second half long after the first: the file counts as deleted (the delete reaches the
+  // server by itself), then comes back as a new file; the same final result.
+  const slow = await run('slow', async (a) => {
+    await expect.poll(() => serverId(a, 'Inbox/mail.eml'), { timeout: 10_000, interval: 50 }).toBeUndefined();
+  });
+  expect(slow.listing).toEqual([expected, expected]);
+  expect(slow.changes).toContain('delete');
   await rm(outside, { recursive: true, force: true });
 }, 60_000);

@@ -13,7 +13,7 @@ const hasher = await getHasher();
 const settleMs = 80;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function observed(arrange: (fs: FakeFileSystem) => void) {
+async function observed(arrange: (fs: FakeFileSystem) => void, owner: { onSettleDue?: () => void } = {}) {
   const fs = new FakeFileSystem();
   arrange(fs);
   const commits: ScanResult[] = [];
@@ -22,6 +22,7 @@ async function observed(arrange: (fs: FakeFileSystem) => void) {
     initial: { tree: emptyTree('root'), facts: new Map(), ignoredIds: new Set() },
     onCommit: (result) => commits.push(result),
     settleMs,
+    ...owner,
     hashFile: async (diskPath) => {
       const data = fs.get(diskPath)!;
       return { hash: hasher.hash(data), size: data.length, mtimeMs: 0 };
@@ -86,6 +87,21 @@ describe('LocalObserver', () => {
     expect(idAt('gone.txt')).toBeDefined();
     await pause(settleMs * 2);
     await observer.idle();
+    expect(idAt('gone.txt')).toBeUndefined();
+    expect(commits.at(-1)?.vanished).toEqual(['gone.txt']);
+    observer.close();
+  });
+
+  it('with an owner (the sync loop), a settled delete waits for settle(): told once quiet, committed only then', async () => {
+    let due = 0;
+    const { fs, observer, commits, idAt } = await observed((f) => f.put('gone.txt', 'x'), { onSettleDue: () => (due += 1) });
+    await fs.remove('gone.txt');
+    await observer.hint({ paths: ['gone.txt'], rescanAll: false });
+    await pause(settleMs * 2);
+    await observer.idle();
+    expect(due).toBe(1);
+    expect(idAt('gone.txt'), 'no commit on the timer').toBeDefined();
+    await observer.settle();
     expect(idAt('gone.txt')).toBeUndefined();
     expect(commits.at(-1)?.vanished).toEqual(['gone.txt']);
     observer.close();

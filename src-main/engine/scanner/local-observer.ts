@@ -30,6 +30,15 @@ export interface LocalObserverOptions {
   onError?: (message: string) => void;
   /** Quiet time before a scan that found files gone is repeated and committed. Default 1000 ms. */
   settleMs?: number;
+  /**
+   * When given, the observer never commits on a timer of its own: once a held scan has been quiet
+   * for `settleMs` this is called, and the owner calls settle() when it can act on the result
+   * (the sync loop: in its next pass, so a delete seen while watching reaches the plan, and no
+   * scan commits while the executor is changing the disk). Without it the timer scans by itself.
+   */
+  onSettleDue?: () => void;
+  /** Like onSettleDue, for files that could not be hashed yet (being written): hint them later. */
+  onRetryDue?: (paths: readonly string[]) => void;
   pool?: ChunkWorkerPool;
   smallHasher?: SmallFileHasher;
   hashFile?: HashFile;
@@ -77,6 +86,11 @@ export class LocalObserver {
     return this.#enqueue(true);
   }
 
+  /** Scans the held hints again and commits whatever it finds (after onSettleDue). */
+  settle(): Promise<void> {
+    return this.#enqueue(true);
+  }
+
   /** Waits for the work queued so far. */
   idle(): Promise<void> {
     return this.#running;
@@ -119,7 +133,8 @@ export class LocalObserver {
     if (result.vanished.length > 0 && !force) {
       // Something is gone: maybe mid-save or half a move. Look again from the same base once
       // the folder is quiet; new hints restart the wait.
-      this.#settleTimer = setTimeout(() => void this.#enqueue(true), options.settleMs ?? 1000);
+      const settled = options.onSettleDue ?? (() => void this.#enqueue(true));
+      this.#settleTimer = setTimeout(settled, options.settleMs ?? 1000);
       return;
     }
     this.#state = { tree: result.tree, facts: result.facts, ignoredIds: result.ignoredIds };
@@ -129,7 +144,8 @@ export class LocalObserver {
     // Files that were being written could not be hashed: look at them again a little later.
     if (result.retry.length > 0) {
       const retry = result.retry;
-      setTimeout(() => void this.hint({ paths: retry, rescanAll: false }), options.settleMs ?? 1000).unref();
+      const due = options.onRetryDue ?? ((paths: readonly string[]) => void this.hint({ paths, rescanAll: false }));
+      setTimeout(() => due(retry), options.settleMs ?? 1000).unref();
     }
   }
 }

@@ -123,6 +123,8 @@ export class FolderSync {
   #passing: Promise<IdleOutcome> | undefined;
   #passAgain = false;
   #heldHints: { paths: Set<string>; rescanAll: boolean } = { paths: new Set(), rescanAll: false };
+  /** The observer holds a scan that has been quiet long enough: the next pass commits it. */
+  #settleDue = false;
   #paused = false;
   #pauseController: AbortController | undefined;
   #closed = false;
@@ -158,6 +160,16 @@ export class FolderSync {
       onCommit: (result) => this.#committed(result),
       onError: (message) => this.#setState('error', message),
       settleMs: options.settleMs ?? 1000,
+      // A held scan (files gone: half a move, or a delete) settles in a pass of ours, never on
+      // the observer's own timer: else the delete is committed with no pass to plan it (it waited
+      // for the next change or the 10-minute scan) and could commit while the executor works.
+      onSettleDue: () => {
+        this.#settleDue = true;
+        if (this.#options.watch !== false) void this.#requestPass();
+      },
+      onRetryDue: (paths) => {
+        if (this.#options.watch !== false) this.#hinted({ paths, rescanAll: false });
+      },
       pool: this.#pool,
       smallHasher: this.#smallHasher,
     });
@@ -415,7 +427,9 @@ export class FolderSync {
           this.#fullScanRunning = false;
         }
       } else await this.#observer.hint({ paths: [...held.paths], rescanAll: false });
-    }
+    } else if (this.#settleDue) await this.#observer.settle();
+    // New hints rescan the held paths too and restart the quiet time; a full scan commits all.
+    this.#settleDue = false;
     await this.#observer.idle();
 
     try {
