@@ -3,11 +3,12 @@
 // (wiretap, wrapped ports, a restarted server, skewed clocks) where the row needs it. Every test
 // ends with the invariants check.
 import { randomBytes } from 'node:crypto';
-import { cp, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { cp, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ExecutorPorts } from '../../src-main/engine/executor/ports.ts';
-import { TEMP_PREFIX } from '../../src-main/engine/fs/file-system.ts';
+import { FsError, TEMP_PREFIX } from '../../src-main/engine/fs/file-system.ts';
+import type { WriteOptions } from '../../src-main/engine/fs/file-system.ts';
 import type { Device } from './sync-harness.ts';
 import { SyncWorld, expectInvariants, expectInvariantsIgnoring, settle } from './sync-harness.ts';
 import { wiretap } from './remote-harness.ts';
@@ -67,6 +68,18 @@ it('#41 sync root unmounted, missing or emptied: the folder stops with an error;
   await rename(away, a.dir);
   expect(await a.sync()).toBe('in_sync');
   expect(a.engine.status.state).toBe('idle');
+
+  // The marker alone removed (a folder replaced by another with the same files): stopped too.
+  const marker = await readFile(join(a.dir, '.tandem-folder'));
+  await rm(join(a.dir, '.tandem-folder'));
+  await a.remove('top.txt');
+  expect(await a.sync()).toBe('stopped');
+  expect(a.engine.status.message).toMatch(/marker.*nothing was deleted/);
+  await settle([b]);
+  expect(await b.contents()).toEqual(before);
+  await writeFile(join(a.dir, '.tandem-folder'), marker);
+  await a.write('top.txt', 'top');
+  expect(await a.sync()).toBe('in_sync');
 
   // Emptied: every file gone, the marker with them.
   for (const entry of await readdir(a.dir)) await rm(join(a.dir, entry), { recursive: true, force: true });
@@ -522,3 +535,55 @@ it('#62 network drops mid-transfer, then returns: resumed, no duplicate, no corr
   expect(await b.client.versions(video.id)).toHaveLength(1);
   await expectInvariants([a, b]);
 }, 90_000);
+
+it('#59 the disk fills up in the middle of a download: the old file stays whole, no temp file is left, the status says why', async () => {
+  const account = await world.account();
+  let full = false;
+  const fillsUp = (ports: ExecutorPorts): ExecutorPorts => ({
+    ...ports,
+    fs: new Proxy(ports.fs, {
+      get(target, prop) {
+        if (prop === 'writeFileAtomic') {
+          return (path: string, data: Uint8Array | AsyncIterable<Uint8Array>, options?: WriteOptions) => {
+            if (!full) return target.writeFileAtomic(path, data, options);
+            // The free-space check passed, then another program took the room: the write fails
+            // with ENOSPC after its first megabyte.
+            async function* firstMegabyteThenFull(): AsyncIterable<Uint8Array> {
+              let written = 0;
+              const pieces: AsyncIterable<Uint8Array> | Uint8Array[] = data instanceof Uint8Array ? [data] : data;
+              for await (const piece of pieces) {
+                written += piece.length;
+                if (written > 1_000_000) throw new FsError('no_space', `Could not write "${path}": the disk is full.`, path, 'ENOSPC');
+                yield piece;
+              }
+            }
+            return target.writeFileAtomic(path, firstMegabyteThenFull(), options);
+          };
+        }
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    }),
+  });
+  const a = await world.device('Ada', account);
+  const b = await world.device('Bob', account, { wrapPorts: fillsUp });
+  const before = randomBytes(2_000_000);
+  await a.write('data.bin', before);
+  await settle([a, b]);
+  const after = randomBytes(3_000_000);
+  await a.write('data.bin', after);
+  await a.sync();
+
+  full = true;
+  expect(await b.sync()).toBe('unsettled');
+  expect(b.engine.status.state).toBe('error');
+  expect((await b.contents()).get('data.bin')).toBe(world.hasher.hash(before));
+  expect(await tempFiles(b)).toEqual([]);
+  const said = [b.engine.status.message, ...b.engine.status.errors.map((e) => e.message)].join(' ');
+  expect(said).toMatch(/disk is full|disk space/i);
+
+  full = false;
+  await settle([a, b]);
+  expect((await b.contents()).get('data.bin')).toBe(world.hasher.hash(after));
+  await expectInvariants([a, b]);
+}, 60_000);

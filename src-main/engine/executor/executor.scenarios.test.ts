@@ -6,7 +6,7 @@ import type { Hasher } from '../hasher.ts';
 import type { Operation } from '../planner/operations.ts';
 import { FakeFileSystem } from '../fs/fake-file-system.ts';
 import { ROOT_ID } from './test-support/fake-remote.ts';
-import { describeDisk, describeTree, encode, executor, foldCase, newDevice, pull, scan, syncUntilQuiet, tick, trashedHashes } from './test-support/harness.ts';
+import { describeDisk, describeTree, encode, executor, foldCase, newDevice, pull, scan, syncOnce, syncUntilQuiet, tick, trashedHashes } from './test-support/harness.ts';
 import type { Device } from './test-support/harness.ts';
 
 let hasher: Hasher;
@@ -95,6 +95,21 @@ it('a folder that holds something new is not trashed', async () => {
   const result = await executor(device).run(ops, device.store.trees());
   expect(result.executed[0]?.outcome).toMatchObject({ status: 'deferred', reason: 'not_empty' });
   expect(device.fs.get('photos/new.jpg')).toBeDefined();
+});
+
+it('#59 a disk that fills up during a download (after the free-space check) defers it: the old file whole, no temp file left', async () => {
+  const device = await newDevice(hasher);
+  device.remote.putFile('d', ROOT_ID, 'data.bin', encode('the old content'));
+  await syncUntilQuiet(device);
+  device.remote.putFile('d', ROOT_ID, 'data.bin', encode('the new content, which no longer fits'));
+  // The check ahead sees room; by the time the bytes are written, another program took it.
+  device.fs.freeSpace = () => Promise.resolve(Number.MAX_SAFE_INTEGER);
+  device.fs.freeBytes = 10;
+  const { result } = await syncOnce(device);
+  expect(result.executed.find((entry) => entry.operation.kind === 'download')?.outcome).toMatchObject({ status: 'deferred', reason: 'no_space' });
+  expect(new TextDecoder().decode(device.fs.get('data.bin'))).toBe('the old content');
+  expect((await device.fs.readdir('')).map((e) => e.name).filter((n) => n.startsWith('.tandem-tmp'))).toEqual([]);
+  expect(device.store.journalEntries()).toEqual([]);
 });
 
 it('a file added inside a folder renamed here is read where it sits, not where the server has it yet', async () => {

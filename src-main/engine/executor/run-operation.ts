@@ -91,7 +91,9 @@ export async function runOperation(
 
 /**
  * A disk error that means the folder changed under us (a path gone, a name taken, a folder no
- * longer empty) is not a failure: the next scan sees the change and the next plan decides.
+ * longer empty) is not a failure: the next scan sees the change and the next plan decides. A disk
+ * that filled up during a write (after the free-space check passed) is the same as that check
+ * failing: nothing was changed (the temp file goes), and the operation waits for room (#59).
  */
 function placeChange(error: unknown): DeferReason | undefined {
   if ((error as { name?: unknown } | null)?.name !== 'FsError') return undefined;
@@ -99,6 +101,7 @@ function placeChange(error: unknown): DeferReason | undefined {
   if (code === 'not_found') return 'missing';
   if (code === 'exists') return 'target_changed';
   if (code === 'not_empty') return 'not_empty';
+  if (code === 'no_space') return 'no_space';
   return undefined;
 }
 
