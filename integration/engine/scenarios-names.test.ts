@@ -499,6 +499,31 @@ it('#49 a symlink inside the folder pointing outside: never followed, never writ
     expect((await readdir(outside)).sort()).toEqual(['secret.txt']);
     expect(await readFile(join(outside, 'secret.txt'), 'utf8')).toBe('not yours');
     await expectInvariants([a, b]);
+
+    // A synced folder moved out and replaced by a link to where it went, while the other device
+    // adds a file inside it: nothing is written through the link, nothing is lost on the server.
+    await a.write('docs/x.txt', 'x');
+    await settle([a, b]);
+    await rename(a.path('docs'), join(outside, 'docs'));
+    await symlink(join(outside, 'docs'), a.path('docs'));
+    await b.write('docs/new.txt', 'from Bob, inside');
+    await b.sync();
+    await a.sync();
+    await b.sync();
+    await a.sync();
+    expect(await readdir(join(outside, 'docs'))).toEqual(['x.txt']);
+    expect(a.engine.status.skipped.find((entry) => entry.path === 'docs' && entry.code === 'symlink')).toBeDefined();
+    expect([...serverView(b).keys()].filter((p) => p.startsWith('docs')).sort()).toEqual(['docs', 'docs/new.txt', 'docs/x.txt']);
+    // Once the link is gone, A's side reads as "docs/x.txt was moved out" (a delete) while Bob
+    // added inside: the folder comes back holding only Bob's file (#17), x.txt goes to the
+    // server's trash, and the moved-out copy is untouched.
+    await a.remove('docs');
+    await settle([a, b]);
+    expect(await a.read('docs/new.txt')).toBe('from Bob, inside');
+    expect(await b.exists('docs/x.txt')).toBe(false);
+    expect((await b.client.trash()).map((entry) => entry.original_path)).toContain('docs/x.txt');
+    expect(await readdir(join(outside, 'docs'))).toEqual(['x.txt']);
+    await expectInvariants([a, b]);
   } finally {
     await rm(outside, { recursive: true, force: true });
   }
