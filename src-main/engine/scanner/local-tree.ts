@@ -283,6 +283,7 @@ export function finishLocalTree(
     const item = matching.previousPaths.get(path);
     return item?.kind === 'folder' ? item.id : undefined;
   };
+  const ignoreFiles: string[] = [];
   let hashed = 0;
   let reused = 0;
   let created = 0;
@@ -326,6 +327,7 @@ export function finishLocalTree(
           if (!before || before.kind !== 'file' || before.hash === undefined) continue;
           items.push(before.parentId === parentId && before.name === name ? before : { ...before, parentId, name });
           idByPath.set(observation.path, before.id);
+          if (name === IGNORE_FILE_NAME) ignoreFiles.push(observation.path);
           continue;
         }
       }
@@ -336,6 +338,7 @@ export function finishLocalTree(
       created++;
     }
     idByPath.set(observation.path, id);
+    if (name === IGNORE_FILE_NAME && kind === 'file') ignoreFiles.push(observation.path);
     const executable = hashable && observation.executable;
     // Unchanged items keep their objects: a rescan of 100k files then allocates almost nothing.
     const before = previous.items.get(id);
@@ -373,7 +376,7 @@ export function finishLocalTree(
 
   const stats = { hashed, reused, moved, created };
   return region === undefined
-    ? wholeResult(matching, items, facts, ignoredIds, idByPath, retry, stats)
+    ? wholeResult(matching, items, facts, ignoredIds, idByPath, retry, stats, ignoreFiles)
     : patchedResult(matching, region, items, facts, ignoredIds, idByPath, retry, stats);
 }
 
@@ -388,6 +391,7 @@ function wholeResult(
   idByPath: ReadonlyMap<string, string>,
   retry: string[],
   counts: Counts,
+  ignoreFiles: string[],
 ): LocalTreeResult {
   const { previous, previousFacts } = matching.input;
   const root = previous.items.get(previous.rootId) ?? { id: previous.rootId, parentId: null, name: '', kind: 'folder' };
@@ -399,6 +403,7 @@ function wholeResult(
     const byPath = new Map<string, TreeItem>();
     for (const [path, id] of idByPath) if (id !== previous.rootId) byPath.set(path, tree.items.get(id)!);
     pathIndexes.set(tree, byPath);
+    ignoreFileIndexes.set(tree, ignoreFiles);
   }
   const vanished: string[] = [];
   for (const [path, item] of matching.previousPaths) {

@@ -16,10 +16,10 @@ import type { SyncLister } from '../fs/file-system.ts';
 import type { TreeItem } from '../tree/item.ts';
 import { childrenOf, pathOf } from '../tree/tree.ts';
 import type { Tree } from '../tree/tree.ts';
-import { NodeSyncLister } from '../fs/node-file-system.ts';
 import { IGNORE_FILE_NAME } from '../ignore/built-in-patterns.ts';
 import { finishLocalTree, idsByInode, ignoreFilePaths, matchIdentities, observationsToHash, pathIndex } from './local-tree.ts';
 import type { FileFacts, HashResult, LocalTreeResult } from './local-tree.ts';
+import { DiskLister } from './disk-lister.ts';
 import { diskPathOf } from './observation.ts';
 import type { Observation, ScanProblem, WalkResult } from './observation.ts';
 import { SMALL_FILE_LIMIT } from './small-file-hasher.ts';
@@ -239,7 +239,7 @@ export async function scanChanges(options: ScanChangesOptions): Promise<ScanResu
   const started = performance.now();
   const { previous, previousFacts } = options;
   const previousPaths = pathIndex(previous);
-  const lister = 'root' in options.source ? new NodeSyncLister(options.source.root) : options.source.lister;
+  const lister = 'root' in options.source ? new DiskLister(options.source.root) : options.source.lister;
 
   // A hint inside a folder the tree does not know yet: look at that whole new folder instead.
   const hints = options.hints.map((hint) => {

@@ -8,6 +8,7 @@ import { FsError, joinPath } from '../fs/file-system.ts';
 import type { ListedEntry, SyncLister } from '../fs/file-system.ts';
 import { IGNORE_FILE_NAME } from '../ignore/built-in-patterns.ts';
 import { IgnoreRules } from '../ignore/ignore-rules.ts';
+import { isPartialLister } from './disk-lister.ts';
 import type { Observation, ScanProblem, WalkResult } from './observation.ts';
 
 export interface WalkOptions {
@@ -142,7 +143,8 @@ class Walker {
     const problems = this.#problems;
     let entries: ListedEntry[];
     try {
-      entries = lister.list(folderDisk);
+      // A few hinted names in a big folder: look at those only, when the lister can.
+      entries = only !== undefined && isPartialLister(lister) ? lister.listSome(folderDisk, (name) => only.has(nfc(name))) : lister.list(folderDisk);
     } catch (error) {
       const fsError = error instanceof FsError ? error : new FsError('other', String(error), folderDisk);
       if (folderPath === '') throw new ScanRootError(fsError);
