@@ -87,6 +87,16 @@ it('#22 case-only rename a.txt → A.txt on a case-insensitive disk: one move, n
     expect(log.ops.map((op) => op.kind)).toEqual(['moveLocal', 'moveLocal']);
     expect((await readdir(mac.path(policy))).sort()).toEqual(['a.TXT', 'docs']);
     await expectInvariants([mac, linux]);
+
+    // A case-only rename here while the other device edits the file: both apply (ids are stable).
+    await mac.rename(`${policy}/a.TXT`, `${policy}/A.txt`);
+    await linux.write(`${policy}/a.TXT`, 'edited meanwhile');
+    await linux.sync();
+    await settle([mac, linux]);
+    expect(await readdir(linux.path(policy))).toEqual(['A.txt', 'docs']);
+    expect(await mac.read(`${policy}/A.txt`)).toBe('edited meanwhile');
+    expect(await mac.conflictedCopies()).toEqual([]);
+    await expectInvariants([mac, linux]);
   }
 }, 60_000);
 
@@ -250,6 +260,22 @@ it('#25 the same name in NFC (Windows) and NFD (macOS): one item, no twin', asyn
   log.ops.length = 0;
   await settle([win, mac]);
   expect(log.ops).toEqual([]);
+  await expectInvariants([win, mac]);
+
+  // Created on both in different forms with different bytes: one item keeps the name, the other
+  // bytes become a conflicted copy, as for any same-name create (#7); never two look-alike names.
+  const accent = 'Résumé.md';
+  await writeFile(join(win.dir, accent.normalize('NFC')), 'Windows CV');
+  await writeFile(join(mac.dir, accent.normalize('NFD')), 'Mac CV');
+  await win.sync();
+  await settle([win, mac]);
+  const server = [...serverView(win).keys()].filter((p) => p.normalize('NFC').startsWith('Résumé'));
+  expect(server).toHaveLength(2);
+  expect(server.filter((p) => p === accent.normalize('NFC'))).toHaveLength(1);
+  expect(await win.read(accent.normalize('NFC'))).toBe('Windows CV');
+  const copies = await win.conflictedCopies();
+  expect(copies).toHaveLength(1);
+  expect(await win.read(copies[0]!)).toBe('Mac CV');
   await expectInvariants([win, mac]);
 }, 60_000);
 
@@ -584,6 +610,9 @@ it('#53 a very long path or name: Windows and macOS limits applied by policy, re
   const longName = `${'n'.repeat(251)}.md`; // 254 bytes: fine on Linux and macOS, too long a path on Windows
   await linux.write(`${one}/${two}/${longFile}`, 'deep');
   await linux.write(longName, 'long name');
+  // 127 × "é": 254 bytes composed (the server's form), 381 decomposed, as macOS stores names.
+  const accented = `${'é'.repeat(127)}`.normalize('NFC');
+  await linux.write(accented, 'accents');
   // Past macOS's 1,023-byte path: five folders of 250 bytes.
   const macDeep = Array.from({ length: 5 }, (_, i) => String(i).repeat(250));
   await linux.write(`${macDeep.join('/')}/end.txt`, 'very deep');
@@ -607,6 +636,9 @@ it('#53 a very long path or name: Windows and macOS limits applied by policy, re
 
   const macDisk = await mac.contents();
   expect(macDisk.has(longName)).toBe(true);
+  expect(macDisk.has(accented)).toBe(false);
+  expect(mac.engine.status.skipped.find((entry) => entry.path === accented)?.message).toMatch(/takes 381 bytes as macOS stores it \(decomposed\)/);
+  expect(await win.read(accented)).toBe('accents');
   expect(macDisk.has(`${one}/${two}/${longFile}`)).toBe(true);
   const firstTooDeep = macDeep.slice(0, 4).join('/'); // the fourth folder crosses 1,023 bytes
   expect(macDisk.has(macDeep.slice(0, 3).join('/'))).toBe(true);
@@ -621,6 +653,6 @@ it('#53 a very long path or name: Windows and macOS limits applied by policy, re
   expect(await win.read(`${one}/${longFile}`)).toBe('deep');
   expect(await linux.read(longName)).toBe('long name');
   await expectInvariants([linux, win, mac], {
-    missing: { Win: [longName, macDeep[0]!], Mac: [firstTooDeep] },
+    missing: { Win: [longName, macDeep[0]!], Mac: [firstTooDeep, accented] },
   });
 }, 60_000);
