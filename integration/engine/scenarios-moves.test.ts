@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { pathOf } from '../../src-main/engine/tree/tree.ts';
+import type { RemoteAnswer, RemoteOps } from '../../src-main/engine/executor/ports.ts';
 import type { FetchLike } from '../../src-main/engine/remote/remote-client.ts';
 import type { Device, DeviceOptions } from './sync-harness.ts';
 import { SyncWorld, expectInvariants, expectInvariantsIgnoring, settle } from './sync-harness.ts';
@@ -200,6 +201,50 @@ it('#12 A moves X into Y, B moves Y into X: the cycle is refused, one move undon
   const all = [...since(tapA, marks[0]), ...since(tapB, marks[1])];
   expect(transfers(all)).toEqual([]);
   expect(all.filter((c) => c === 'delete')).toEqual([]);
+  await expectInvariants([a, b]);
+}, 60_000);
+
+it('#12 the cycle met by the server: B planned before A\'s move arrived, the server refuses B\'s move, B undoes it; it terminates', async () => {
+  const account = await world.account();
+  const answers: RemoteAnswer[] = [];
+  let raced = false;
+  const a = await world.device('Ada', account);
+  // Bob's first move waits until Ada's pass has put X into Y on the server: his plan is stale.
+  const b = await world.device('Bob', account, {
+    wrapPorts: (ports) => ({
+      ...ports,
+      remote: new Proxy(ports.remote, {
+        get(target, property) {
+          if (property === 'move') {
+            return async (...args: Parameters<RemoteOps['move']>) => {
+              if (!raced) {
+                raced = true;
+                await a.sync();
+              }
+              const answer = await target.move(...args);
+              answers.push(answer);
+              return answer;
+            };
+          }
+          const value: unknown = Reflect.get(target, property, target);
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        },
+      }),
+    }),
+  });
+  await a.write('X/x.txt', 'in X');
+  await a.write('Y/y.txt', 'in Y');
+  await settle([a, b]);
+
+  await a.rename('X', 'Y/X');
+  await b.rename('Y', 'X/Y');
+  await b.sync();
+  await settle([a, b]);
+
+  expect(raced).toBe(true);
+  expect(answers[0], 'the server refuses the move that closes a cycle').toMatchObject({ ok: false, reason: 'refused' });
+  const expected = { Y: 'folder', 'Y/X': 'folder', 'Y/X/x.txt': hashOf('in X'), 'Y/y.txt': hashOf('in Y') };
+  for (const device of [a, b]) expect(await listing(device)).toEqual(expected);
   await expectInvariants([a, b]);
 }, 60_000);
 
