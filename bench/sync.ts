@@ -8,10 +8,12 @@
 // Sizes come from the environment (TANDEM_BENCH_SCALE=1 is the issue's full size: 20 edits,
 // 10,000 × 4 KiB, 1 GiB, 100 MiB); not a timed test.
 //   node bench/sync.ts            TANDEM_BENCH_SCALE=0.1 node bench/sync.ts
+// TANDEM_BENCH_ONLY=files,big runs only those workloads (edits, files, big, insert);
+// TANDEM_BENCH_PROFILE=DIR writes each process's CPU profile there (bench/sync/tandem-pair.ts).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { processMemory, TandemPair } from './sync/tandem-pair.ts';
+import { processCpuSeconds, processMemory, TandemPair } from './sync/tandem-pair.ts';
 import { bigFile, insertOneByte, manySmallFiles, percentile, smallEdits } from './sync/workloads.ts';
 
 const scale = Number(process.env['TANDEM_BENCH_SCALE'] ?? '1');
@@ -26,6 +28,7 @@ const sizes = {
   big: Math.max(4 * MiB, Math.round(1024 * MiB * scale)),
   insert: Math.max(4 * MiB, Math.round(100 * MiB * scale)),
 };
+const only = new Set((process.env['TANDEM_BENCH_ONLY'] ?? 'edits,files,big,insert').split(',').map((name) => name.trim()));
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const line = (text: string) => process.stdout.write(`${text}\n`);
 
@@ -33,20 +36,43 @@ line(`Tandem sync benchmark — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}
 const scratch = await mkdtemp(join(tmpdir(), 'tandem-bench-scratch-'));
 const pair = await TandemPair.start(process.env['TANDEM_WATCHER'] ? { watcherBackend: process.env['TANDEM_WATCHER'] } : {});
 try {
-  const edits = await smallEdits(pair, sizes.edits);
-  line(`small edit A→B (${sizes.edits} edits): p50 ${percentile(edits, 50).toFixed(0)} ms, p95 ${percentile(edits, 95).toFixed(0)} ms`);
-  const many = await manySmallFiles(pair, sizes.files, 4096);
-  line(`${sizes.files} × 4 KiB files A→B: ${many.seconds.toFixed(1)} s (${(sizes.files / many.seconds).toFixed(0)} files/s; writing them took ${many.writeSeconds.toFixed(1)} s)`);
-  const big = await bigFile(pair, sizes.big, scratch);
-  line(`${mb(sizes.big)} file A→B: ${big.seconds.toFixed(1)} s, ${big.mbPerSecond.toFixed(0)} MB/s${big.identical ? '' : ' — B\'s COPY DIFFERS'}`);
-  const insert = await insertOneByte(pair, sizes.insert, scratch);
-  line(
-    `1 byte inserted mid-way in ${mb(sizes.insert)}: ${insert.seconds.toFixed(2)} s, on the wire ${mb(insert.bytesUp)} up + ${mb(insert.bytesDown)} down` +
-      `${insert.identical ? '' : ' — B\'s COPY DIFFERS'}`,
-  );
+  // CPU seconds each process spent on a workload: steadier than wall time on a shared, busy machine.
+  const pids = [pair.serverPid, ...pair.clientPids];
+  const cpuNow = () => Promise.all(pids.map((pid) => processCpuSeconds(pid)));
+  const cpuSince = async (before: number[]) => {
+    const after = await cpuNow();
+    const spent = after.map((value, at) => (value - before[at]!).toFixed(1));
+    return `CPU s: server ${spent[0]}, A ${spent[1]}, B ${spent[2]}`;
+  };
+  const idle = await Promise.all(pair.clientPids.map((pid) => processMemory(pid)));
+  line(`client RSS once started (empty folder): A ${mb(idle[0]!.rssBytes)}, B ${mb(idle[1]!.rssBytes)}`);
+  if (only.has('edits')) {
+    const cpu = await cpuNow();
+    const edits = await smallEdits(pair, sizes.edits);
+    line(`small edit A→B (${sizes.edits} edits): p50 ${percentile(edits, 50).toFixed(0)} ms, p95 ${percentile(edits, 95).toFixed(0)} ms; ${await cpuSince(cpu)}`);
+  }
+  if (only.has('files')) {
+    const cpu = await cpuNow();
+    const many = await manySmallFiles(pair, sizes.files, 4096);
+    line(`${sizes.files} × 4 KiB files A→B: ${many.seconds.toFixed(1)} s (${(sizes.files / many.seconds).toFixed(0)} files/s; writing them took ${many.writeSeconds.toFixed(1)} s); ${await cpuSince(cpu)}`);
+  }
+  if (only.has('big')) {
+    const cpu = await cpuNow();
+    const big = await bigFile(pair, sizes.big, scratch);
+    line(`${mb(sizes.big)} file A→B: ${big.seconds.toFixed(1)} s, ${big.mbPerSecond.toFixed(0)} MB/s${big.identical ? '' : ' — B\'s COPY DIFFERS'}; ${await cpuSince(cpu)}`);
+    if (!big.identical) process.exitCode = 1;
+  }
+  if (only.has('insert')) {
+    const cpu = await cpuNow();
+    const insert = await insertOneByte(pair, sizes.insert, scratch);
+    line(
+      `1 byte inserted mid-way in ${mb(sizes.insert)}: ${insert.seconds.toFixed(2)} s, on the wire ${mb(insert.bytesUp)} up + ${mb(insert.bytesDown)} down` +
+        `${insert.identical ? '' : ' — B\'s COPY DIFFERS'}; ${await cpuSince(cpu)}`,
+    );
+    if (!insert.identical) process.exitCode = 1;
+  }
   const memory = await Promise.all(pair.clientPids.map((pid) => processMemory(pid)));
-  line(`client peak RSS: A ${mb(memory[0]!.peakRssBytes)}, B ${mb(memory[1]!.peakRssBytes)}`);
-  if (!big.identical || !insert.identical) process.exitCode = 1;
+  line(`client peak RSS: A ${mb(memory[0]!.peakRssBytes)}, B ${mb(memory[1]!.peakRssBytes)}; now A ${mb(memory[0]!.rssBytes)}, B ${mb(memory[1]!.rssBytes)}`);
 } finally {
   await pair.stop();
   await rm(scratch, { recursive: true, force: true });

@@ -12,6 +12,14 @@ import { ByteCountingProxy } from './byte-counting-proxy.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/tandem.js', import.meta.url));
 const PASSWORD = 'benchmark password';
+/**
+ * TANDEM_BENCH_PROFILE=DIR writes a V8 CPU profile of each process (server, sync a, sync b) into
+ * DIR when it stops (open the .cpuprofile files in Chrome DevTools or speedscope).
+ */
+const PROFILE_DIR = process.env['TANDEM_BENCH_PROFILE'];
+/** TANDEM_BENCH_TRACE=1 copies every process's output to stderr, time-stamped (seconds since start). */
+const TRACE = Boolean(process.env['TANDEM_BENCH_TRACE']);
+const profileArgs = (name: string): string[] => (PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
 
 export interface ProcessMemory {
   rssBytes: number;
@@ -35,10 +43,14 @@ export async function processCpuSeconds(pid: number): Promise<number> {
 class Service {
   readonly child: ChildProcess;
   output = '';
-  constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    this.child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+  constructor(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = [], name = args[0] ?? 'tandem') {
+    this.child = spawn(process.execPath, [...nodeArgs, BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const take = (chunk: Buffer) => {
+      this.output += chunk.toString();
+      if (TRACE) for (const text of chunk.toString().split('\n')) if (text.trim()) process.stderr.write(`${(performance.now() / 1000).toFixed(3)} ${name}: ${text}\n`);
+    };
+    this.child.stdout!.on('data', take);
+    this.child.stderr!.on('data', take);
   }
 
   get pid(): number {
@@ -86,7 +98,7 @@ export class TandemPair {
     const root = await mkdtemp(join(tmpdir(), 'tandem-bench-sync-'));
     const data = join(root, 'server');
     await promisify(execFile)(process.execPath, [BIN, 'server', 'add-user', 'bench', '--data', data], { env: { ...process.env, TANDEM_PASSWORD: PASSWORD } });
-    const server = new Service(['server', '--data', data, '--port', '0']);
+    const server = new Service(['server', '--data', data, '--port', '0'], {}, profileArgs('server'));
     const port = Number((await server.waitForOutput(/http:\/\/127\.0\.0\.1:(\d+)/, 20_000))[1]);
     const proxy = await ByteCountingProxy.start(port);
     const clients: Service[] = [];
@@ -98,6 +110,8 @@ export class TandemPair {
         new Service(
           ['sync', '--folder', join(root, name), '--server', `http://127.0.0.1:${proxy.port}`, '--user', 'bench', '--state', join(root, `${name}-state`), '--device', name],
           env,
+          profileArgs(`sync-${name}`),
+          `sync ${name}`,
         ),
       );
     }

@@ -56,6 +56,7 @@ export async function manySmallFiles(pair: SyncedPair, count: number, size: numb
     await writeFile(join(pair.folderA, folder, `file-${String(i).padStart(6, '0')}.bin`), block);
   }
   const writeSeconds = (performance.now() - started) / 1000;
+  if (process.env['TANDEM_BENCH_TRACE']) process.stderr.write(`${(performance.now() / 1000).toFixed(3)} bench: ${count} files written\n`);
   await waitFor(
     async () => {
       const names = await readdir(join(pair.folderB, folder));

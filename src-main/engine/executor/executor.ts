@@ -34,11 +34,20 @@ import type { TreeSet } from './working-trees.ts';
 import { ChangeSet } from './change-set.ts';
 import { WorkingTrees } from './working-trees.ts';
 
+export const DEFAULT_CONCURRENCY = 64;
+export const DEFAULT_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
+
 export interface ExecutorOptions {
   /** The id written in the folder's marker (guards.ts). */
   folderId: string;
-  /** Operations running at once. Default 4. */
+  /**
+   * Operations running at once. Default 64: small operations need many in flight for their
+   * remote calls to share requests (batching-remote-ops.ts); big transfers are held back by
+   * maxBytesInFlight instead.
+   */
   concurrency?: number;
+  /** Bytes of uploads and downloads under way at once (a bigger file runs alone). Default 64 MiB. */
+  maxBytesInFlight?: number;
   retry?: RetryPolicy;
   /** Bytes a download must leave free on the disk. Default 16 MiB. */
   freeSpaceReserve?: number;
@@ -146,6 +155,7 @@ export class Executor {
     };
     const tasks = work.map((op, index) => ({
       deps: deps[index]!,
+      weight: transferSize(op) ?? 0,
       run: async () => {
         if (signal?.aborted) return finish(index, { status: 'skipped', message: 'Syncing was paused before this started.', attempts: 0 }, 0);
         if (isDelete(op)) {
@@ -179,7 +189,9 @@ export class Executor {
         return finish(index, outcome, moved);
       },
     }));
-    const states = await runScheduled(tasks, this.#options.concurrency ?? 4);
+    const states = await runScheduled(tasks, this.#options.concurrency ?? DEFAULT_CONCURRENCY, {
+      maxBytes: this.#options.maxBytesInFlight ?? DEFAULT_BYTES_IN_FLIGHT,
+    });
     work.forEach((op, index) => {
       const outcome: OperationOutcome =
         outcomes[index] ??

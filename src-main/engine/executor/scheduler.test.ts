@@ -96,3 +96,70 @@ describe('runScheduled', () => {
     expect(log).toEqual([]);
   });
 });
+
+describe('runScheduled with a byte budget', () => {
+  it('never has more bytes in flight than the budget, except one task heavier than the budget alone', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 10, max: 100 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 150 }), fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 20 }),
+        async (limit, maxBytes, specs) => {
+          let inFlight = 0;
+          let running = 0;
+          let ran = 0;
+          const tasks = specs.map(([weight, delay]) => ({
+            deps: [],
+            weight,
+            run: async (): Promise<TaskResult> => {
+              // A task over the budget counts as the budget: it runs with no other weighted task.
+              const counted = Math.min(weight, maxBytes);
+              inFlight += counted;
+              running += 1;
+              ran += 1;
+              expect(inFlight).toBeLessThanOrEqual(maxBytes);
+              expect(running).toBeLessThanOrEqual(limit);
+              await new Promise((resolve) => setTimeout(resolve, delay));
+              inFlight -= counted;
+              running -= 1;
+              return 'ok';
+            },
+          }));
+          const states = await runScheduled(tasks, limit, { maxBytes });
+          expect(states.every((state) => state === 'ok')).toBe(true);
+          expect(ran).toBe(specs.length);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('many small tasks run side by side while big ones take turns', async () => {
+    const log: string[] = [];
+    const big = (name: string) => ({ deps: [], weight: 80, run: deferredTask(log, name, 'ok', 10) });
+    const small = (name: string) => ({ deps: [], weight: 1, run: deferredTask(log, name, 'ok', 10) });
+    await runScheduled([big('big1'), big('big2'), small('s1'), small('s2')], 64, { maxBytes: 100 });
+    // big2 does not fit beside big1; the small ones behind it wait their turn rather than pass it.
+    expect(log.slice(0, 2)).toEqual(['start big1', 'end big1']);
+    expect(log.indexOf('start big2')).toBeLessThan(log.indexOf('start s1'));
+    expect(log.indexOf('start s1')).toBeLessThan(log.indexOf('end big2'));
+  });
+
+  it('work that moves no bytes passes a transfer waiting for room', async () => {
+    const log: string[] = [];
+    await runScheduled(
+      [
+        { deps: [], weight: 80, run: deferredTask(log, 'big1', 'ok', 10) },
+        { deps: [], weight: 80, run: deferredTask(log, 'big2', 'ok', 10) },
+        { deps: [], weight: 0, run: deferredTask(log, 'rename', 'ok', 1) },
+      ],
+      64,
+      { maxBytes: 100 },
+    );
+    expect(log.indexOf('end rename')).toBeLessThan(log.indexOf('end big1'));
+  });
+
+  it('refuses a budget that is not above 0', async () => {
+    await expect(runScheduled([], 1, { maxBytes: 0 })).rejects.toThrow(/above 0/);
+  });
+});

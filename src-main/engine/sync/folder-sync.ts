@@ -36,6 +36,7 @@ import { plan } from '../planner/planner.ts';
 import { RemoteChangeWatcher } from '../remote/change-watcher.ts';
 import { RemoteError } from '../remote/remote-error.ts';
 import type { RemoteClient } from '../remote/remote-client.ts';
+import { batchingRemoteOps } from '../remote/batching-remote-ops.ts';
 import { remoteOps } from '../remote/remote-ops.ts';
 import { LocalObserver } from '../scanner/local-observer.ts';
 import { newItemId } from '../scanner/new-item-id.ts';
@@ -73,7 +74,7 @@ export interface FolderSyncOptions {
   /** Watch the disk and the server between passes (start()); default true. */
   watch?: boolean;
   watcherBackend?: WatcherBackend | 'auto';
-  /** Operations at once. Default 4. */
+  /** Operations at once. Default the executor's (64, fewer for big transfers). */
   concurrency?: number;
   /** Safety-net full scan interval while watching. Default 10 minutes. */
   fullScanIntervalMs?: number;
@@ -143,7 +144,7 @@ export class FolderSync {
     const fs = new NodeFileSystem(options.folder);
     const ports: ExecutorPorts = {
       fs,
-      remote: remoteOps(options.client, { hasher }),
+      remote: batchingRemoteOps(remoteOps(options.client, { hasher }), options.client),
       store: indexStore(index),
       clock: systemExecutorClock,
       newKey: newItemId,
@@ -477,7 +478,7 @@ export class FolderSync {
     const executor = new Executor(this.#ports, {
       folderId: this.#folderId,
       hasher: this.#hasher,
-      concurrency: this.#options.concurrency ?? 4,
+      ...(this.#options.concurrency === undefined ? {} : { concurrency: this.#options.concurrency }),
       onProgress: (progress) => this.#progress(progress),
       ...(this.#options.onOperation ? { onOperation: this.#options.onOperation } : {}),
     });
