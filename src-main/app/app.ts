@@ -1,54 +1,319 @@
 // The app's brain: owns accounts, folders and settings, and implements the IPC contract that the
 // renderer speaks. Both shells (Electron and the headless host) wrap one App.
-// At this stage it knows only whether a folder is set up and whether sync is paused.
+//
+// It is a set of small services, composed once in a fixed order like Fastify plugins -- settings
+// and credentials first, then accounts, folders, and the services built on them (conflicts,
+// history, selective sync, settings, health) -- each handed what it uses, each answering its own
+// slice of the contract. The App merges the slices into one handler table (the type checker
+// proves every request is answered) and turns the engines' status into `app.state` events.
 import { EventEmitter } from 'node:events';
-import type { AppState, IpcEventName, IpcEventPayload, IpcHandlers } from '../../src-shared/ipc/contract.ts';
+import { readdir, stat } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { TandemError } from '../../src-shared/errors.ts';
+import {
+  type AppState,
+  type FolderInspection,
+  type IpcEventName,
+  type IpcEventPayload,
+  type IpcHandlers,
+  ipcRequests,
+  type IpcRequestName,
+} from '../../src-shared/ipc/contract.ts';
+import { AccountsService } from './accounts.ts';
+import { ActivityLog } from './activity.ts';
+import type { AppContext, AppOptions } from './app-context.ts';
+import { appState } from './app-state.ts';
+import { ConflictsService } from './conflicts.ts';
+import { chooseCredentialStore } from './credentials.ts';
+import { FoldersService } from './folders.ts';
+import { HealthService } from './health.ts';
+import { HistoryService } from './history.ts';
+import { SelectiveSyncService } from './selective.ts';
+import { SettingsService } from './settings.ts';
+import { peekSettings, SettingsStore } from './settings-store.ts';
+import { describeBytes } from './time-left.ts';
+import { messageOf } from './user-errors.ts';
 
-export interface AppOptions {
-  version: string;
-  /** Where the app keeps its own state (settings, index, credentials). */
-  stateDir: string;
+export type { AppOptions } from './app-context.ts';
+
+/** One event as a (name, payload) pair; a listener that checks the name gets the payload's type. */
+export type AppEvent = { [N in IpcEventName]: [name: N, payload: IpcEventPayload<N>] }[IpcEventName];
+export type AppEventListener = (...event: AppEvent) => void;
+
+interface Services {
+  ctx: AppContext;
+  settingsStore: SettingsStore;
+  accounts: AccountsService;
+  activity: ActivityLog;
+  folders: FoldersService;
+  conflicts: ConflictsService;
+  history: HistoryService;
+  selective: SelectiveSyncService;
+  settings: SettingsService;
+  health: HealthService;
+  handlers: IpcHandlers;
 }
 
-export type AppEventListener = <N extends IpcEventName>(name: N, payload: IpcEventPayload<N>) => void;
+/** How many files inspectFolder looks at before saying "more than". */
+const INSPECT_LIMIT = 20_000;
 
 export class App {
+  /** One handler per request; each waits for the app to finish opening. */
   readonly handlers: IpcHandlers;
   private readonly options: AppOptions;
   private readonly events = new EventEmitter();
-  private paused = false;
+  private readonly opening: Promise<Services>;
+  private opened: Services | undefined;
+  private emitScheduled = false;
+  private stateDirty = false;
+  private lastConflictCount = 0;
+  private lastErrorCount = 0;
+  private closed = false;
 
   constructor(options: AppOptions) {
     this.options = options;
-    this.handlers = {
-      'app.getState': async () => this.state(),
-      'app.setPaused': async ({ paused }) => {
-        this.paused = paused;
-        this.emit('app.state', this.state());
-        return this.state();
-      },
-    };
+    this.opening = this.open().then((services) => {
+      // Whoever drew the state before opening (the tray) hears the real one, if it differs.
+      const before = JSON.stringify(this.state());
+      this.opened = services;
+      if (JSON.stringify(this.stateOf(services)) !== before) this.scheduleState();
+      return services;
+    });
+    // A failed open is reported by every request; never an unhandled rejection.
+    this.opening.catch(() => undefined);
+    const handlers: Record<string, (args: unknown) => Promise<unknown>> = {};
+    for (const name of Object.keys(ipcRequests) as IpcRequestName[]) {
+      handlers[name] = async (args) => {
+        const services = await this.services();
+        return (services.handlers[name] as (args: unknown) => Promise<unknown>)(args);
+      };
+    }
+    this.handlers = handlers as IpcHandlers;
   }
 
-  state(): AppState {
-    const paused = this.paused;
-    return {
-      phase: paused ? 'paused' : 'setup',
-      summary: paused ? 'Paused — no folder set up yet' : 'No folder set up yet',
-      paused,
-      version: this.options.version,
-      folders: [],
+  /** Resolves once settings are read and every folder has been opened. */
+  async ready(): Promise<void> {
+    await this.services();
+  }
+
+  private async services(): Promise<Services> {
+    try {
+      return await this.opening;
+    } catch (error) {
+      throw new TandemError('internal', `Tandem could not open its state folder ${this.options.stateDir}: ${messageOf(error)} Check that it exists and is writable, then restart Tandem.`);
+    }
+  }
+
+  private async open(): Promise<Services> {
+    const settingsStore = await SettingsStore.open(this.options.stateDir);
+    const credentials = this.options.credentials ?? (await chooseCredentialStore(this.options.stateDir));
+    const ctx: AppContext = {
+      options: this.options,
+      settings: settingsStore,
+      credentials,
+      events: { emit: (name, payload) => this.emit(name, payload) },
+      now: this.options.now ?? Date.now,
     };
+    const accounts = new AccountsService(ctx);
+    const activity = new ActivityLog();
+    const folders = new FoldersService(ctx, accounts, activity, () => this.scheduleState());
+    const conflicts = new ConflictsService(ctx, folders, accounts);
+    const history = new HistoryService(ctx, folders, accounts, activity);
+    const selective = new SelectiveSyncService(folders);
+    const settings = new SettingsService(ctx, folders, accounts);
+    const health = new HealthService(ctx, folders, accounts, () => settingsStore.warning);
+    const services = { ctx, settingsStore, accounts, activity, folders, conflicts, history, selective, settings, health } as Omit<Services, 'handlers'>;
+
+    const own: Pick<
+      IpcHandlers,
+      | 'app.getState'
+      | 'app.setPaused'
+      | 'app.pause'
+      | 'app.resume'
+      | 'app.syncNow'
+      | 'setup.inspectFolder'
+      | 'folders.remove'
+      | 'account.signOut'
+      | 'activity.list'
+      | 'health.answerMassDelete'
+    > = {
+      'app.getState': async () => this.stateOf(services),
+      'app.setPaused': async ({ paused }) => {
+        if (paused) await folders.pause('untilResumed');
+        else await folders.resume();
+        return this.publishState(services);
+      },
+      'app.pause': async ({ duration }) => {
+        await folders.pause(duration);
+        return this.publishState(services);
+      },
+      'app.resume': async () => {
+        await folders.resume();
+        return this.publishState(services);
+      },
+      'app.syncNow': async ({ folderId }) => {
+        await folders.syncNow(folderId);
+        return this.publishState(services);
+      },
+      'setup.inspectFolder': ({ path }) => inspectFolder(path, this.options.stateDir),
+      'folders.remove': async ({ folderId }) => {
+        await folders.remove(folderId);
+        return this.publishState(services);
+      },
+      'account.signOut': async ({ accountId }) => {
+        const all = settingsStore.current.accounts;
+        const id = accountId ?? (all.length === 1 ? all[0]!.id : undefined);
+        if (!id || !all.some((a) => a.id === id)) throw new TandemError('bad_request', all.length === 0 ? 'This computer is not signed in.' : 'Choose which account to sign out of.');
+        await folders.closeAccount(id);
+        await accounts.signOut(id);
+        return this.publishState(services);
+      },
+      'activity.list': async ({ limit }) => ({ entries: activity.list(limit ?? 20) }),
+      'health.answerMassDelete': async ({ folderId, batchKey, answer }) => {
+        const engine = folders.engine(folderId);
+        if (!engine.status.questions.some((q) => q.batchKey === batchKey)) throw new TandemError('not_found', 'That question was already answered. Refresh the window.');
+        await engine.answer(batchKey, answer);
+        return this.publishState(services);
+      },
+    };
+
+    const handlers: IpcHandlers = {
+      ...own,
+      ...accounts.handlers,
+      ...folders.handlers,
+      ...conflicts.handlers,
+      ...history.handlers,
+      ...selective.handlers,
+      ...settings.handlers,
+      ...health.handlers,
+    };
+
+    // Start in order: the hosted server (folders may sync with it), then the folders.
+    await accounts.startHostedIfAny();
+    await folders.openAll();
+    return { ...services, handlers };
+  }
+
+  private stateOf(services: Omit<Services, 'handlers'>): AppState {
+    const { folders, settingsStore, health } = services;
+    const views = folders.runtimes().map((runtime) => folders.view(runtime));
+    const settings = settingsStore.current;
+    return appState({
+      version: this.options.version,
+      folders: views,
+      setUp: settings.accounts.length > 0 && settings.folders.length > 0,
+      paused: folders.paused,
+      pausedUntil: folders.pausedUntil,
+      warnings: health.warnings().length,
+    });
+  }
+
+  /** Coalesces the many status changes of a busy moment into one `app.state` event per tick. */
+  private scheduleState(): void {
+    this.stateDirty = true;
+    if (this.emitScheduled || this.closed) return;
+    this.emitScheduled = true;
+    setImmediate(() => {
+      this.emitScheduled = false;
+      if (this.stateDirty) void this.opening.then((services) => this.publishState(services)).catch(() => undefined);
+    });
+  }
+
+  /** Sends `app.state` now (an action's own change reaches renderers before its answer does). */
+  private publishState(services: Omit<Services, 'handlers'>): AppState {
+    this.stateDirty = false;
+    const state = this.stateOf(services);
+    if (this.closed) return state;
+    this.emit('app.state', state);
+    const errors = state.folders.filter((f) => f.phase === 'error').length;
+    if (state.conflictCount > this.lastConflictCount) {
+      const added = state.conflictCount - this.lastConflictCount;
+      this.emit('app.notification', {
+        kind: 'conflict',
+        title: added === 1 ? 'A file was changed on two computers' : `${added} files were changed on two computers`,
+        body: 'Both versions are kept. Open Tandem to choose which to keep.',
+        at: services.ctx.now(),
+      });
+    }
+    if (errors > this.lastErrorCount) {
+      const folder = state.folders.find((f) => f.phase === 'error');
+      this.emit('app.notification', { kind: 'error', title: 'Tandem stopped syncing a folder', body: folder?.summary ?? 'Open Tandem to see why.', at: services.ctx.now() });
+    }
+    this.lastConflictCount = state.conflictCount;
+    this.lastErrorCount = errors;
+    if (state.conflictCount > 0 && services.settingsStore.current.conflictDefault !== 'ask') void services.conflicts.applyDefault().catch(() => undefined);
+    return state;
+  }
+
+  /** The current state, at once (the tray draws it without a request); "Starting" while opening. */
+  state(): AppState {
+    if (this.opened) return this.stateOf(this.opened);
+    const peek = peekSettings(this.options.stateDir);
+    const setUp = peek.accounts.length > 0 && peek.folders.length > 0;
+    return appState({ version: this.options.version, folders: [], setUp, paused: peek.pause !== null, pausedUntil: peek.pause?.until ?? null, warnings: 0, starting: setUp });
   }
 
   /** Subscribes to every event the app emits; returns the unsubscribe function. */
   onEvent(listener: AppEventListener): () => void {
-    const wrapped = (name: IpcEventName, payload: unknown) => listener(name, payload as never);
+    const wrapped = (name: IpcEventName, payload: unknown) => listener(...([name, payload] as AppEvent));
     this.events.on('event', wrapped);
     return () => this.events.off('event', wrapped);
+  }
+
+  /** Stops every engine and the hosted server; the app answers nothing afterwards. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const services = await this.opening.catch(() => undefined);
+    if (!services) return;
+    await services.folders.close();
+    await services.accounts.close();
   }
 
   private emit<N extends IpcEventName>(name: N, payload: IpcEventPayload<N>): void {
     this.events.emit('event', name, payload);
   }
+}
+
+/** What choosing this folder would mean, said before anything happens. */
+export async function inspectFolder(path: string, stateDir: string): Promise<FolderInspection> {
+  if (!isAbsolute(path)) return { path, exists: false, files: 0, bytes: 0, usable: false, message: 'Choose the folder by its full path.' };
+  const folder = resolve(path);
+  if (folder === resolve(stateDir) || folder.startsWith(`${resolve(stateDir)}/`)) {
+    return { path: folder, exists: true, files: 0, bytes: 0, usable: false, message: "That is where Tandem keeps its own state; choose another folder." };
+  }
+  let info;
+  try {
+    info = await stat(folder);
+  } catch {
+    return { path: folder, exists: false, files: 0, bytes: 0, usable: true, message: 'Tandem will create this folder and put your files in it.' };
+  }
+  if (!info.isDirectory()) return { path: folder, exists: true, files: 0, bytes: 0, usable: false, message: 'That is a file, not a folder; choose a folder.' };
+  let files = 0;
+  let bytes = 0;
+  let more = false;
+  try {
+    for (const entry of await readdir(folder, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      if (files >= INSPECT_LIMIT) {
+        more = true;
+        break;
+      }
+      files += 1;
+      bytes += (await stat(join(entry.parentPath, entry.name)).catch(() => ({ size: 0 }))).size;
+    }
+  } catch (error) {
+    return { path: folder, exists: true, files: 0, bytes: 0, usable: false, message: `Tandem cannot read that folder (${messageOf(error)}); choose another or check its permissions.` };
+  }
+  if (files === 0) return { path: folder, exists: true, files, bytes, usable: true, message: 'The folder is empty; Tandem will fill it with your files from the server.' };
+  return {
+    path: folder,
+    exists: true,
+    files,
+    bytes,
+    usable: true,
+    message:
+      `This folder already has ${more ? 'more than ' : ''}${files} file${files === 1 ? '' : 's'} (${describeBytes(bytes)}). ` +
+      'Tandem keeps them and adds them to your other computers; where a file differs from the server’s, both versions are kept.',
+  };
 }

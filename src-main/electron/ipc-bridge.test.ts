@@ -2,7 +2,10 @@
 // bridge joined by an in-memory ipcRenderer/ipcMain, around a real App. Checks that our window
 // can drive the app, that events reach it, and that every other sender is refused and changes nothing.
 import type { IpcMainInvokeEvent } from 'electron';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { App } from '../app/app.ts';
 import { createIpcClient } from '../../src-shared/ipc/client.ts';
 import type { IpcEventEnvelope } from '../../src-shared/ipc/envelope.ts';
@@ -10,6 +13,12 @@ import { createBridgeApi, type IpcRendererLike } from './bridge-api.ts';
 import { EVENT_CHANNEL, REQUEST_CHANNEL } from './ipc-channels.ts';
 import { checkSender, handleRequest, installIpcBridge, type IpcMainLike, type TrustedRenderer } from './ipc-bridge.ts';
 import { createIpcDispatcher } from '../../src-shared/ipc/dispatch.ts';
+
+// The App keeps its settings on disk: each test app gets its own empty state folder.
+const stateRoot = mkdtempSync(join(tmpdir(), 'tandem-bridge-test-'));
+let stateDirs = 0;
+const freshStateDir = () => join(stateRoot, String((stateDirs += 1)));
+afterAll(() => rmSync(stateRoot, { recursive: true, force: true }));
 
 const ENTRY = 'tandem-app://renderer/index.html';
 const OUR_WINDOW = 7;
@@ -41,7 +50,7 @@ function harness(sender: { webContentsId: number; frame: FakeFrame | null }) {
     on: (channel, listener) => channel === EVENT_CHANNEL && rendererListeners.add(listener),
     removeListener: (_channel, listener) => rendererListeners.delete(listener),
   };
-  const app = new App({ version: '9.9.9', stateDir: '/nonexistent/tandem-test' });
+  const app = new App({ version: '9.9.9', stateDir: freshStateDir() });
   const logged: string[] = [];
   let destroyed = false;
   const dispose = installIpcBridge({
@@ -119,7 +128,7 @@ describe('Electron IPC bridge', () => {
 
 describe('a window that fails to receive an event', () => {
   it('does not undo or fail the change that raised it', async () => {
-    const app = new App({ version: '1.0.0', stateDir: '/nonexistent' });
+    const app = new App({ version: '1.0.0', stateDir: freshStateDir() });
     const logged: string[] = [];
     installIpcBridge({
       ipcMain: { handle: () => undefined, removeHandler: () => undefined },
@@ -164,7 +173,7 @@ describe('checkSender', () => {
 });
 
 describe('handleRequest', () => {
-  const dispatch = createIpcDispatcher(new App({ version: '1.0.0', stateDir: '/nonexistent' }).handlers);
+  const dispatch = createIpcDispatcher(new App({ version: '1.0.0', stateDir: freshStateDir() }).handlers);
   const sender = { webContentsId: OUR_WINDOW, frameUrl: ENTRY, isMainFrame: true };
   const trusted = { webContentsId: OUR_WINDOW, entryUrl: ENTRY };
   const silent = () => undefined;

@@ -3,7 +3,9 @@
 // launch sets up the locked-down popover, the renderer scheme, the tray and the IPC bridge, that
 // they work together, and that a second launch only hands over to the first.
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
@@ -141,7 +143,12 @@ async function launch(gotLock: boolean) {
 }
 
 const listenersBefore = { uncaught: 0, rejection: 0 };
+// main.ts opens the App in the default state folder: point it at a fresh one, never the user's.
+let stateDir = '';
+const stateDirBefore = process.env['TANDEM_STATE_DIR'];
 beforeEach(() => {
+  stateDir = mkdtempSync(join(tmpdir(), 'tandem-main-test-'));
+  process.env['TANDEM_STATE_DIR'] = stateDir;
   listenersBefore.uncaught = process.listenerCount('uncaughtException');
   listenersBefore.rejection = process.listenerCount('unhandledRejection');
   vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
@@ -151,6 +158,9 @@ afterEach(() => {
   for (const listener of process.listeners('uncaughtException').slice(listenersBefore.uncaught)) process.off('uncaughtException', listener);
   for (const listener of process.listeners('unhandledRejection').slice(listenersBefore.rejection)) process.off('unhandledRejection', listener);
   vi.restoreAllMocks();
+  if (stateDirBefore === undefined) delete process.env['TANDEM_STATE_DIR'];
+  else process.env['TANDEM_STATE_DIR'] = stateDirBefore;
+  rmSync(stateDir, { recursive: true, force: true });
 });
 
 describe('Electron main process', () => {
@@ -192,8 +202,8 @@ describe('Electron main process', () => {
 
     // ...and Resume in the tray's menu resumes it.
     tray.menu.find((item) => item.id === 'pause')!.click!();
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(tray.images.at(-1)).toMatch(/tray-attention/);
+    // The app saves the change to its settings before the tray hears of it.
+    await vi.waitFor(() => expect(tray.images.at(-1)).toMatch(/tray-attention/));
 
     // A stranger is refused.
     const stranger = { sender: { id: 99 }, senderFrame: { url: 'https://evil.example/', parent: null } };

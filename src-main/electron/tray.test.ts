@@ -1,8 +1,10 @@
 // What the tray shows and does for each app state, with Electron's Tray, Menu and nativeImage
 // replaced by fakes; and that every icon it can ask for really is in assets/.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { App } from '../app/app.ts';
 import { AppPhase, type AppState } from '../../src-shared/ipc/contract.ts';
 import {
@@ -19,7 +21,19 @@ import {
 const assetsDir = fileURLToPath(new URL('../../assets/', import.meta.url));
 
 function state(overrides: Partial<AppState> = {}): AppState {
-  return { phase: 'up-to-date', summary: 'Up to date', paused: false, version: '1.0.0', folders: [], ...overrides };
+  return {
+    phase: 'up-to-date',
+    summary: 'Up to date',
+    paused: false,
+    pausedUntil: null,
+    version: '1.0.0',
+    setUp: true,
+    progress: null,
+    conflictCount: 0,
+    attentionCount: 0,
+    folders: [],
+    ...overrides,
+  };
 }
 
 function recordingActions() {
@@ -84,7 +98,23 @@ describe('trayView', () => {
     item(empty, 'quit').click?.();
     expect(item(empty, 'pause').label).toBe('Pause syncing');
 
-    const withFolder = trayView(state({ folders: [{ path: '/home/ada/Tandem', phase: 'up-to-date' }] }), 'onlight', actions).menu;
+    const withFolder = trayView(state({
+        folders: [
+          {
+            id: 'f1',
+            path: '/home/ada/Tandem',
+            phase: 'up-to-date',
+            summary: 'Up to date',
+            server: 'http://nas.local:8750',
+            user: 'ada',
+            progress: null,
+            pending: { uploads: 0, downloads: 0, other: 0 },
+            lastSyncedAt: null,
+            conflictCount: 0,
+            attentionCount: 0,
+          },
+        ],
+      }), 'onlight', actions).menu;
     item(withFolder, 'open-folder').click?.();
     expect(item(withFolder, 'open-folder').enabled).not.toBe(false);
     expect(calls).toEqual(['show', 'paused=true', 'quit', 'open /home/ada/Tandem']);
@@ -128,7 +158,8 @@ function fakeElectron(platform: NodeJS.Platform = 'linux') {
 
 describe('TrayService', () => {
   it('follows the app: Pause from the menu pauses sync, and the tray then shows paused and Resume', async () => {
-    const app = new App({ version: '1.0.0', stateDir: '/nonexistent' });
+    const stateDir = mkdtempSync(join(tmpdir(), 'tandem-tray-test-'));
+    const app = new App({ version: '1.0.0', stateDir });
     const fake = fakeElectron();
     const service = new TrayService({
       ...fake.options,
@@ -139,11 +170,14 @@ describe('TrayService', () => {
     expect(fake.images.at(-1)).toEqual({ file: '/app/assets/tray/tray-attention-onlight.png', template: false });
 
     item(fake.menus.at(-1)!, 'pause').click?.();
-    await Promise.resolve();
+    // The app saves the pause to its settings before it answers.
+    await vi.waitFor(() => expect(app.state().paused).toBe(true));
     expect(app.state().paused).toBe(true);
     expect(fake.images.at(-1)?.file).toBe('/app/assets/tray/tray-paused-onlight.png');
     expect(item(fake.menus.at(-1)!, 'pause').label).toBe('Resume syncing');
     expect(fake.tooltips.at(-1)).toBe('Tandem — Paused — no folder set up yet');
+    await app.close();
+    rmSync(stateDir, { recursive: true, force: true });
   });
 
   it('swaps the image only when the picture changes, but always rebuilds the menu', () => {

@@ -12,7 +12,12 @@ function appState(paused: boolean): AppState {
     phase: paused ? 'paused' : 'setup',
     summary: paused ? 'Paused — no folder set up yet' : 'No folder set up yet',
     paused,
+    pausedUntil: null,
     version: '1.2.3',
+    setUp: false,
+    progress: null,
+    conflictCount: 0,
+    attentionCount: 0,
     folders: [],
   };
 }

@@ -1,0 +1,37 @@
+// What every app service shares: the options the shell gave, the settings, the credential store
+// and the event outlet. Services receive it (and the services they use) when they are made, the
+// way VS Code hands services their dependencies: nothing reaches for a global.
+import type { IpcEventName, IpcEventPayload } from '../../src-shared/ipc/contract.ts';
+import type { FolderSyncOptions } from '../engine/sync/folder-sync.ts';
+import type { CredentialStore } from './credentials.ts';
+import type { SettingsStore } from './settings-store.ts';
+
+export interface AppOptions {
+  version: string;
+  /** Where the app keeps its own state (settings, indexes, credentials, a hosted server's data). */
+  stateDir: string;
+  /** The desktop shell injects safeStorage here; otherwise the keychain, else a file. */
+  credentials?: CredentialStore;
+  /** The desktop shell's "open at login" switch; absent in the headless host. */
+  loginItems?: { set(enabled: boolean): void | Promise<void> };
+  /** Where "host on this computer" listens: every address by default, so other computers reach it. */
+  hostedServerHost?: string;
+  /** Engine options for every folder (tests: watch off, short settle times). */
+  engine?: Partial<Omit<FolderSyncOptions, 'folder' | 'stateDir' | 'client' | 'rootId' | 'device' | 'onStatus' | 'onOperation'>>;
+  /** Remote client options (tests: fast retries). */
+  remoteRetry?: { baseDelayMs: number; maxDelayMs: number; maxAttempts: number; maxRetryAfterMs: number };
+  /** The clock (pause timers, activity times). */
+  now?: () => number;
+}
+
+export interface AppEvents {
+  emit<N extends IpcEventName>(name: N, payload: IpcEventPayload<N>): void;
+}
+
+export interface AppContext {
+  readonly options: AppOptions;
+  readonly settings: SettingsStore;
+  readonly credentials: CredentialStore;
+  readonly events: AppEvents;
+  now(): number;
+}
