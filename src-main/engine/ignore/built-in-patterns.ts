@@ -25,7 +25,9 @@ const lower = (name: string) => name.toLowerCase();
 
 export const BUILT_IN_PATTERNS: readonly BuiltInPattern[] = [
   { pattern: '~$*', source: 'Microsoft Office owner/lock files', test: (n) => n.startsWith('~$') },
-  { pattern: '~WRL*.tmp', source: 'Microsoft Word temp files during a save', test: (n) => /^~wr[lf].*\.tmp$/.test(lower(n)) },
+  // Word writes a save into ~WRD####.tmp (for seconds, with a big document) and parks the old
+  // file as ~WRL####.tmp; other Office programs use other letters. Nextcloud ignores ~*.tmp too.
+  { pattern: '~*.tmp', source: 'Microsoft Office temp files during a save (~WRD…, ~WRL…)', test: (n) => n.startsWith('~') && lower(n).endsWith('.tmp') },
   { pattern: '.~lock.*#', source: 'LibreOffice lock files', test: (n) => n.startsWith('.~lock.') && n.endsWith('#') },
   { pattern: '*.swp, *.swo, *.swn, *.swx', source: 'vim swap files', test: (n) => /\.sw[ponx]$/.test(n) },
   { pattern: '4913', source: "vim's probe that a folder is writable", test: (n) => n === '4913' },
@@ -56,7 +58,7 @@ export function builtInPatternFor(name: string): BuiltInPattern | undefined {
 // The same rules as BUILT_IN_PATTERNS compiled into two expressions, because the scanner asks
 // for every file of the folder (built-in-patterns.test.ts checks that both agree).
 const CASE_SENSITIVE = /^(?:~\$|\.~lock\..*#$|4913$|\.#|\.goutputstream-|\.DS_Store$|\._|Icon\r$|\.tandem(?!ignore$))|~$|\.sw[ponx]$|\.sb-/;
-const CASE_INSENSITIVE = /^(?:~wr[lf].*\.tmp|thumbs\.db|desktop\.ini)$/i;
+const CASE_INSENSITIVE = /^(?:~[\s\S]*\.tmp|thumbs\.db|desktop\.ini)$/i;
 
 // The clutter rules alone, compiled the same way (checked against BUILT_IN_PATTERNS in the tests).
 const CLUTTER_CASE_SENSITIVE = /^(?:\.DS_Store$|\._|Icon\r$)/;

@@ -8,7 +8,7 @@ import { IgnoreRules } from './ignore-rules.ts';
 describe('built-in patterns', () => {
   const ignored = [
     '~$report.docx', // Office lock (#33)
-    '~WRL0005.tmp', // Word temp (#33)
+    '~WRL0005.tmp', '~WRD0000.tmp', '~wrf1234.TMP', // Word temp files during a save (#33)
     '.~lock.budget.ods#', // LibreOffice (#34)
     '.notes.txt.swp', '.notes.txt.swx', '.notes.txt.swo', // vim swap (#32)
     '4913', // vim probe (#32)
@@ -54,7 +54,7 @@ describe('built-in patterns', () => {
   });
 
   it('the fast matcher agrees with the documented rules on every sample and on tricky near-misses', () => {
-    const near = ['~', '~x', '.~lock.a', 'x.swpx', '49130', '.tandemignore2', '.tandemignor', 'THUMBS.DB', '~wrl1.TMP', 'a.sb', '.#a', 'Icon\r\r', '._', '.goutputstream'];
+    const near = ['~', '~x', '.~lock.a', 'x.swpx', '49130', '.tandemignore2', '.tandemignor', 'THUMBS.DB', '~wrl1.TMP', '~.tmp', '~x.tmpx', 'x~.tmp', '~a\nb.tmp', 'a.sb', '.#a', 'Icon\r\r', '._', '.goutputstream'];
     for (const name of [...ignored, ...kept, ...near]) expect(isBuiltInIgnored(name)).toBe(builtInPatternFor(name) !== undefined);
   });
 
