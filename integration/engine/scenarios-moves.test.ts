@@ -320,6 +320,66 @@ it('#15 parent and child inverted (A/E → E, A → E/A): pure moves, no delete 
   await expectInvariants([a, b]);
 }, 60_000);
 
+it('#15 a folder swapped with its sibling\'s child (right/inner → inner, left → right/left): pure moves, no upload', async () => {
+  const { a, b, tapA, tapB } = await pair();
+  await a.write('left/l.txt', 'l');
+  await a.write('right/inner/r.txt', 'r');
+  await settle([a, b]);
+  const ids = { left: serverId(a, 'left'), inner: serverId(a, 'right/inner') };
+  const marks = [tapA.changes.length, tapB.changes.length] as const;
+
+  await a.rename('right/inner', 'inner');
+  await a.rename('left', 'right/left');
+  await settle([a, b]);
+
+  const expected = { inner: 'folder', 'inner/r.txt': hashOf('r'), right: 'folder', 'right/left': 'folder', 'right/left/l.txt': hashOf('l') };
+  for (const device of [a, b]) expect(await listing(device)).toEqual(expected);
+  expect(serverId(b, 'right/left')).toBe(ids.left);
+  expect(serverId(b, 'inner')).toBe(ids.inner);
+  expect(since(tapA, marks[0])).toEqual(['update', 'update']);
+  expect(since(tapB, marks[1])).toEqual([]);
+  await expectInvariants([a, b]);
+}, 60_000);
+
+it('#15 (files) two names swapped through a third name: each path keeps its item and takes the other\'s bytes (as a save over a file, #30); no block uploaded', async () => {
+  const { a, b, tapA, tapB } = await pair();
+  await a.write('a.txt', 'first');
+  await a.write('b.txt', 'second');
+  await settle([a, b]);
+  const ids = { a: serverId(a, 'a.txt'), b: serverId(a, 'b.txt') };
+  const marks = [tapA.changes.length, tapB.changes.length] as const;
+
+  await a.rename('a.txt', 'swap.tmp');
+  await a.rename('b.txt', 'a.txt');
+  await a.rename('swap.tmp', 'b.txt');
+  await settle([a, b]);
+
+  for (const device of [a, b]) expect(await listing(device)).toEqual({ 'a.txt': hashOf('second'), 'b.txt': hashOf('first') });
+  expect(serverId(b, 'a.txt')).toBe(ids.a);
+  expect(serverId(b, 'b.txt')).toBe(ids.b);
+  const all = [...since(tapA, marks[0]), ...since(tapB, marks[1])];
+  expect(all.filter((c) => c === 'blocks-up' || c === 'create-file' || c === 'delete')).toEqual([]);
+  expect(await a.conflictedCopies()).toEqual([]);
+  await expectInvariants([a, b]);
+}, 60_000);
+
+it('#8 (same device) renamed and edited before a scan: still one item, moved and updated; B gets a move and the new bytes', async () => {
+  const { a, b, tapA } = await pair();
+  await a.write('notes/draft.txt', 'base');
+  await settle([a, b]);
+  const id = serverId(a, 'notes/draft.txt');
+  const mark = tapA.changes.length;
+
+  await a.rename('notes/draft.txt', 'notes/final.txt');
+  await a.write('notes/final.txt', 'base, then more');
+  await settle([a, b]);
+
+  for (const device of [a, b]) expect(await listing(device)).toEqual({ notes: 'folder', 'notes/final.txt': hashOf('base, then more') });
+  expect(serverId(b, 'notes/final.txt')).toBe(id);
+  expect(since(tapA, mark).filter((c) => c !== 'blocks-up').sort()).toEqual(['commit', 'update']);
+  await expectInvariants([a, b]);
+}, 60_000);
+
 it('#16 move a file out of a folder, then delete the folder: move before delete; nothing lost', async () => {
   const { a, b, tapA } = await pair();
   await a.write('Old/keep.txt', 'precious');
