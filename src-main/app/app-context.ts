@@ -3,7 +3,7 @@
 // way VS Code hands services their dependencies: nothing reaches for a global.
 import type { IpcEventName, IpcEventPayload } from '../../src-shared/ipc/contract.ts';
 import type { FolderSyncOptions } from '../engine/sync/folder-sync.ts';
-import type { CredentialStore } from './credentials.ts';
+import type { CredentialStore, KeyringEntryFactory } from './credentials.ts';
 import type { SettingsStore } from './settings-store.ts';
 
 export interface AppOptions {
@@ -12,6 +12,8 @@ export interface AppOptions {
   stateDir: string;
   /** The desktop shell injects safeStorage here; otherwise the keychain, else a file. */
   credentials?: CredentialStore;
+  /** The OS keychain to try before the file (default @napi-rs/keyring); a string says why there is none. */
+  keyring?: KeyringEntryFactory | string;
   /** The desktop shell's "open at login" switch; absent in the headless host. */
   loginItems?: { set(enabled: boolean): void | Promise<void> };
   /** Where "host on this computer" listens: every address by default, so other computers reach it. */

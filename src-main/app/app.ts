@@ -106,7 +106,7 @@ export class App {
 
   private async open(): Promise<Services> {
     const settingsStore = await SettingsStore.open(this.options.stateDir);
-    const credentials = this.options.credentials ?? (await chooseCredentialStore(this.options.stateDir));
+    const credentials = this.options.credentials ?? (await chooseCredentialStore(this.options.stateDir, this.options.keyring));
     const ctx: AppContext = {
       options: this.options,
       settings: settingsStore,

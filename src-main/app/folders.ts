@@ -192,9 +192,9 @@ export class FoldersService {
     if (!accountId || !accounts.some((a) => a.id === accountId)) {
       throw new TandemError('bad_request', accounts.length === 0 ? 'Sign in to a server first, then choose the folder.' : 'Choose which account this folder syncs with.');
     }
+    const path = await this.#checkNewPath(args.path);
     const taken = this.runtimes().find((r) => r.record.accountId === accountId);
     if (taken) throw new TandemError('conflict', `This account already syncs to ${taken.record.path}; each account syncs one folder on this computer.`);
-    const path = await this.#checkNewPath(args.path);
     const record: FolderRecord = { id: randomUUID(), accountId, path };
     await this.#ctx.settings.update((s) => ({ ...s, folders: [...s.folders, record] }));
     const runtime = await this.#open(record, { chooseFirst: args.chooseFirst ?? false });

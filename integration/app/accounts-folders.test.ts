@@ -1,0 +1,159 @@
+// The app's first run and everyday running against a real server: signing in (and a wrong
+// password changing nothing), adding a folder whose files then sync, the sign-in kept without the
+// password across a restart, pausing and resuming, and settings that survive a restart.
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AppWorld } from './app-harness.ts';
+
+let world: AppWorld;
+
+beforeEach(async () => {
+  world = await AppWorld.start();
+});
+
+afterEach(async () => {
+  await world.close();
+});
+
+describe('first run', () => {
+  it('refuses a wrong password in one sentence and saves nothing', async () => {
+    const user = await world.user();
+    const ada = await world.app('Ada laptop');
+    await expect(ada.call('setup.signIn', { server: world.server.url, user: user.name, password: 'not the password' })).rejects.toThrow(
+      /did not accept that user name and password/,
+    );
+    expect((await ada.call('settings.get', {})).accounts).toEqual([]);
+    expect((await ada.call('app.getState', {})).summary).toBe('No folder set up yet');
+  });
+
+  it('says whether a Tandem server answers at an address', async () => {
+    const ada = await world.app('Ada laptop');
+    expect(await ada.call('setup.checkServer', { server: world.server.url })).toMatchObject({ ok: true });
+    const nothing = await ada.call('setup.checkServer', { server: 'http://127.0.0.1:9' });
+    expect(nothing.ok).toBe(false);
+    expect(nothing.message).toMatch(/Nothing answers at http:\/\/127\.0\.0\.1:9/);
+    await expect(ada.call('setup.checkServer', { server: 'ftp://example.com' })).rejects.toThrow(/not a web address/);
+  });
+
+  it('signs in, adds a folder, and a file put in it reaches another computer', async () => {
+    const user = await world.user();
+    const ada = await world.app('Ada laptop');
+    const inspected = await ada.call('setup.inspectFolder', { path: ada.folder });
+    expect(inspected).toMatchObject({ exists: false, usable: true });
+    const signedIn = await ada.call('setup.signIn', { server: world.server.url, user: user.name, password: user.password, deviceName: 'Ada laptop' });
+    expect(signedIn).toMatchObject({ user: user.name, deviceName: 'Ada laptop' });
+    const folder = await ada.call('folders.add', { path: ada.folder });
+    expect(folder.path).toBe(ada.folder);
+    await ada.write('notes/hello.txt', 'hello from Ada');
+    const state = await ada.sync();
+    expect(state).toMatchObject({ setUp: true, phase: 'up-to-date', summary: 'Up to date' });
+
+    const bob = await world.app('Bob desktop');
+    await bob.setUp(world.server.url, user);
+    expect(await bob.read('notes/hello.txt')).toBe('hello from Ada');
+
+    // The activity feed says what happened and who did it.
+    const activity = await bob.call('activity.list', {});
+    expect(activity.entries).toContainEqual(expect.objectContaining({ path: 'notes/hello.txt', action: 'added', thisComputer: false }));
+    const adaActivity = await ada.call('activity.list', {});
+    expect(adaActivity.entries).toContainEqual(expect.objectContaining({ path: 'notes/hello.txt', action: 'added', device: 'This computer (Ada laptop)' }));
+  });
+
+  it('refuses a folder inside its own state folder, and a second folder for the same account', async () => {
+    const user = await world.user();
+    const ada = await world.app('Ada laptop');
+    await ada.setUp(world.server.url, user);
+    await expect(ada.call('folders.add', { path: join(ada.stateDir, 'inside') })).rejects.toThrow(/Tandem's own state/);
+    await expect(ada.call('folders.add', { path: `${ada.folder}-2` })).rejects.toThrow(/already syncs to/);
+    await expect(ada.call('folders.add', { path: 'relative/path' })).rejects.toThrow(/full path/);
+    expect((await ada.call('settings.get', {})).folders).toHaveLength(1);
+  });
+});
+
+describe('running', () => {
+  it('keeps the sign-in and settings across a restart, without the password', async () => {
+    const user = await world.user();
+    const ada = await world.app('Ada laptop');
+    await ada.setUp(world.server.url, user);
+    await ada.call('settings.update', { bandwidth: { uploadKiBps: 512, downloadKiBps: 0 }, massDelete: { minCount: 40, percent: 50 }, conflictDefault: 'ask', notifications: false });
+    await ada.restart();
+    const settings = await ada.call('settings.get', {});
+    expect(settings).toMatchObject({ deviceName: 'Ada laptop', notifications: false, bandwidth: { uploadKiBps: 512, downloadKiBps: 0 }, massDelete: { minCount: 40, percent: 50 } });
+    expect(settings.folders.map((f) => f.path)).toEqual([ada.folder]);
+    // Still signed in: a new file syncs after the restart.
+    await ada.write('after-restart.txt', 'still here');
+    await ada.sync();
+    const bob = await world.app('Bob desktop');
+    await bob.setUp(world.server.url, user);
+    expect(await bob.read('after-restart.txt')).toBe('still here');
+  });
+
+  it('refuses bad settings in one sentence and changes nothing', async () => {
+    const ada = await world.app('Ada laptop');
+    await expect(ada.call('settings.update', { massDelete: { minCount: 0, percent: 30 } } as never)).rejects.toThrow(/Bad arguments/);
+    await expect(ada.call('settings.update', { colour: 'blue' } as never)).rejects.toThrow(/Bad arguments/);
+    expect((await ada.call('settings.get', {})).massDelete).toEqual({ minCount: 25, percent: 30 });
+  });
+
+  it('pauses for an hour (remembered across a restart) and resumes; nothing syncs while paused', async () => {
+    const user = await world.user();
+    const ada = await world.app('Ada laptop');
+    const bob = await world.app('Bob desktop');
+    await ada.setUp(world.server.url, user);
+    await bob.setUp(world.server.url, user);
+
+    const paused = await bob.call('app.pause', { duration: '1h' });
+    expect(paused.paused).toBe(true);
+    expect(paused.pausedUntil).toBeGreaterThan(Date.now() + 59 * 60_000);
+    expect(paused.summary).toMatch(/^Paused until /);
+    await ada.write('while-paused.txt', 'wait for it');
+    await ada.sync();
+    await bob.sync();
+    expect(await bob.exists('while-paused.txt')).toBe(false);
+
+    await bob.restart();
+    expect((await bob.call('app.getState', {})).paused).toBe(true);
+    await bob.sync();
+    expect(await bob.exists('while-paused.txt')).toBe(false);
+
+    const resumed = await bob.call('app.resume', {});
+    expect(resumed.paused).toBe(false);
+    await bob.sync();
+    expect(await bob.read('while-paused.txt')).toBe('wait for it');
+  });
+
+  it('keeps the sign-in in a file only this user can read when no keychain works, and says so in health', async () => {
+    const user = await world.user();
+    // A keychain module that loads but finds no Secret Service, as on a headless Linux box.
+    const ada = await world.app('Ada laptop', {
+      keyring: () => ({
+        getPassword: () => null,
+        setPassword: () => {
+          throw new Error("Couldn't access platform storage: AccessDenied");
+        },
+        deletePassword: () => false,
+      }),
+    });
+    const signedIn = await ada.call('setup.signIn', { server: world.server.url, user: user.name, password: user.password });
+    expect(signedIn.credentialStorage).toBe('file');
+    expect(signedIn.warning).toMatch(/kept in a file/);
+    const info = await stat(join(ada.stateDir, 'credentials.json'));
+    expect(info.mode & 0o777).toBe(0o600);
+    const health = await ada.call('health.get', {});
+    expect(health.items).toContainEqual(expect.objectContaining({ kind: 'credentials', severity: 'warning' }));
+    expect((await ada.call('app.getState', {})).attentionCount).toBeGreaterThanOrEqual(1);
+  });
+
+  it('signs out: syncing stops, the files stay, the saved sign-in is gone', async () => {
+    const user = await world.user();
+    const ada = await world.app('Ada laptop');
+    await ada.setUp(world.server.url, user);
+    await ada.write('kept.txt', 'mine');
+    await ada.sync();
+    const state = await ada.call('account.signOut', {});
+    expect(state).toMatchObject({ setUp: false, folders: [] });
+    expect(await ada.read('kept.txt')).toBe('mine');
+    await expect(stat(join(ada.stateDir, 'credentials.json'))).rejects.toThrow();
+  });
+});

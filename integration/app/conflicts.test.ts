@@ -1,0 +1,124 @@
+// Conflicts made by two real engines (Ada's and Bob's computers editing the same file between
+// syncs), shown with both sides labelled, and resolved each of the three ways; the files on both
+// disks are checked after each, and the discarded side is still recoverable.
+import { readdir } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppWorld, type TestApp } from './app-harness.ts';
+
+let world: AppWorld;
+let ada: TestApp;
+let bob: TestApp;
+
+beforeAll(async () => {
+  world = await AppWorld.start();
+  const user = await world.user();
+  ada = await world.app('Ada laptop');
+  bob = await world.app('Bob desktop');
+  await ada.setUp(world.server.url, user);
+  await bob.setUp(world.server.url, user);
+});
+
+afterAll(async () => {
+  await world.close();
+});
+
+/** Both computers edit `name` between syncs; Bob syncs second, so Bob's edit becomes the conflicted copy. */
+async function makeConflict(name: string): Promise<void> {
+  await ada.write(name, 'first line\nthe same middle\n');
+  await ada.sync();
+  await bob.sync();
+  expect(await bob.read(name)).toBe('first line\nthe same middle\n');
+  await ada.write(name, 'first line\nthe same middle\nAda added this\n');
+  await bob.write(name, 'first line\nthe same middle\nBob added this\n');
+  await ada.sync();
+  await bob.sync();
+  await ada.sync();
+}
+
+async function conflictCopies(app: TestApp): Promise<string[]> {
+  return (await readdir(app.folder)).filter((entry) => entry.includes('conflicted copy'));
+}
+
+describe('conflicts', () => {
+  it('lists a conflict with both sides labelled by device, with a line diff, and keeps mine', async () => {
+    await makeConflict('report.txt');
+    const state = await bob.call('app.getState', {});
+    expect(state.conflictCount).toBe(1);
+    expect(state.phase).toBe('attention');
+    expect(state.summary).toBe('1 conflict to resolve');
+
+    const [conflict] = (await bob.call('conflicts.list', {})).conflicts;
+    expect(conflict).toMatchObject({
+      path: 'report.txt',
+      resolvable: true,
+      mine: { role: 'copy', device: 'This computer (Bob desktop)', thisComputer: true },
+      theirs: { role: 'original', path: 'report.txt', device: 'Ada laptop', thisComputer: false },
+    });
+    expect(conflict!.mine.size).toBe('first line\nthe same middle\nBob added this\n'.length);
+
+    const detail = await bob.call('conflicts.get', { conflictId: conflict!.id });
+    expect(detail.preview).toEqual({
+      kind: 'text',
+      truncated: false,
+      lines: [
+        { kind: 'same', text: 'first line' },
+        { kind: 'same', text: 'the same middle' },
+        { kind: 'theirs', text: 'Ada added this' },
+        { kind: 'mine', text: 'Bob added this' },
+      ],
+    });
+
+    const resolution = await bob.call('conflicts.resolve', { conflictIds: [conflict!.id], choice: 'mine' });
+    expect(resolution.failed).toEqual([]);
+    expect(resolution.message).toMatch(/version history/);
+    await bob.sync();
+    await ada.sync();
+    for (const app of [ada, bob]) {
+      expect(await app.read('report.txt')).toBe('first line\nthe same middle\nBob added this\n');
+      expect(await conflictCopies(app)).toEqual([]);
+    }
+    expect((await bob.call('app.getState', {})).conflictCount).toBe(0);
+    // Ada's discarded edit is still in the file's history.
+    const adaFolder = await ada.folderId();
+    const versions = await ada.call('history.versions', { folderId: adaFolder, path: 'report.txt' });
+    expect(versions.versions.some((v) => v.size === 'first line\nthe same middle\nAda added this\n'.length && !v.current)).toBe(true);
+  });
+
+  it('keeps theirs: the conflicted copy goes, and can be restored from deleted files', async () => {
+    await makeConflict('plan.txt');
+    const [conflict] = (await bob.call('conflicts.list', {})).conflicts;
+    expect(conflict!.path).toBe('plan.txt');
+    await bob.call('conflicts.resolve', { conflictIds: [conflict!.id], choice: 'theirs' });
+    await bob.sync();
+    await ada.sync();
+    for (const app of [ada, bob]) {
+      expect(await app.read('plan.txt')).toBe('first line\nthe same middle\nAda added this\n');
+      expect(await conflictCopies(app)).toEqual([]);
+    }
+    const deleted = await bob.call('history.deleted', { folderId: await bob.folderId() });
+    expect(deleted.files.some((f) => f.name.startsWith('plan (conflicted copy from Bob desktop'))).toBe(true);
+  });
+
+  it('keeps both: the copy gets a clear name on both computers; remember makes it the default', async () => {
+    await makeConflict('notes.txt');
+    const [conflict] = (await bob.call('conflicts.list', {})).conflicts;
+    const resolution = await bob.call('conflicts.resolve', { conflictIds: [conflict!.id], choice: 'both', remember: true });
+    expect(resolution.resolved[0]!.kept).toEqual(['notes.txt', "notes (Bob desktop's version).txt"]);
+    await bob.sync();
+    await ada.sync();
+    for (const app of [ada, bob]) {
+      expect(await app.read('notes.txt')).toBe('first line\nthe same middle\nAda added this\n');
+      expect(await app.read("notes (Bob desktop's version).txt")).toBe('first line\nthe same middle\nBob added this\n');
+      expect(await conflictCopies(app)).toEqual([]);
+    }
+    expect((await bob.call('settings.get', {})).conflictDefault).toBe('both');
+    await bob.call('settings.update', { conflictDefault: 'ask' });
+  });
+
+  it('refuses an unknown or already resolved conflict in one sentence', async () => {
+    await expect(bob.call('conflicts.get', { conflictId: 'nonsense' })).rejects.toThrow(/not known/);
+    const resolution = await bob.call('conflicts.resolve', { conflictIds: ['nonsense'], choice: 'mine' });
+    expect(resolution.resolved).toEqual([]);
+    expect(resolution.failed[0]!.message).toMatch(/not known/);
+  });
+});
