@@ -5,11 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { cp, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { ExecutorPorts } from '../../src-main/engine/executor/ports.ts';
 import { FsError, TEMP_PREFIX } from '../../src-main/engine/fs/file-system.ts';
 import type { WriteOptions } from '../../src-main/engine/fs/file-system.ts';
-import type { Device } from './sync-harness.ts';
+import type { Account, Device, DeviceOptions } from './sync-harness.ts';
 import { SyncWorld, expectInvariants, expectInvariantsIgnoring, settle } from './sync-harness.ts';
 import { wiretap } from './remote-harness.ts';
 
@@ -19,6 +19,18 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await world.close();
+});
+
+// Each test's devices are closed when it ends: every engine holds worker threads, and 14 tests'
+// worth of idle workers would slow the rest down on a small machine.
+const opened: Device[] = [];
+async function device(name: string, account: Account, options?: DeviceOptions): Promise<Device> {
+  const made = await world.device(name, account, options);
+  opened.push(made);
+  return made;
+}
+afterEach(async () => {
+  for (const made of opened.splice(0)) await made.close();
 });
 
 /** A request that changes something on the server (sign-in aside): what "no uploads" counts. */
@@ -48,8 +60,8 @@ async function touchAll(device: Device, change: (mtimeMs: number) => number): Pr
 
 it('#41 sync root unmounted, missing or emptied: the folder stops with an error; no delete propagates', async () => {
   const account = await world.account();
-  const a = await world.device('Ada', account);
-  const b = await world.device('Bob', account);
+  const a = await device('Ada', account);
+  const b = await device('Bob', account);
   for (let i = 0; i < 5; i++) await a.write(`notes/n${i}.txt`, `note ${i}`);
   await a.write('top.txt', 'top');
   await settle([a, b]);
@@ -93,8 +105,8 @@ it('#41 sync root unmounted, missing or emptied: the folder stops with an error;
 
 it('#42 one side deletes many files: pause and ask; the answer covers that batch only', async () => {
   const account = await world.account();
-  const a = await world.device('Ada', account);
-  const b = await world.device('Bob', account);
+  const a = await device('Ada', account);
+  const b = await device('Bob', account);
   for (let i = 0; i < 100; i++) await a.write(`files/f${String(i).padStart(3, '0')}.txt`, `file ${i}`);
   await settle([a, b]);
 
@@ -145,8 +157,8 @@ it('#42 one side deletes many files: pause and ask; the answer covers that batch
 it('#43 every mtime changes, content the same: no uploads, no conflicts', async () => {
   const account = await world.account();
   const tap = wiretap();
-  const a = await world.device('Ada', account, { client: { fetch: tap.fetch } });
-  const b = await world.device('Bob', account);
+  const a = await device('Ada', account, { client: { fetch: tap.fetch } });
+  const b = await device('Bob', account);
   for (let i = 0; i < 20; i++) await a.write(`docs/d${i}.txt`, `document ${i}`);
   await a.write('big.bin', randomBytes(300_000));
   await settle([a, b]);
@@ -166,8 +178,8 @@ it('#43 every mtime changes, content the same: no uploads, no conflicts', async 
 it('#44 2 s mtime precision (FAT): no endless re-uploads', async () => {
   const account = await world.account();
   const tap = wiretap();
-  const a = await world.device('Ada', account, { client: { fetch: tap.fetch } });
-  const b = await world.device('Bob', account);
+  const a = await device('Ada', account, { client: { fetch: tap.fetch } });
+  const b = await device('Bob', account);
   for (let i = 0; i < 10; i++) await a.write(`f${i}.txt`, `content ${i}`);
   await settle([a, b]);
   expect(tap.requests.filter(isMutation).length, 'the wiretap sees uploads').toBeGreaterThan(0);
@@ -186,8 +198,8 @@ it('#44 2 s mtime precision (FAT): no endless re-uploads', async () => {
 it('#45 clock skew between devices: the first commit wins, whatever the clocks say', async () => {
   const account = await world.account();
   // Ada's clock is 20 years behind, Bob's 20 years ahead; their files' mtimes are skewed too.
-  const a = await world.device('Ada', account, { now: () => new Date('2006-03-01T12:00:00Z') });
-  const b = await world.device('Bob', account, { now: () => new Date('2046-03-01T12:00:00Z') });
+  const a = await device('Ada', account, { now: () => new Date('2006-03-01T12:00:00Z') });
+  const b = await device('Bob', account, { now: () => new Date('2046-03-01T12:00:00Z') });
   await a.write('plan.txt', 'v1');
   await a.write('other.txt', 'same');
   await settle([a, b]);
@@ -217,8 +229,8 @@ it('#45 clock skew between devices: the first commit wins, whatever the clocks s
 
 it('#46 server restored from an older backup: newer local files are kept, not overwritten or deleted', async () => {
   const account = await world.account();
-  const a = await world.device('Ada', account);
-  const b = await world.device('Bob', account);
+  const a = await device('Ada', account);
+  const b = await device('Bob', account);
   await a.write('old.txt', 'in the backup');
   await a.write('edited.txt', 'v1, in the backup');
   await a.write('docs/kept.txt', 'in the backup');
@@ -259,8 +271,8 @@ it('#46 server restored from an older backup: newer local files are kept, not ov
 
 it('#47 cursor expired (410): the full listing deletes only what the base had and the disk kept unchanged', async () => {
   const account = await world.account();
-  const a = await world.device('Ada', account);
-  const b = await world.device('Bob', account);
+  const a = await device('Ada', account);
+  const b = await device('Bob', account);
   await a.write('gone.txt', 'deleted by Bob');
   await a.write('edited-here.txt', 'v1');
   await a.write('stays.txt', 'nobody touches this');
@@ -295,9 +307,9 @@ it('#47 cursor expired (410): the full listing deletes only what the base had an
 
 it('#48 a device offline for a long time returns: deletes made meanwhile apply; nothing resurrects', async () => {
   const account = await world.account();
-  const a = await world.device('Ada', account);
-  const b = await world.device('Bob', account);
-  const c = await world.device('Cai', account);
+  const a = await device('Ada', account);
+  const b = await device('Bob', account);
+  const c = await device('Cai', account);
   for (let i = 0; i < 6; i++) await a.write(`keep/k${i}.txt`, `keep ${i}`);
   for (let i = 0; i < 4; i++) await a.write(`trash/t${i}.txt`, `trash ${i}`);
   await a.write('moved-then-deleted.txt', 'bye');
@@ -326,8 +338,8 @@ it('#48 a device offline for a long time returns: deletes made meanwhile apply; 
 it('#54 first sync with data on both sides: equal adopted, one-sided propagated, unequal a conflict', async () => {
   const account = await world.account();
   const tap = wiretap();
-  const a = await world.device('Ada', account);
-  const b = await world.device('Bob', account, { client: { fetch: tap.fetch } });
+  const a = await device('Ada', account);
+  const b = await device('Bob', account, { client: { fetch: tap.fetch } });
   const big = randomBytes(1_000_000);
   for (const device of [a, b]) {
     await device.write('shared/big.bin', big);
@@ -363,8 +375,8 @@ it('#54 first sync with data on both sides: equal adopted, one-sided propagated,
 
 it('#55 selective-sync exclusion, then the parent renamed on the server: stays excluded, nothing downloaded or deleted, no question', async () => {
   const account = await world.account();
-  const a = await world.device('Ada', account);
-  const b = await world.device('Bob', account);
+  const a = await device('Ada', account);
+  const b = await device('Bob', account);
   for (let i = 0; i < 40; i++) await a.write(`projects/big/f${i}.txt`, `big ${i}`);
   await a.write('projects/small/s.txt', 'small');
   await a.write('top.txt', 'top');
@@ -406,8 +418,8 @@ it('#55 selective-sync exclusion, then the parent renamed on the server: stays e
 
 it('#56 ignore rule added for a synced file: no remote delete', async () => {
   const account = await world.account();
-  const a = await world.device('Ada', account);
-  const b = await world.device('Bob', account);
+  const a = await device('Ada', account);
+  const b = await device('Bob', account);
   await a.write('build/out.log', 'a log');
   await a.write('notes.log', 'a synced log');
   await a.write('keep.txt', 'kept');
@@ -448,8 +460,8 @@ function withFreeSpace(free: () => number): (ports: ExecutorPorts) => ExecutorPo
 it('#59 disk full during download: checked ahead, never a truncated target, the status says why', async () => {
   const account = await world.account();
   let free = 10_000_000_000;
-  const a = await world.device('Ada', account);
-  const b = await world.device('Bob', account, { wrapPorts: withFreeSpace(() => free) });
+  const a = await device('Ada', account);
+  const b = await device('Bob', account, { wrapPorts: withFreeSpace(() => free) });
   await a.write('small.txt', 'v1');
   await settle([a, b]);
   const big = randomBytes(3_000_000);
@@ -508,8 +520,8 @@ it('#62 network drops mid-transfer, then returns: resumed, no duplicate, no corr
     }
     return 'pass';
   });
-  const a = await world.device('Ada', account, { client: { fetch: upTap.fetch }, concurrency: 1 });
-  const b = await world.device('Bob', account, { client: { fetch: downTap.fetch } });
+  const a = await device('Ada', account, { client: { fetch: upTap.fetch }, concurrency: 1 });
+  const b = await device('Bob', account, { client: { fetch: downTap.fetch } });
   await settle([a, b]);
   const big = randomBytes(20 * 1024 * 1024);
   await a.write('video.bin', big);
@@ -565,8 +577,8 @@ it('#59 the disk fills up in the middle of a download: the old file stays whole,
       },
     }),
   });
-  const a = await world.device('Ada', account);
-  const b = await world.device('Bob', account, { wrapPorts: fillsUp });
+  const a = await device('Ada', account);
+  const b = await device('Bob', account, { wrapPorts: fillsUp });
   const before = randomBytes(2_000_000);
   await a.write('data.bin', before);
   await settle([a, b]);
