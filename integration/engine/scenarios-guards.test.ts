@@ -178,19 +178,26 @@ it('#43 every mtime changes, content the same: no uploads, no conflicts', async 
 it('#44 2 s mtime precision (FAT): no endless re-uploads', async () => {
   const account = await world.account();
   const tap = wiretap();
+  const bobTap = wiretap();
   const a = await device('Ada', account, { client: { fetch: tap.fetch } });
-  const b = await device('Bob', account);
+  const b = await device('Bob', account, { client: { fetch: bobTap.fetch } });
   for (let i = 0; i < 10; i++) await a.write(`f${i}.txt`, `content ${i}`);
   await settle([a, b]);
   expect(tap.requests.filter(isMutation).length, 'the wiretap sees uploads').toBeGreaterThan(0);
   const mark = tap.requests.length;
-  // The disk keeps mtimes to 2 s: every pass may see them rounded (down on one, up on the other).
+  const bobMark = bobTap.requests.length;
+  // The disks keep mtimes to 2 s: every pass may see them rounded (down, then up), on the
+  // uploading side and on the side that downloaded them.
   for (let pass = 0; pass < 4; pass++) {
-    await touchAll(a, (mtime) => (pass % 2 === 0 ? Math.floor(mtime / 2000) * 2000 : Math.ceil((mtime + 1) / 2000) * 2000));
+    const round = (mtime: number) => (pass % 2 === 0 ? Math.floor(mtime / 2000) * 2000 : Math.ceil((mtime + 1) / 2000) * 2000);
+    await touchAll(a, round);
+    await touchAll(b, round);
     expect(await a.sync()).toBe('in_sync');
+    expect(await b.sync()).toBe('in_sync');
   }
   await settle([a, b]);
   expect(tap.requests.slice(mark).filter(isMutation)).toEqual([]);
+  expect(bobTap.requests.slice(bobMark).filter(isMutation)).toEqual([]);
   expect(await a.conflictedCopies()).toEqual([]);
   await expectInvariants([a, b]);
 }, 60_000);
