@@ -13,7 +13,7 @@ import type { IdleOutcome } from '../../../src-main/engine/sync/folder-sync.ts';
 import { Prng } from './prng.ts';
 import { SimDevice } from './sim-device.ts';
 import { WriteLedger, localTrashKeeps, serverKeeps } from './ledger.ts';
-import { twinEdit, userAction } from './user-actions.ts';
+import { midSyncAction, twinEdit, userAction } from './user-actions.ts';
 import type { ActionContext, UserActionKind } from './user-actions.ts';
 
 export interface SeedPlan {
@@ -22,7 +22,7 @@ export interface SeedPlan {
   devices: number;
   /** Devices take turns (each syncs before another acts): no concurrent edits, so no conflict may appear. */
   sequential: boolean;
-  /** The executor's concurrency on every device (1 replays most exactly; 4 is the product default). */
+  /** The executor's concurrency on every device (1 replays most exactly; 64 is the product default). */
   concurrency: number;
 }
 
@@ -47,11 +47,11 @@ export function planSeed(seed: number, steps: number): SeedPlan {
     devices: rng.chance(0.25) ? 4 : 3,
     // Every fourth seed takes turns: it is what makes invariant 9 checkable.
     sequential: seed % 4 === 0,
-    concurrency: rng.pick([1, 4]),
+    concurrency: rng.pick([1, 4, 64]),
   };
 }
 
-type StepKind = UserActionKind | 'twinEdit' | 'sync' | 'network' | 'crash';
+type StepKind = UserActionKind | 'twinEdit' | 'sync' | 'network' | 'crash' | 'interlude';
 
 const CONCURRENT_WEIGHTS: Record<StepKind, number> = {
   create: 14,
@@ -66,6 +66,7 @@ const CONCURRENT_WEIGHTS: Record<StepKind, number> = {
   sync: 20,
   network: 4,
   crash: 7,
+  interlude: 6,
 };
 const SEQUENTIAL_WEIGHTS: Record<StepKind, number> = { ...CONCURRENT_WEIGHTS, twinEdit: 0 };
 
@@ -119,6 +120,17 @@ export class SeedRun {
           const at = rng.int(0, 24);
           const result = await sim.syncAndCrashAt(at);
           this.#note(`#${step} ${sim.name}: sync armed to crash at boundary ${at} -> ${result.crashed ? `crashed (${result.boundary}), restarted` : `no crash (${result.outcome})`}`);
+          await this.#afterSync(sim, step);
+        } else if (kind === 'interlude') {
+          // The user acts while the engine works: in turn-taking seeds only the device whose turn it is.
+          if (this.plan.sequential && actor !== undefined && actor !== sim) await this.#handOff(actor, sim, step);
+          if (this.plan.sequential) actor = sim;
+          const at = rng.int(0, 16);
+          let what = '';
+          const result = await sim.syncWithInterlude(at, async (boundary) => {
+            what = `${boundary}: ${await midSyncAction(ctx, sim, boundary)}`;
+          });
+          this.#note(`#${step} ${sim.name}: sync with the user acting at boundary ${at} -> ${result.ran ? `at ${what}` : 'no such boundary'}; ${result.outcome}`);
           await this.#afterSync(sim, step);
         } else {
           if (this.plan.sequential && actor !== undefined && actor !== sim) await this.#handOff(actor, sim, step);

@@ -7,6 +7,43 @@ import type { FetchLike } from '../../../src-main/engine/remote/remote-client.ts
 import type { ExecutorPorts } from '../../../src-main/engine/executor/ports.ts';
 import type { IdleOutcome } from '../../../src-main/engine/sync/folder-sync.ts';
 import { CrashSwitch } from '../../../src-main/engine/executor/test-support/crash-switch.ts';
+
+/**
+ * The crash switch's boundaries without the crash: at boundary `at` of the disk and server calls,
+ * the user does something (runs `interlude`) while the engine waits in the middle of its work —
+ * an edit while a file is hashed, uploaded or downloaded (SCENARIOS #36, #37), a move or delete
+ * under an operation. Store calls (synchronous) only count.
+ */
+class Interlude extends CrashSwitch {
+  readonly #at: number;
+  readonly #interlude: (boundary: string) => Promise<void>;
+  #count = 0;
+  ran = false;
+
+  constructor(at: number, interlude: (boundary: string) => Promise<void>) {
+    super(undefined);
+    this.#at = at;
+    this.#interlude = interlude;
+  }
+
+  async #maybe(name: string): Promise<void> {
+    if (this.#count++ !== this.#at) return;
+    this.ran = true;
+    await this.#interlude(name);
+  }
+
+  override async wrap<T>(name: string, call: () => Promise<T>): Promise<T> {
+    await this.#maybe(`before ${name}`);
+    const result = await call();
+    await this.#maybe(`after ${name}`);
+    return result;
+  }
+
+  override wrapSync<T>(name: string, call: () => T): T {
+    this.#count += 2;
+    return call();
+  }
+}
 import { Prng } from './prng.ts';
 
 /** How a failing network behaves while a failure window is open. */
@@ -120,14 +157,17 @@ export class SimDevice {
    * Syncs with the crash switch armed at boundary `at`. Returns whether it crashed; if it did,
    * the engine is restarted (same disk, same state folder: recovery runs at start).
    */
-  async syncAndCrashAt(at: number): Promise<{ crashed: boolean; boundary: string | undefined; outcome: IdleOutcome }> {
+  async syncAndCrashAt(at: number): Promise<{ crashed: boolean; boundary: string | undefined; outcome: IdleOutcome | 'threw' }> {
     const slot = this.#slot!;
     const crash = new CrashSwitch(at);
     slot.crash = crash;
     slot.crashing = crash.ports(slot.base);
-    let outcome: IdleOutcome;
+    let outcome: IdleOutcome | 'threw' = 'threw';
     try {
       outcome = await this.sync();
+    } catch (error) {
+      // A crash in recovery, before the loop's first pass, comes out of runUntilIdle itself.
+      if (!crash.dead) throw error;
     } finally {
       if (!crash.dead) {
         slot.crash = undefined;
@@ -138,6 +178,22 @@ export class SimDevice {
     this.crashes += 1;
     await this.restart();
     return { crashed: true, boundary: `right after "${crash.boundaries.at(-1) ?? 'the start'}"`, outcome };
+  }
+
+  /**
+   * Syncs, and at boundary `at` of the executor's work lets the user act (`interlude`, given the
+   * boundary's name). Returns whether the interlude ran (a pass with fewer boundaries has none).
+   */
+  async syncWithInterlude(at: number, interlude: (boundary: string) => Promise<void>): Promise<{ ran: boolean; outcome: IdleOutcome }> {
+    const slot = this.#slot!;
+    const switcher = new Interlude(at, interlude);
+    slot.crashing = switcher.ports(slot.base);
+    try {
+      const outcome = await this.sync();
+      return { ran: switcher.ran, outcome };
+    } finally {
+      slot.crashing = undefined;
+    }
   }
 
   async restart(): Promise<void> {

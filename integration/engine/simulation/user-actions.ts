@@ -203,3 +203,25 @@ export async function twinEdit(ctx: ActionContext, first: SimDevice, second: Sim
   const two = await writeFile(ctx, second, b, path);
   return `twin edit ${path}: ${first.name} ${one}; ${second.name} ${two}`;
 }
+
+/** The file a boundary name mentions ("before write docs/a.txt", "after rename a -> b"), if any. */
+function pathInBoundary(boundary: string): string | undefined {
+  const match = /^(?:before|after) (?:write|chmod|trash|remove|rename) (.+?)(?: -> .*)?$/.exec(boundary);
+  return match?.[1];
+}
+
+/**
+ * What the user does while the engine is in the middle of its work (an interlude at an executor
+ * boundary): usually edits the very file the engine is touching, or another; sometimes creates,
+ * moves, renames or deletes something.
+ */
+export async function midSyncAction(ctx: ActionContext, sim: SimDevice, boundary: string): Promise<string> {
+  const kind = ctx.rng.weighted({ edit: 55, create: 10, deleteFile: 10, move: 10, rename: 10, deleteFolder: 5 });
+  const named = pathInBoundary(boundary);
+  if (kind === 'edit' && named !== undefined && !named.includes('.tandem') && ctx.rng.chance(0.7)) {
+    const disk = await sim.device.contents();
+    const value = disk.get(named);
+    if (value !== undefined && value !== 'folder' && value !== 'other') return writeFile(ctx, sim, disk, named);
+  }
+  return userAction(ctx, sim, kind);
+}
