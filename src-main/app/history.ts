@@ -17,6 +17,9 @@ import { describeBytes } from './time-left.ts';
 import { diskPath, itemAtPath } from './tree-paths.ts';
 import { messageOf, serverProblem } from './user-errors.ts';
 
+/** Items trashed this close to their folder were deleted with it. */
+const SAME_DELETE_MS = 60_000;
+
 function dateStamp(ms: number): string {
   const d = new Date(ms);
   const pad = (n: number) => String(n).padStart(2, '0');
@@ -140,10 +143,23 @@ export class HistoryService {
   async restoreDeleted(folderId: string, ids: readonly string[]) {
     const runtime = this.#folders.get(folderId);
     const client = await this.#accounts.clientFor(runtime.record.accountId);
-    const byId = new Map((await this.deleted(folderId)).map((entry) => [entry.id, entry]));
+    const all = await this.deleted(folderId);
+    const byId = new Map(all.map((entry) => [entry.id, entry]));
+    // A deleted folder comes back with what was deleted inside it at the same time (each was
+    // trashed on its own), shallowest first.
+    const wanted = new Set<string>();
+    for (const id of ids) {
+      wanted.add(id);
+      const entry = byId.get(id);
+      if (entry?.kind !== 'folder') continue;
+      for (const inner of all) {
+        if (inner.path.startsWith(`${entry.path}/`) && Math.abs(inner.deletedAt - entry.deletedAt) <= SAME_DELETE_MS) wanted.add(inner.id);
+      }
+    }
+    const order = [...wanted].sort((a, b) => (byId.get(a)?.path.split('/').length ?? 0) - (byId.get(b)?.path.split('/').length ?? 0));
     const restored: Array<{ id: string; path: string }> = [];
     const failed: Array<{ id: string; message: string }> = [];
-    for (const id of ids) {
+    for (const id of order) {
       const entry = byId.get(id);
       if (!entry) {
         failed.push({ id, message: 'It is no longer among the deleted files (already restored, or removed for good).' });
