@@ -6,20 +6,18 @@
 import { cp, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { pathOf } from '../../src-main/engine/tree/tree.ts';
 import type { RemoteAnswer, RemoteOps } from '../../src-main/engine/executor/ports.ts';
 import type { FetchLike } from '../../src-main/engine/remote/remote-client.ts';
 import type { Device, DeviceOptions } from './sync-harness.ts';
 import { SyncWorld, expectInvariants, expectInvariantsIgnoring, settle } from './sync-harness.ts';
 
-// A server per test: each test signs in up to six times, and the server allows 30 sign-ins a
-// minute from one address.
 let world: SyncWorld;
-beforeEach(async () => {
+beforeAll(async () => {
   world = await SyncWorld.start();
 });
-afterEach(async () => {
+afterAll(async () => {
   await world.close();
 });
 
@@ -108,6 +106,23 @@ it('#8 A renames, B edits content: the renamed item carries the new content (ids
   }
   expect(serverId(a, 'notes/final.txt')).toBe(id);
   expect(serverId(b, 'notes/final.txt')).toBe(id);
+  await expectInvariants([a, b]);
+}, 60_000);
+
+it('#8 (same device) renamed and edited before a scan: still one item, moved and updated; B gets a move and the new bytes', async () => {
+  const { a, b, tapA } = await pair();
+  await a.write('notes/draft.txt', 'base');
+  await settle([a, b]);
+  const id = serverId(a, 'notes/draft.txt');
+  const mark = tapA.changes.length;
+
+  await a.rename('notes/draft.txt', 'notes/final.txt');
+  await a.write('notes/final.txt', 'base, then more');
+  await settle([a, b]);
+
+  for (const device of [a, b]) expect(await listing(device)).toEqual({ notes: 'folder', 'notes/final.txt': hashOf('base, then more') });
+  expect(serverId(b, 'notes/final.txt')).toBe(id);
+  expect(since(tapA, mark).filter((c) => c !== 'blocks-up').sort()).toEqual(['commit', 'update']);
   await expectInvariants([a, b]);
 }, 60_000);
 
@@ -360,23 +375,6 @@ it('#15 (files) two names swapped through a third name: each path keeps its item
   const all = [...since(tapA, marks[0]), ...since(tapB, marks[1])];
   expect(all.filter((c) => c === 'blocks-up' || c === 'create-file' || c === 'delete')).toEqual([]);
   expect(await a.conflictedCopies()).toEqual([]);
-  await expectInvariants([a, b]);
-}, 60_000);
-
-it('#8 (same device) renamed and edited before a scan: still one item, moved and updated; B gets a move and the new bytes', async () => {
-  const { a, b, tapA } = await pair();
-  await a.write('notes/draft.txt', 'base');
-  await settle([a, b]);
-  const id = serverId(a, 'notes/draft.txt');
-  const mark = tapA.changes.length;
-
-  await a.rename('notes/draft.txt', 'notes/final.txt');
-  await a.write('notes/final.txt', 'base, then more');
-  await settle([a, b]);
-
-  for (const device of [a, b]) expect(await listing(device)).toEqual({ notes: 'folder', 'notes/final.txt': hashOf('base, then more') });
-  expect(serverId(b, 'notes/final.txt')).toBe(id);
-  expect(since(tapA, mark).filter((c) => c !== 'blocks-up').sort()).toEqual(['commit', 'update']);
   await expectInvariants([a, b]);
 }, 60_000);
 
