@@ -95,3 +95,26 @@ it('lists a name that is not UTF-8 under a faithful rendering with its real kind
   expect(observed.get('docs/ok.txt')).toMatchObject({ kind: 'file', ignored: false });
   expect(walk.problems.map((p) => `${p.code} ${p.path}`).sort()).toEqual(['invalid_utf8 docs/caf\\xe9', 'invalid_utf8 f\\xff']);
 });
+
+it('keeps finding decomposed names as the folder changes, ours and others alike, and forgets a spelling once it is gone', async () => {
+  const root = tempRoot();
+  const fs = new NodeFileSystem(root);
+  const first = 'première.txt'.normalize('NFC');
+  const second = 'deuxième.txt'.normalize('NFC');
+  writeFileSync(join(root, first.normalize('NFD')), 'one');
+  expect(await readAll(fs, first)).toBe('one');
+  // Our own writes in the folder (composed names) …
+  for (let i = 0; i < 5; i++) await fs.writeFileAtomic(`été-${i}.txt`.normalize('NFC'), text(String(i)));
+  expect(await readAll(fs, first)).toBe('one');
+  // … and another program's decomposed file arriving after them.
+  writeFileSync(join(root, second.normalize('NFD')), 'two');
+  expect((await fs.lstat(second)).size).toBe(3);
+  expect(await readAll(fs, second)).toBe('two');
+
+  // Moved away, the decomposed spelling is forgotten: a new file by that name is written composed.
+  await fs.rename(first, 'moved.txt');
+  await expect(fs.lstat(first)).rejects.toMatchObject({ code: 'not_found' });
+  await fs.writeFileAtomic(first, text('new'));
+  expect(readdirSync(root)).toContain(first);
+  expect(readdirSync(root)).not.toContain(first.normalize('NFD'));
+});

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, lstatSync, readFileSync, readdirSync } from 'node:fs';
 import type { Dirent, Stats } from 'node:fs';
 import { chmod, lstat, mkdir, open, readdir, rename, rm, rmdir, statfs, unlink, utimes } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 import { showBytes } from '../fs-policy/disk-names.ts';
 import {
   FsError,
@@ -82,6 +82,23 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 // eslint-disable-next-line no-control-regex -- the whole ASCII range, control characters included
 const ASCII = /^[\x00-\x7f]*$/;
 
+const NO_SPELLINGS: ReadonlyMap<string, string> = new Map();
+const MAX_CACHED_FOLDERS = 256;
+
+async function exists(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function mtimeOf(folder: string): Promise<number | undefined> {
+  return lstat(folder).then(
+    (stats) => stats.mtimeMs,
+    () => undefined,
+  );
+}
+
 /**
  * Makes a rename durable: the new directory entry survives a power cut only once the folder is
  * fsynced (as Syncthing does). Windows cannot open folders for this; there it is skipped.
@@ -103,6 +120,8 @@ export class NodeFileSystem implements FileSystem {
   readonly root: string;
   readonly description: string;
   readonly syncLister: SyncLister;
+  /** Per folder (absolute): its entries not spelled in NFC, and the folder's mtime when listed. */
+  readonly #spellings = new Map<string, { mtimeMs: number; odd: Map<string, string> }>();
 
   constructor(root: string) {
     this.root = root;
@@ -123,27 +142,85 @@ export class NodeFileSystem implements FileSystem {
    * waited forever), written by it a twin appears beside it. A part that is not on disk as given
    * is looked up by its NFC form among its folder's entries, the first in listing order as the
    * scanner's walk keeps it (the exact spelling wins where both exist, #26); a part found under
-   * no spelling stays as given (created in NFC). ASCII paths, nearly all, go straight through.
+   * no spelling stays as given (created in NFC). ASCII paths, nearly all, go straight through,
+   * and so does any path that exists as given. `mustExist`: a miss in the cached spellings is
+   * checked against a fresh listing (a read must never miss a file that is there).
    */
-  async #onDisk(path: string): Promise<string> {
+  async #onDisk(path: string, mustExist = false): Promise<string> {
     const parts = splitPath(path);
-    if (ASCII.test(path)) return join(this.root, ...parts);
-    let current = this.root;
+    const direct = join(this.root, ...parts);
+    if (ASCII.test(path) || (await exists(direct))) return direct;
+    let current = join(this.root, '.');
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i]!;
-      const direct = join(current, part);
-      if (ASCII.test(part) || (await lstat(direct).then(() => true, () => false))) {
-        current = direct;
+      const next = join(current, part);
+      if (ASCII.test(part) || (await exists(next))) {
+        current = next;
         continue;
       }
       const wanted = part.normalize('NFC');
-      const names = await readdir(current).catch(() => [] as string[]);
-      // A lossy rendering of a name that is not UTF-8 (U+FFFD) names no file we may touch (#29).
-      const match = names.find((name) => !name.includes('\uFFFD') && name.normalize('NFC') === wanted);
+      let match = (await this.#oddSpellings(current, false)).get(wanted);
+      if (match === undefined && mustExist) match = (await this.#oddSpellings(current, true)).get(wanted);
       if (match === undefined) return join(current, ...parts.slice(i));
       current = join(current, match);
     }
     return current;
+  }
+
+  /**
+   * The entries of a folder whose names are not NFC, by NFC form. Cached per folder and trusted
+   * while the folder's mtime is the one it was listed at (any entry added, removed or renamed
+   * changes it), so many lookups in one big folder cost one listing, not one each; our own
+   * changes keep the cache valid (#changing), since they only ever add NFC names. A change it
+   * misses (coarse timestamps, a race with our own change) costs a read nothing: reads look again
+   * on a miss (mustExist); a lookup for a new name may then write it composed beside a decomposed
+   * one, which the scanner reports (#26), never a lost byte.
+   */
+  async #oddSpellings(folder: string, fresh: boolean): Promise<ReadonlyMap<string, string>> {
+    const stamp = await mtimeOf(folder);
+    if (stamp === undefined) return NO_SPELLINGS;
+    const cached = this.#spellings.get(folder);
+    if (!fresh && cached && cached.mtimeMs === stamp) return cached.odd;
+    const odd = new Map<string, string>();
+    for (const name of await readdir(folder).catch(() => [] as string[])) {
+      // A lossy rendering of a name that is not UTF-8 (U+FFFD) names no file we may touch (#29).
+      if (ASCII.test(name) || name.includes('\uFFFD')) continue;
+      const nfc = name.normalize('NFC');
+      if (nfc !== name && !odd.has(nfc)) odd.set(nfc, name);
+    }
+    if (this.#spellings.size >= MAX_CACHED_FOLDERS) this.#spellings.clear();
+    this.#spellings.set(folder, { mtimeMs: stamp, odd });
+    return odd;
+  }
+
+  /**
+   * Runs one of our own changes to entries of these folders (absolute). A folder whose spellings
+   * are cached and unchanged up to now is still described by them afterwards (we add only NFC
+   * names; a name we take away is dropped from them), so its cache moves to the new mtime.
+   */
+  async #changing<T>(folders: readonly string[], change: () => Promise<T>, removed?: string): Promise<T> {
+    const watched = [...new Set(folders)].filter((folder) => this.#spellings.has(folder));
+    if (watched.length === 0) return change();
+    const before = await Promise.all(watched.map(mtimeOf));
+    try {
+      return await change();
+    } finally {
+      for (const [at, folder] of watched.entries()) {
+        const entry = this.#spellings.get(folder);
+        if (!entry) continue;
+        const after = entry.mtimeMs === before[at] ? await mtimeOf(folder) : undefined;
+        if (after === undefined) {
+          this.#spellings.delete(folder);
+          continue;
+        }
+        entry.mtimeMs = after;
+        if (removed !== undefined && dirname(removed) === folder) {
+          const name = basename(removed);
+          const nfc = name.normalize('NFC');
+          if (entry.odd.get(nfc) === name) entry.odd.delete(nfc);
+        }
+      }
+    }
   }
 
   async lstat(path: string): Promise<EntryStat> {
@@ -156,7 +233,7 @@ export class NodeFileSystem implements FileSystem {
 
   async readdir(path: string): Promise<DirEntry[]> {
     try {
-      const entries = await readdir(await this.#onDisk(path), { withFileTypes: true });
+      const entries = await readdir(await this.#onDisk(path, true), { withFileTypes: true });
       return entries.map((entry) => ({ name: entry.name, kind: kindOf(entry) }));
     } catch (error) {
       throw toFsError(error, 'list', path);
@@ -166,7 +243,7 @@ export class NodeFileSystem implements FileSystem {
   async *openRead(path: string): AsyncIterable<Uint8Array> {
     let handle;
     try {
-      handle = await open(await this.#onDisk(path), constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+      handle = await open(await this.#onDisk(path, true), constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
       const buffer = Buffer.allocUnsafe(1024 * 1024);
       for (;;) {
         const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
@@ -184,7 +261,7 @@ export class NodeFileSystem implements FileSystem {
     checkRange(path, offset, length);
     let handle;
     try {
-      handle = await open(await this.#onDisk(path), constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+      handle = await open(await this.#onDisk(path, true), constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
       const out = new Uint8Array(length);
       let filled = 0;
       // A positional read may return less than asked before the end; only 0 bytes means the end.
@@ -209,8 +286,10 @@ export class NodeFileSystem implements FileSystem {
     let target: string;
     try {
       target = await this.#onDisk(path);
-      temp = await this.#onDisk(tempPath);
-      handle = await open(temp, 'wx', options.executable ? 0o755 : 0o644);
+      const created = await this.#onDisk(tempPath);
+      const folder = dirname(created);
+      handle = await this.#changing([folder], () => open(created, 'wx', options.executable ? 0o755 : 0o644));
+      temp = created;
       if (data instanceof Uint8Array) await handle.writeFile(data);
       else for await (const piece of data) await handle.write(piece);
       // Mode set explicitly: the umask must not decide whether the exec bit survives.
@@ -219,7 +298,7 @@ export class NodeFileSystem implements FileSystem {
       await handle.close();
       handle = undefined;
       if (options.mtimeMs !== undefined) await utimes(temp, new Date(), new Date(options.mtimeMs));
-      await rename(temp, target);
+      await this.#changing([folder, dirname(target)], () => rename(created, target), created);
       await syncFolder(join(target, '..'));
       return describe(await lstat(target));
     } catch (error) {
@@ -231,7 +310,8 @@ export class NodeFileSystem implements FileSystem {
 
   async mkdir(path: string): Promise<void> {
     try {
-      await mkdir(await this.#onDisk(path));
+      const folder = await this.#onDisk(path);
+      await this.#changing([dirname(folder)], () => mkdir(folder));
     } catch (error) {
       throw toFsError(error, 'create the folder', path);
     }
@@ -239,7 +319,7 @@ export class NodeFileSystem implements FileSystem {
 
   async rename(from: string, to: string): Promise<void> {
     try {
-      const source = await this.#onDisk(from);
+      const source = await this.#onDisk(from, true);
       const target = await this.#onDisk(to);
       const existing = await lstat(target).catch(() => undefined);
       if (existing) {
@@ -249,7 +329,7 @@ export class NodeFileSystem implements FileSystem {
           throw new FsError('exists', `Could not move "${from}" to "${to}": the name is already taken.`, to, 'EEXIST');
         }
       }
-      await rename(source, target);
+      await this.#changing([dirname(source), dirname(target)], () => rename(source, target), source);
     } catch (error) {
       throw toFsError(error, 'move', from);
     }
@@ -259,10 +339,10 @@ export class NodeFileSystem implements FileSystem {
     const name = baseName(path);
     const trashPath = joinPath(LOCAL_TRASH_FOLDER, trashName(name, new Date(), randomBytes(3).toString('hex')));
     try {
-      const source = await this.#onDisk(path);
+      const source = await this.#onDisk(path, true);
       await lstat(source);
       await mkdir(this.absolute(LOCAL_TRASH_FOLDER), { recursive: true });
-      await rename(source, this.absolute(trashPath));
+      await this.#changing([dirname(source)], () => rename(source, this.absolute(trashPath)), source);
       return trashPath;
     } catch (error) {
       throw toFsError(error, 'move to the trash', path);
@@ -271,10 +351,9 @@ export class NodeFileSystem implements FileSystem {
 
   async remove(path: string): Promise<void> {
     try {
-      const absolute = await this.#onDisk(path);
+      const absolute = await this.#onDisk(path, true);
       const stats = await lstat(absolute);
-      if (stats.isDirectory()) await rmdir(absolute);
-      else await unlink(absolute);
+      await this.#changing([dirname(absolute)], () => (stats.isDirectory() ? rmdir(absolute) : unlink(absolute)), absolute);
     } catch (error) {
       throw toFsError(error, 'delete', path);
     }
@@ -282,7 +361,7 @@ export class NodeFileSystem implements FileSystem {
 
   async setExecutable(path: string, executable: boolean): Promise<void> {
     try {
-      const absolute = await this.#onDisk(path);
+      const absolute = await this.#onDisk(path, true);
       const stats = await lstat(absolute);
       if (!stats.isFile()) throw new FsError('not_found', `Could not change "${path}": it is not a file.`, path);
       // Each class that can read gets execute too; setuid/setgid/sticky are always cleared (#52).
