@@ -25,6 +25,8 @@ export const uiCommand: CliCommand = {
     io.stdout('Open that address in a browser on this computer. Press Ctrl-C to stop.');
     await io.stopSignal;
     await host.close();
+    // The app's engines and any server it hosts stop too, so the process can end.
+    await app.close();
     return EXIT.ok;
   },
 };
