@@ -194,6 +194,24 @@ it('#11 a folder renamed differently on both sides: one name wins; contents inta
   await expectInvariants([a, b]);
 }, 60_000);
 
+it('#11 (identical) both rename a folder to the same name: one move, no conflict, nothing reported', async () => {
+  const { a, b, tapB } = await pair();
+  await a.write('Drafts/f.txt', 'f');
+  await settle([a, b]);
+  const id = serverId(a, 'Drafts');
+  const mark = tapB.changes.length;
+  await a.rename('Drafts', 'Final');
+  await b.rename('Drafts', 'Final');
+  await a.sync();
+  await b.sync();
+  await settle([a, b]);
+  for (const device of [a, b]) expect(await listing(device)).toEqual({ Final: 'folder', 'Final/f.txt': hashOf('f') });
+  expect(serverId(b, 'Final')).toBe(id);
+  expect(since(tapB, mark), 'Bob has nothing left to send').toEqual([]);
+  expect([...a.engine.status.notices, ...b.engine.status.notices]).toEqual([]);
+  await expectInvariants([a, b]);
+}, 60_000);
+
 it('#12 A moves X into Y, B moves Y into X: the cycle is refused, one move undone, it terminates with nothing lost', async () => {
   const { a, b, tapA, tapB } = await pair();
   await a.write('X/x.txt', 'in X');
@@ -309,6 +327,27 @@ it('#14 A renames a folder, B renames a child: both renames applied as moves; no
   for (const device of [a, b]) expect(await listing(device)).toEqual(expected);
   expect(serverId(a, 'Audio')).toBe(ids.folder);
   expect(serverId(a, 'Audio/hit.mp3')).toBe(ids.child);
+  expect(since(tapA, marks[0])).toEqual(['update']);
+  expect(since(tapB, marks[1])).toEqual(['update']);
+  await expectInvariants([a, b]);
+}, 60_000);
+
+it('#14 (out) A moves a folder into P, B moves a file out of it: both moves applied; no transfer', async () => {
+  const { a, b, tapA, tapB } = await pair();
+  await a.write('D/f.txt', 'f');
+  await a.write('D/g.txt', 'g');
+  await a.mkdir('P');
+  await settle([a, b]);
+  const ids = { D: serverId(a, 'D'), f: serverId(a, 'D/f.txt') };
+  const marks = [tapA.changes.length, tapB.changes.length] as const;
+  await a.rename('D', 'P/D');
+  await b.rename('D/f.txt', 'f.txt');
+  await a.sync();
+  await b.sync();
+  await settle([a, b]);
+  for (const device of [a, b]) expect(await listing(device)).toEqual({ P: 'folder', 'P/D': 'folder', 'P/D/g.txt': hashOf('g'), 'f.txt': hashOf('f') });
+  expect(serverId(a, 'P/D')).toBe(ids.D);
+  expect(serverId(a, 'f.txt')).toBe(ids.f);
   expect(since(tapA, marks[0])).toEqual(['update']);
   expect(since(tapB, marks[1])).toEqual(['update']);
   await expectInvariants([a, b]);
@@ -510,6 +549,33 @@ it('#20 A replaces folder F by a file F; B adds a file inside F: type conflict, 
   }
 }, 60_000);
 
+it('#20 (mirror) A replaces file F by a folder F; B edits file F: both survive, the later one as a conflicted copy', async () => {
+  for (const replaceFirst of [true, false]) {
+    const { a, b } = await pair();
+    await a.write('F', 'file');
+    await settle([a, b]);
+    await a.remove('F');
+    await a.write('F/in.txt', 'inside');
+    await b.write('F', 'file edited by Bob');
+    if (replaceFirst) {
+      await a.sync();
+      await b.sync();
+    } else {
+      await b.sync();
+      await a.sync();
+    }
+    await settle([a, b]);
+    const copies = await a.conflictedCopies();
+    const copy = copies.find((p) => !p.includes('/'));
+    expect(copy, `one conflicted copy (replace first: ${replaceFirst})`).toMatch(replaceFirst ? /^F \(conflicted copy from Bob / : /^F \(conflicted copy from Ada /);
+    const [folder, file] = replaceFirst ? ['F', copy!] : [copy!, 'F'];
+    const disk = await listing(a);
+    expect(disk).toEqual({ [folder]: 'folder', [`${folder}/in.txt`]: hashOf('inside'), [file]: hashOf('file edited by Bob') });
+    expect(await listing(b)).toEqual(disk);
+    await expectInvariants([a, b]);
+  }
+}, 60_000);
+
 it('#21 file ↔ folder change with no concurrent edit: a clean type change, both ways', async () => {
   const { a, b } = await pair();
   await a.write('thing', 'a file first');
@@ -637,5 +703,35 @@ it('#61 one move whose two halves reach a real watcher in different batches (out
   });
   expect(slow.listing).toEqual([expected, expected]);
   expect(slow.changes).toContain('delete');
+  await rm(outside, { recursive: true, force: true });
+}, 60_000);
+
+it('#61 (folder) a folder moved out of the folder and back in elsewhere, two watcher batches within the quiet time: one move of the folder', async () => {
+  const outside = await mkdtemp(join(tmpdir(), 'tandem-outside-'));
+  const account = await world.account();
+  const tapA = changeTap();
+  const a = await world.device('Ada', account, { watch: true, settleMs: 1000, pollIntervalMs: 60_000, client: { fetch: tapA.fetch } });
+  const b = await world.device('Bob', account);
+  await a.write('Inbox/trip/one.txt', '1');
+  await a.write('Inbox/trip/two.txt', '2');
+  await a.mkdir('Done');
+  await a.sync();
+  await a.engine.start();
+  await settle([b]);
+  const id = serverId(a, 'Inbox/trip');
+  const mark = tapA.changes.length;
+
+  await rename(a.path('Inbox/trip'), join(outside, 'trip'));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await rename(join(outside, 'trip'), a.path('Done/trip'));
+  await expect.poll(() => serverId(a, 'Done/trip/two.txt'), { timeout: 15_000, interval: 50 }).toBeDefined();
+  await a.engine.idle();
+  await settle([b]);
+
+  const expected = { Done: 'folder', 'Done/trip': 'folder', 'Done/trip/one.txt': hashOf('1'), 'Done/trip/two.txt': hashOf('2'), Inbox: 'folder' };
+  for (const device of [a, b]) expect(await listing(device)).toEqual(expected);
+  expect(serverId(b, 'Done/trip')).toBe(id);
+  expect(since(tapA, mark)).toEqual(['update']);
+  await expectInvariants([a, b]);
   await rm(outside, { recursive: true, force: true });
 }, 60_000);
