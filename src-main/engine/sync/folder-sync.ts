@@ -242,14 +242,15 @@ export class FolderSync {
 
   /** Syncs until a pass finds nothing to do (or must stop to ask). */
   async runUntilIdle(): Promise<IdleOutcome> {
-    await this.#bootstrap();
+    // The pass recovers first (#bootstrap): a recovery that fails offline is a failed pass.
     this.#hold({ paths: [], rescanAll: true });
     return this.#requestPass();
   }
 
   /** Keeps the folder in sync: watches the disk and the server, passes on every change. */
   async start(): Promise<void> {
-    await this.#bootstrap();
+    // Failing here (offline) is reported and retried by the first pass, which recovers again.
+    await this.#bootstrap().catch(() => undefined);
     if (this.#options.watch !== false) {
       try {
         this.#watcher = await watchFolder(this.folder, {
@@ -362,7 +363,11 @@ export class FolderSync {
         }
         this.#observer.rebase(storedLocalState(this.#index, this.#index.loadTree('local')!, new Set()));
       }
-    })();
+    })().catch((error: unknown) => {
+      // Not recovered (e.g. the server could not be asked): the next pass tries again.
+      this.#bootstrapped = undefined;
+      throw error;
+    });
     return this.#bootstrapped;
   }
 
@@ -415,6 +420,7 @@ export class FolderSync {
 
   /** One pass. `more`: it did work, so another pass should confirm the folder is quiet. */
   async #pass(): Promise<{ outcome: IdleOutcome; more: boolean }> {
+    await this.#bootstrap();
     // The disk first: hints held since the last pass, scanned from the executor's local tree.
     const held = this.#heldHints;
     this.#heldHints = { paths: new Set(), rescanAll: false };
