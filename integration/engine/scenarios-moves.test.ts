@@ -147,6 +147,27 @@ it('#9 A and B rename the same item to different names: the first move wins on b
   await expectInvariants([a, b]);
 }, 60_000);
 
+it('#9 (three devices) A and B rename differently while C edits: the first rename wins and carries C\'s bytes everywhere', async () => {
+  const account = await world.account();
+  const a = await world.device('Ada', account);
+  const b = await world.device('Bob', account);
+  const c = await world.device('Cy', account);
+  await a.write('doc.txt', 'v1');
+  await settle([a, b, c]);
+  const id = serverId(a, 'doc.txt');
+  await a.rename('doc.txt', 'ada.txt');
+  await b.rename('doc.txt', 'bob.txt');
+  await c.write('doc.txt', 'v2 by Cy');
+  await c.sync();
+  await b.sync();
+  await a.sync();
+  await settle([a, b, c]);
+  for (const device of [a, b, c]) expect(await listing(device)).toEqual({ 'bob.txt': hashOf('v2 by Cy') });
+  expect(serverId(c, 'bob.txt')).toBe(id);
+  expect(a.engine.status.notices).toContainEqual(expect.objectContaining({ code: 'move_refused' }));
+  await expectInvariants([a, b, c]);
+}, 60_000);
+
 it('#10 the same file moved into different folders on each side: one deterministic place; nothing deleted', async () => {
   const { a, b, tapA, tapB } = await pair();
   await a.mkdir('inbox');
@@ -279,6 +300,28 @@ it('#12 the cycle met by the server: B planned before A\'s move arrived, the ser
   const expected = { Y: 'folder', 'Y/X': 'folder', 'Y/X/x.txt': hashOf('in X'), 'Y/y.txt': hashOf('in Y') };
   for (const device of [a, b]) expect(await listing(device)).toEqual(expected);
   await expectInvariants([a, b]);
+}, 60_000);
+
+it('#12 (three devices) X into Y, Y into Z, Z into X: the move that closes the cycle is undone; nothing lost', async () => {
+  const account = await world.account();
+  const a = await world.device('Ada', account);
+  const b = await world.device('Bob', account);
+  const c = await world.device('Cy', account);
+  await a.write('X/x.txt', 'x');
+  await a.write('Y/y.txt', 'y');
+  await a.write('Z/z.txt', 'z');
+  await settle([a, b, c]);
+  await a.rename('X', 'Y/X');
+  await b.rename('Y', 'Z/Y');
+  await c.rename('Z', 'X/Z');
+  await a.sync();
+  await b.sync();
+  await c.sync();
+  await settle([a, b, c]);
+  const expected = { Z: 'folder', 'Z/Y': 'folder', 'Z/Y/X': 'folder', 'Z/Y/X/x.txt': hashOf('x'), 'Z/Y/y.txt': hashOf('y'), 'Z/z.txt': hashOf('z') };
+  for (const device of [a, b, c]) expect(await listing(device)).toEqual(expected);
+  expect(c.engine.status.notices).toContainEqual(expect.objectContaining({ code: 'move_refused' }));
+  await expectInvariants([a, b, c]);
 }, 60_000);
 
 it('#13 A renames a folder, B edits a file inside: the edit lands in the renamed folder; one move + one transfer', async () => {
@@ -435,6 +478,32 @@ it('#16 move a file out of a folder, then delete the folder: move before delete;
   expect(transfers(changes)).toEqual([]);
   expect(changes.indexOf('update')).toBeLessThan(changes.indexOf('delete'));
   expect(await trashedPaths(a)).toContain('Old/drop.txt');
+  await expectInvariants([a, b]);
+}, 60_000);
+
+it('#16 (watching) move a file out of a folder, then delete the folder, seen by a real watcher: the move first, nothing lost', async () => {
+  const account = await world.account();
+  const tapA = changeTap();
+  const a = await world.device('Ada', account, { watch: true, settleMs: 500, pollIntervalMs: 60_000, client: { fetch: tapA.fetch } });
+  const b = await world.device('Bob', account);
+  await a.write('Old/keep.txt', 'precious');
+  await a.write('Old/drop.txt', 'junk');
+  await a.write('Old/sub/deeper.txt', 'deeper');
+  await a.sync();
+  await a.engine.start();
+  await settle([b]);
+  const id = serverId(a, 'Old/keep.txt');
+  const mark = tapA.changes.length;
+
+  await a.rename('Old/keep.txt', 'keep.txt');
+  await a.remove('Old');
+  await expect.poll(() => serverId(a, 'Old'), { timeout: 15_000, interval: 50 }).toBeUndefined();
+  await a.engine.idle();
+  await settle([b]);
+
+  for (const device of [a, b]) expect(await listing(device)).toEqual({ 'keep.txt': hashOf('precious') });
+  expect(serverId(b, 'keep.txt')).toBe(id);
+  expect(transfers(since(tapA, mark))).toEqual([]);
   await expectInvariants([a, b]);
 }, 60_000);
 
