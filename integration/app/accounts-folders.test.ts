@@ -1,9 +1,10 @@
 // The app's first run and everyday running against a real server: signing in (and a wrong
 // password changing nothing), adding a folder whose files then sync, the sign-in kept without the
 // password across a restart, pausing and resuming, and settings that survive a restart.
+import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppWorld } from './app-harness.ts';
 
 let world: AppWorld;
@@ -54,8 +55,11 @@ describe('first run', () => {
     expect(await bob.read('notes/hello.txt')).toBe('hello from Ada');
 
     // The activity feed says what happened and who did it.
-    const activity = await bob.call('activity.list', {});
-    expect(activity.entries).toContainEqual(expect.objectContaining({ path: 'notes/hello.txt', action: 'added', thisComputer: false }));
+    // The other computer's name is looked up from the version it made.
+    await vi.waitFor(async () => {
+      const activity = await bob.call('activity.list', {});
+      expect(activity.entries).toContainEqual(expect.objectContaining({ path: 'notes/hello.txt', action: 'added', thisComputer: false, device: 'Ada laptop' }));
+    });
     const adaActivity = await ada.call('activity.list', {});
     expect(adaActivity.entries).toContainEqual(expect.objectContaining({ path: 'notes/hello.txt', action: 'added', device: 'This computer (Ada laptop)' }));
   });
@@ -87,6 +91,23 @@ describe('running', () => {
     const bob = await world.app('Bob desktop');
     await bob.setUp(world.server.url, user);
     expect(await bob.read('after-restart.txt')).toBe('still here');
+  });
+
+  it('holds downloads to the bandwidth limit set in preferences', async () => {
+    const user = await world.user();
+    const ada = await world.app('Ada laptop');
+    const bob = await world.app('Bob desktop');
+    await ada.setUp(world.server.url, user);
+    await bob.setUp(world.server.url, user);
+    await bob.call('settings.update', { bandwidth: { uploadKiBps: 0, downloadKiBps: 64 } });
+    await ada.write('big.bin', randomBytes(256 * 1024));
+    await ada.sync();
+    const started = performance.now();
+    await bob.sync();
+    // 256 KiB at 64 KiB/s, with one second's worth allowed at once: about three seconds
+    // (unlimited, the same sync takes well under one here).
+    expect(performance.now() - started).toBeGreaterThan(2_500);
+    expect((await stat(bob.path('big.bin'))).size).toBe(256 * 1024);
   });
 
   it('refuses bad settings in one sentence and changes nothing', async () => {

@@ -15,6 +15,7 @@ import { originalName, originalStem, splitExtension } from '../engine/conflict-n
 import type { AccountsService } from './accounts.ts';
 import type { AppContext } from './app-context.ts';
 import type { FolderRuntime, FoldersService } from './folders.ts';
+import type { Tree } from '../engine/tree/tree.ts';
 import { diffLines, looksLikeText } from './text-diff.ts';
 import { diskPath, fullySynced, itemAtPath } from './tree-paths.ts';
 import { messageOf } from './user-errors.ts';
@@ -25,7 +26,16 @@ const TEXT_PREVIEW_BYTES = 1024 * 1024;
 const IMAGE_PREVIEW_BYTES = 340 * 1024;
 const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp', '.bmp': 'image/bmp' };
 
+/** Conflicts in one answer at most (the rest follow as these are resolved). */
+const MAX_LISTED = 500;
+
 export const HISTORY_NOTE = 'You can get the other version back from version history or Deleted files.';
+
+interface Trees {
+  local: Tree;
+  synced: Tree;
+  remote: Tree;
+}
 
 interface Located {
   runtime: FolderRuntime;
@@ -120,7 +130,7 @@ export class ConflictsService {
     return found;
   }
 
-  async #summary(located: Located): Promise<ConflictSummary> {
+  async #summary(located: Located, cache: Map<FolderRuntime, Trees | undefined> = new Map()): Promise<ConflictSummary> {
     const { runtime } = located;
     const folder = runtime.record.path;
     const deviceName = this.#ctx.settings.current.deviceName;
@@ -143,7 +153,7 @@ export class ConflictsService {
       modifiedAt: originalStat?.mtimeMs ?? null,
       size: originalStat?.size ?? 0,
     };
-    const resolvable = this.#resolvable(located);
+    const resolvable = this.#resolvable(located, cache);
     return {
       id: conflictId(runtime.record.id, located.copyPath),
       folderId: runtime.record.id,
@@ -174,12 +184,21 @@ export class ConflictsService {
     }
   }
 
-  #resolvable(located: Located): boolean {
-    const index = located.runtime.engine?.index;
-    if (!index) return false;
-    const trees = { local: index.loadTree('local'), synced: index.loadTree('synced'), remote: index.loadTree('remote') };
-    if (!trees.local || !trees.synced || !trees.remote) return false;
-    const all = { local: trees.local, synced: trees.synced, remote: trees.remote };
+  /** The folder's three trees, read once per request however many conflicts it has. */
+  #treesOf(runtime: FolderRuntime, cache: Map<FolderRuntime, Trees | undefined>): Trees | undefined {
+    if (cache.has(runtime)) return cache.get(runtime);
+    const index = runtime.engine?.index;
+    const local = index?.loadTree('local');
+    const synced = index?.loadTree('synced');
+    const remote = index?.loadTree('remote');
+    const trees = local && synced && remote ? { local, synced, remote } : undefined;
+    cache.set(runtime, trees);
+    return trees;
+  }
+
+  #resolvable(located: Located, cache: Map<FolderRuntime, Trees | undefined> = new Map()): boolean {
+    const all = this.#treesOf(located.runtime, cache);
+    if (!all) return false;
     const copy = itemAtPath(all.local, located.copyPath);
     if (!copy || !fullySynced(all, copy.id)) return false;
     const original = itemAtPath(all.local, located.originalPath);
@@ -187,10 +206,12 @@ export class ConflictsService {
     return !original || fullySynced(all, original.id);
   }
 
-  async list(): Promise<ConflictSummary[]> {
-    const summaries = [];
-    for (const located of this.#all()) summaries.push(await this.#summary(located));
-    return summaries;
+  async list(): Promise<{ conflicts: ConflictSummary[]; more: number }> {
+    const all = this.#all();
+    const cache = new Map<FolderRuntime, Trees | undefined>();
+    const conflicts = [];
+    for (const located of all.slice(0, MAX_LISTED)) conflicts.push(await this.#summary(located, cache));
+    return { conflicts, more: Math.max(0, all.length - MAX_LISTED) };
   }
 
   #find(id: string): Located {
@@ -301,15 +322,16 @@ export class ConflictsService {
   async applyDefault(): Promise<void> {
     const rule = this.#ctx.settings.current.conflictDefault;
     if (rule === 'ask') return;
+    const cache = new Map<FolderRuntime, Trees | undefined>();
     const ids = this.#all()
-      .filter((located) => this.#resolvable(located))
+      .filter((located) => this.#resolvable(located, cache))
       .map((located) => conflictId(located.runtime.record.id, located.copyPath))
       .filter((id) => !this.#busy.has(id));
     if (ids.length > 0) await this.resolve(ids, rule);
   }
 
   readonly handlers: Pick<IpcHandlers, 'conflicts.list' | 'conflicts.get' | 'conflicts.resolve'> = {
-    'conflicts.list': async () => ({ conflicts: await this.list() }),
+    'conflicts.list': () => this.list(),
     'conflicts.get': ({ conflictId: id }) => this.detail(id),
     'conflicts.resolve': ({ conflictIds, choice, remember }) => this.resolve(conflictIds, choice, remember ?? false),
   };

@@ -35,6 +35,9 @@ export interface FolderRuntime {
 
 const PAUSE_MS: Record<Exclude<PauseDuration, 'untilResumed'>, number> = { '30m': 30 * 60_000, '1h': 60 * 60_000 };
 
+/** Device-name look-ups for activity rows in flight at most. */
+const MAX_LABEL_LOOKUPS = 4;
+
 export function folderStateDir(stateDir: string, folderId: string): string {
   return join(stateDir, 'folders', folderId);
 }
@@ -48,6 +51,7 @@ export class FoldersService {
   readonly #upload = new BandwidthLimiter(0);
   readonly #download = new BandwidthLimiter(0);
   #pauseTimer: NodeJS.Timeout | undefined;
+  #labelLookups = 0;
 
   constructor(ctx: AppContext, accounts: AccountsService, activity: ActivityLog, changed: () => void) {
     this.#ctx = ctx;
@@ -134,7 +138,26 @@ export class FoldersService {
         },
         onOperation: (executed) => {
           const entry = this.#activity.record(record.id, executed, this.#ctx.now(), this.#accounts.thisComputerLabel());
-          if (entry) this.#ctx.events.emit('app.activity', entry);
+          if (!entry) return;
+          const op = executed.operation;
+          // A file another computer wrote: name that computer (from the version it made) when a
+          // look-up is cheap now; during a big download most rows just say "Another computer".
+          if (op.kind === 'download' && this.#labelLookups < MAX_LABEL_LOOKUPS) {
+            this.#labelLookups += 1;
+            void client
+              .versions(op.id)
+              .then(async (versions) => {
+                const made = versions.find((v) => v.content_version === op.contentVersion) ?? versions.find((v) => v.current);
+                const label = await this.#accounts.deviceLabel(record.accountId, made?.device_id ?? null);
+                entry.device = label.device;
+                entry.thisComputer = label.thisComputer;
+              })
+              .catch(() => undefined)
+              .finally(() => {
+                this.#labelLookups -= 1;
+                this.#ctx.events.emit('app.activity', entry);
+              });
+          } else this.#ctx.events.emit('app.activity', entry);
         },
       });
       runtime.engine = engine;

@@ -8,6 +8,9 @@ import type { AccountsService } from './accounts.ts';
 import type { AppContext } from './app-context.ts';
 import type { FoldersService } from './folders.ts';
 
+/** Items in one answer at most: an IPC message stays well under its 1 MiB limit. */
+const MAX_ITEMS = 1000;
+
 /** What to do about a name that was not synced, by the engine's reason code. */
 const FIXES: Record<string, string> = {
   skipped_name: 'Rename it on the computer where it was made, to a name this computer can hold.',
@@ -103,6 +106,9 @@ export class HealthService {
   }
 
   readonly handlers: Pick<IpcHandlers, 'health.get'> = {
-    'health.get': async () => ({ items: this.report() }),
+    'health.get': async () => {
+      const items = this.report();
+      return { items: items.slice(0, MAX_ITEMS), more: Math.max(0, items.length - MAX_ITEMS) };
+    },
   };
 }

@@ -144,7 +144,8 @@ export const ConflictSummary = z.object({
   message: z.string(),
 });
 export type ConflictSummary = z.infer<typeof ConflictSummary>;
-export const ConflictList = z.object({ conflicts: z.array(ConflictSummary) });
+/** `more`: conflicts not in this answer (a very long list comes in parts as they are resolved). */
+export const ConflictList = z.object({ conflicts: z.array(ConflictSummary), more: z.number().int().nonnegative() });
 
 export const DiffLine = z.object({ kind: z.enum(['same', 'mine', 'theirs']), text: z.string() });
 export const ConflictPreview = z.discriminatedUnion('kind', [
@@ -327,7 +328,8 @@ export const HealthItem = z.object({
     .optional(),
 });
 export type HealthItem = z.infer<typeof HealthItem>;
-export const HealthReport = z.object({ items: z.array(HealthItem) });
+/** `more`: items left out to keep the answer small (a folder with thousands of skipped names). */
+export const HealthReport = z.object({ items: z.array(HealthItem), more: z.number().int().nonnegative() });
 export type HealthReport = z.infer<typeof HealthReport>;
 
 // --- notifications ---------------------------------------------------------------------------------------------------------------
