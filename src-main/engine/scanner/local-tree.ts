@@ -89,10 +89,11 @@ export interface LocalTreeResult {
   vanished: string[];
   stats: { items: number; hashed: number; reused: number; moved: number; created: number };
   /**
-   * What changed against the previous tree and facts (items added or replaced, ids gone; facts
-   * set, ids without facts now), so a caller can store a rescan without comparing 100k rows.
+   * What changed against the previous tree and facts (items added or replaced, ids gone; ids
+   * whose facts are new (see `facts`), ids without facts now), so a caller can store a rescan
+   * without comparing 100k rows.
    */
-  delta: { put: TreeItem[]; removed: string[]; factsPut: Array<[string, FileFacts]>; factsRemoved: string[] };
+  delta: { put: TreeItem[]; removed: string[]; factsPut: string[]; factsRemoved: string[] };
 }
 
 const NO_IDS: ReadonlySet<string> = new Set();
@@ -133,18 +134,28 @@ export function ignoreFilePaths(tree: Tree): readonly string[] {
   return paths;
 }
 
-const inodeIndexes = new WeakMap<ReadonlyMap<string, FileFacts>, ReadonlyMap<number, readonly string[]>>();
+/** Inode -> the id with it, or the ids (hard links, a reused inode): one string in nearly all cases. */
+export type InodeIndex = ReadonlyMap<number, string | readonly string[]>;
 
-/** Ids by inode (usually one; hard links give more), over a facts map. Cached per facts map. */
-export function idsByInode(facts: ReadonlyMap<string, FileFacts>): ReadonlyMap<number, readonly string[]> {
+const inodeIndexes = new WeakMap<ReadonlyMap<string, FileFacts>, InodeIndex>();
+
+/** The ids with an inode in an InodeIndex. */
+export function idsWithInode(index: InodeIndex, inode: number): readonly string[] {
+  const found = index.get(inode);
+  return found === undefined ? [] : typeof found === 'string' ? [found] : found;
+}
+
+/** Ids by inode over a facts map. Cached per facts map; partial scans keep it up to date. */
+export function idsByInode(facts: ReadonlyMap<string, FileFacts>): InodeIndex {
   const cached = inodeIndexes.get(facts);
   if (cached) return cached;
-  const index = new Map<number, string[]>();
+  const index = new Map<number, string | string[]>();
   for (const [id, fact] of facts) {
     if (fact.inode === 0) continue;
-    const ids = index.get(fact.inode);
-    if (ids) ids.push(id);
-    else index.set(fact.inode, [id]);
+    const found = index.get(fact.inode);
+    if (found === undefined) index.set(fact.inode, id);
+    else if (typeof found === 'string') index.set(fact.inode, [found, id]);
+    else found.push(id);
   }
   inodeIndexes.set(facts, index);
   return index;
@@ -276,7 +287,9 @@ export function finishLocalTree(
   const facts = new Map<string, FileFacts>();
   const ignoredIds = new Set<string>();
   const retry: string[] = [];
-  const idByPath = new Map<string, string>([['', previous.rootId]]);
+  // Path -> the new item there (the root left out): parents are found here, and it becomes the
+  // new tree's path index.
+  const itemByPath = new Map<string, TreeItem>();
   // A partial scan's observations may sit in folders it did not look at again: those keep their ids.
   const parentOutside = (path: string): string | undefined => {
     if (region === undefined || region.has(path)) return undefined;
@@ -298,7 +311,7 @@ export function finishLocalTree(
     const observation = observations[i]!;
     const slash = observation.path.lastIndexOf('/');
     const parentPath = slash < 0 ? '' : observation.path.slice(0, slash);
-    const parentId = idByPath.get(parentPath) ?? parentOutside(parentPath);
+    const parentId = parentPath === '' ? previous.rootId : (itemByPath.get(parentPath)?.id ?? parentOutside(parentPath));
     // The parent was left out (it could not be hashed, or is not a folder we keep): so is this.
     if (parentId === undefined) continue;
     const name = observation.path.slice(slash + 1);
@@ -325,8 +338,9 @@ export function finishLocalTree(
           retry.push(observation.path);
           const before = id === undefined ? undefined : previous.items.get(id);
           if (!before || before.kind !== 'file' || before.hash === undefined) continue;
-          items.push(before.parentId === parentId && before.name === name ? before : { ...before, parentId, name });
-          idByPath.set(observation.path, before.id);
+          const kept = before.parentId === parentId && before.name === name ? before : { ...before, parentId, name };
+          items.push(kept);
+          itemByPath.set(observation.path, kept);
           if (name === IGNORE_FILE_NAME) ignoreFiles.push(observation.path);
           continue;
         }
@@ -337,12 +351,11 @@ export function finishLocalTree(
       id = newId();
       created++;
     }
-    idByPath.set(observation.path, id);
     if (name === IGNORE_FILE_NAME && kind === 'file') ignoreFiles.push(observation.path);
     const executable = hashable && observation.executable;
     // Unchanged items keep their objects: a rescan of 100k files then allocates almost nothing.
     const before = previous.items.get(id);
-    if (
+    const item: TreeItem =
       before !== undefined &&
       before.parentId === parentId &&
       before.name === name &&
@@ -350,19 +363,16 @@ export function finishLocalTree(
       before.hash === hash &&
       (kind === 'folder' || before.size === size) &&
       (before.executable ?? false) === executable
-    ) {
-      items.push(before);
-    } else {
-      items.push(
-        kind === 'folder'
+        ? before
+        : kind === 'folder'
           ? { id, parentId, name, kind }
           : hashable
             ? executable
               ? { id, parentId, name, kind, hash: hash!, size, executable: true }
               : { id, parentId, name, kind, hash: hash!, size }
-            : { id, parentId, name, kind, size },
-      );
-    }
+            : { id, parentId, name, kind, size };
+    items.push(item);
+    itemByPath.set(observation.path, item);
     if (observation.ignored) ignoredIds.add(id);
     const known = previousFacts.get(id);
     if (known !== undefined && known.size === observation.size && known.mtimeMs === observation.mtimeMs && known.inode === observation.inode && known.hash === hash) {
@@ -376,8 +386,8 @@ export function finishLocalTree(
 
   const stats = { hashed, reused, moved, created };
   return region === undefined
-    ? wholeResult(matching, items, facts, ignoredIds, idByPath, retry, stats, ignoreFiles)
-    : patchedResult(matching, region, items, facts, ignoredIds, idByPath, retry, stats);
+    ? wholeResult(matching, items, facts, ignoredIds, itemByPath, retry, stats, ignoreFiles)
+    : patchedResult(matching, region, items, facts, ignoredIds, itemByPath, retry, stats);
 }
 
 type Counts = Omit<LocalTreeResult['stats'], 'items'>;
@@ -388,7 +398,7 @@ function wholeResult(
   items: TreeItem[],
   facts: Map<string, FileFacts>,
   ignoredIds: Set<string>,
-  idByPath: ReadonlyMap<string, string>,
+  itemByPath: ReadonlyMap<string, TreeItem>,
   retry: string[],
   counts: Counts,
   ignoreFiles: string[],
@@ -400,9 +410,7 @@ function wholeResult(
   // The next scan starts from this tree: hand it the paths already known (all of them, unless
   // items were carried over from unreadable folders, whose paths were not walked).
   if (matching.carried.length === 0) {
-    const byPath = new Map<string, TreeItem>();
-    for (const [path, id] of idByPath) if (id !== previous.rootId) byPath.set(path, tree.items.get(id)!);
-    pathIndexes.set(tree, byPath);
+    pathIndexes.set(tree, itemByPath);
     ignoreFileIndexes.set(tree, ignoreFiles);
   }
   const vanished: string[] = [];
@@ -412,7 +420,7 @@ function wholeResult(
   const delta: LocalTreeResult['delta'] = { put: [], removed: [], factsPut: [], factsRemoved: [] };
   for (const item of items) if (previous.items.get(item.id) !== item) delta.put.push(item);
   for (const id of previous.items.keys()) if (!tree.items.has(id)) delta.removed.push(id);
-  for (const [id, fact] of facts) if (previousFacts.get(id) !== fact) delta.factsPut.push([id, fact]);
+  for (const [id, fact] of facts) if (previousFacts.get(id) !== fact) delta.factsPut.push(id);
   for (const id of previousFacts.keys()) if (!facts.has(id)) delta.factsRemoved.push(id);
   // Hinted scans after this one look up inodes (the other end of a move); partial scans keep
   // this index up to date from here on.
@@ -430,7 +438,7 @@ function patchedResult(
   items: TreeItem[],
   facts: Map<string, FileFacts>,
   ignoredIds: Set<string>,
-  idByPath: ReadonlyMap<string, string>,
+  itemByPath: ReadonlyMap<string, TreeItem>,
   retry: string[],
   counts: Counts,
 ): LocalTreeResult {
@@ -466,16 +474,13 @@ function patchedResult(
   // paths were not walked, make it simpler to let the next scan compute it).
   if (matching.carried.length === 0) {
     const paths: Array<[string, TreeItem]> = [];
-    for (const [path, id] of idByPath) if (id !== previous.rootId && region.get(path) !== kept.get(id)) paths.push([path, kept.get(id)!]);
-    const gone = [...region.keys()].filter((path) => !idByPath.has(path));
+    for (const [path, item] of itemByPath) if (region.get(path) !== item) paths.push([path, item]);
+    const gone = [...region.keys()].filter((path) => !itemByPath.has(path));
     pathIndexes.set(tree, LayeredMap.patch(matching.previousPaths, paths, gone));
     const ignoreFiles = ignoreFileIndexes.get(previous);
     if (ignoreFiles) {
       const next = ignoreFiles.filter((path) => !region.has(path));
-      for (const [path, id] of idByPath) {
-        const item = kept.get(id);
-        if (item?.name === IGNORE_FILE_NAME && item.kind === 'file') next.push(path);
-      }
+      for (const [path, item] of itemByPath) if (item.name === IGNORE_FILE_NAME && item.kind === 'file') next.push(path);
       ignoreFileIndexes.set(tree, next);
     }
   }
@@ -491,17 +496,17 @@ function patchedResult(
     retry,
     vanished,
     stats: { items: tree.items.size - 1, ...counts },
-    delta: { put, removed, factsPut, factsRemoved },
+    delta: { put, removed, factsPut: factsPut.map(([id]) => id), factsRemoved },
   };
 }
 
 /** The inode index of the next facts, from the previous one and what changed (no full rebuild). */
 function patchInodes(
-  index: ReadonlyMap<number, readonly string[]>,
+  index: InodeIndex,
   previousFacts: ReadonlyMap<string, FileFacts>,
   factsPut: ReadonlyArray<[string, FileFacts]>,
   factsRemoved: readonly string[],
-): ReadonlyMap<number, readonly string[]> {
+): InodeIndex {
   const changedIds = new Set<string>();
   const arrived = new Map<number, string[]>();
   const touched = new Set<number>();
@@ -520,12 +525,12 @@ function patchInodes(
     if (before) touched.add(before.inode);
   }
   touched.delete(0);
-  const lists: Array<[number, string[]]> = [];
+  const lists: Array<[number, string | string[]]> = [];
   const empty: number[] = [];
   for (const inode of touched) {
-    const ids = (index.get(inode) ?? []).filter((id) => !changedIds.has(id));
+    const ids = idsWithInode(index, inode).filter((id) => !changedIds.has(id));
     ids.push(...(arrived.get(inode) ?? []));
-    if (ids.length > 0) lists.push([inode, ids]);
+    if (ids.length > 0) lists.push([inode, ids.length === 1 ? ids[0]! : ids]);
     else empty.push(inode);
   }
   return LayeredMap.patch(index, lists, empty);

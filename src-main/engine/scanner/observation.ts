@@ -16,6 +16,11 @@ export interface Observation {
   executable: boolean;
   /** Covered by a built-in pattern or a .tandemignore; links and special files always are. */
   ignored: boolean;
+  /**
+   * A first index skipped this file's lstat (it is hashed anyway): size, mtimeMs, inode and
+   * executable are zero until the hasher's fstat fills them in.
+   */
+  unstatted?: true;
 }
 
 export type ScanProblemCode =

@@ -156,7 +156,7 @@ describe('scanChanges', () => {
     expect(result.facts instanceof LayeredMap).toBe(true);
     expect(result.delta.put.map((item) => item.id)).toEqual([id]);
     expect(result.delta.removed).toEqual([]);
-    expect(result.delta.factsPut.map(([factId]) => factId)).toEqual([id]);
+    expect(result.delta.factsPut).toEqual([id]);
     expect(result.stats.items).toBe(before.items.size - 1);
   });
 

@@ -5,10 +5,11 @@
 // debounced hints trigger them; scans in the middle of a sequence must also never show a temp
 // file as a syncable item.
 
-import { mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { chunkFile } from '../chunker/chunk-file.ts';
 import { ChunkWorkerPool } from '../chunker/worker-pool.ts';
 import { FakeFileSystem } from '../fs/fake-file-system.ts';
 import { getHasher } from '../hasher.ts';
@@ -204,6 +205,31 @@ describe('scanFolder on a real disk', () => {
     for (let i = 0; i < 20; i++) utimesSync(f.p(`f${i}.txt`), later, later);
     const third = await f.scan();
     expect(third.stats.hashed).toBe(20);
+    expect([...f.tree.items.entries()]).toEqual([...before.items.entries()]);
+  });
+
+  it('a first index (no lstat of files: the hasher reads their facts) gives the facts, hashes and bits a rescan confirms', async () => {
+    const f = new Folder();
+    mkdirSync(f.p('sub'));
+    for (let i = 0; i < 30; i++) f.write(`sub/f${i}.txt`, `content ${i}`);
+    f.write('run.sh', '#!/bin/sh\n');
+    chmodSync(f.p('run.sh'), 0o755);
+    // Bigger than what is read in one piece: streamed through the hash.
+    writeFileSync(f.p('big.bin'), Buffer.alloc(3 * 1024 * 1024 + 5, 1));
+    f.write('notes.swp', 'vim swap');
+    const first = await f.scan();
+    expect(first.stats).toMatchObject({ hashed: 32, created: 34 });
+    const chunked = await chunkFile(f.p('big.bin'));
+    expect(f.tree.items.get(f.idAt('big.bin')!)).toMatchObject({ hash: chunked.hash, size: chunked.size });
+    expect(f.tree.items.get(f.idAt('run.sh')!)?.executable).toBe(true);
+    const swap = f.idAt('notes.swp')!;
+    expect(f.ignoredIds.has(swap)).toBe(true);
+    const stat = lstatSync(f.p('notes.swp'));
+    expect(f.facts.get(swap)).toEqual({ size: stat.size, mtimeMs: stat.mtimeMs, inode: stat.ino });
+    const before = f.tree;
+    // The rescan lstat's everything: it must find every fact equal, so it reads nothing again.
+    const second = await f.scan();
+    expect(second.stats).toMatchObject({ hashed: 0, reused: 32, created: 0 });
     expect([...f.tree.items.entries()]).toEqual([...before.items.entries()]);
   });
 

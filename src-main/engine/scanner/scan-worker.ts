@@ -3,13 +3,15 @@
 // and streams the observations back in batches. Every outcome is a message, never a crash.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { NodeSyncLister } from '../fs/node-file-system.ts';
+import { DiskLister } from './disk-lister.ts';
 import type { Observation, ScanProblem } from './observation.ts';
 import { ScanRootError, walkFolder } from './walk.ts';
 
 export interface ScanWorkerInput {
   root: string;
   batchSize?: number;
+  /** False: regular files are not lstat'ed (a first index; see DiskLister.listUnstatted). */
+  statFiles?: boolean;
 }
 
 export type FromScanWorker =
@@ -22,8 +24,11 @@ if (port === null) throw new Error('scan-worker.ts runs only as a worker thread 
 
 const input = workerData as ScanWorkerInput;
 try {
-  const result = walkFolder(new NodeSyncLister(input.root), {
+  const result = walkFolder(new DiskLister(input.root), {
     batchSize: input.batchSize ?? 2000,
+    statFiles: input.statFiles ?? true,
+    // Sent in batches, so not kept here: the worker stays small.
+    keep: false,
     onBatch: (observations) => port.postMessage({ type: 'batch', observations } satisfies FromScanWorker),
   });
   port.postMessage({ type: 'done', problems: result.problems, unreadable: result.unreadable } satisfies FromScanWorker);

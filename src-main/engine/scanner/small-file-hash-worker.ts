@@ -6,7 +6,9 @@
 // When the scanner says what its walk saw (size, mtime, inode), a file costs four system calls:
 // open, one read of size+1 bytes (a short read proves the end), fstat, close; the walk's lstat is
 // the "before" and the fstat the "after". Anything unexpected (the file changed since the walk,
-// a short read) falls back to the careful way: fstat, read to the end, fstat again.
+// a short read) falls back to the careful way: fstat, read to the end, fstat again. Without the
+// walk's facts (a first index skips the walk's lstat of files), the careful way is the way, and
+// the reply carries the file's facts; a big file is then streamed through an incremental hash.
 
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import type { Stats } from 'node:fs';
@@ -19,7 +21,7 @@ export interface SmallHashRequest {
   /** Paths: absolute, or relative to `root` ('/'-separated) when root is given. */
   paths: string[];
   root?: string;
-  /** Optional: per path, what the walk saw: size, mtimeMs and inode, flattened (3 numbers a path). */
+  /** Optional: per path, what the walk saw: size, mtimeMs and inode, flattened (3 numbers a path; size -1: not seen). */
   expected?: number[];
 }
 
@@ -31,6 +33,9 @@ export interface SmallHashReply {
   hashes: string[];
   sizes: number[];
   mtimes: number[];
+  inodes: number[];
+  /** st_mode, for the executable bit. */
+  modes: number[];
   errors: Array<[index: number, code: SmallHashErrorCode, message: string]>;
 }
 
@@ -38,7 +43,10 @@ const port = parentPort;
 if (port === null) throw new Error('small-file-hash-worker.ts runs only as a worker thread (see small-file-hasher.ts).');
 
 const hasher = await getHasher();
-let buffer = Buffer.allocUnsafe(1024 * 1024);
+const streaming = await hasher.createIncremental();
+/** Files up to this size are read whole into the buffer; larger ones are streamed through it. */
+const WHOLE = 1024 * 1024;
+let buffer = Buffer.allocUnsafe(WHOLE);
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 
 class Failure {
@@ -50,7 +58,7 @@ class Failure {
   }
 }
 
-type Outcome = { hash: string; size: number; mtimeMs: number } | Failure;
+type Outcome = { hash: string; size: number; mtimeMs: number; inode: number; mode: number } | Failure;
 
 function same(a: Stats, b: Stats): boolean {
   return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
@@ -64,32 +72,41 @@ function grow(size: number): void {
 function hashOpen(fd: number, path: string): Outcome {
   const before = fstatSync(fd);
   if (!before.isFile()) return new Failure('not_a_file', `${path} is not a regular file.`);
-  grow(before.size + 1);
+  const whole = before.size < WHOLE;
   let read = 0;
-  for (;;) {
-    const n = readSync(fd, buffer, read, buffer.length - read, read);
-    if (n === 0) break;
-    read += n;
-    // Grew past the size it had: being written.
-    if (read > before.size || read === buffer.length) break;
+  if (whole) {
+    // One read of size+1 bytes: getting exactly `size` proves the end; more means being written.
+    grow(before.size + 1);
+    read = readSync(fd, buffer, 0, before.size + 1, 0);
+  } else {
+    streaming.reset();
+    for (;;) {
+      const n = readSync(fd, buffer, 0, buffer.length, read);
+      if (n === 0) break;
+      streaming.update(buffer.subarray(0, n));
+      read += n;
+      // Grew past the size it had: being written.
+      if (read > before.size) break;
+    }
   }
   const after = fstatSync(fd);
   if (read !== before.size || !same(before, after)) {
     return new Failure('file_changed', `The file ${path} changed while it was being read; it will be read again.`);
   }
-  return { hash: hasher.hash(buffer.subarray(0, read)), size: read, mtimeMs: before.mtimeMs };
+  const hash = whole ? hasher.hash(buffer.subarray(0, read)) : streaming.digest();
+  return { hash, size: read, mtimeMs: before.mtimeMs, inode: before.ino, mode: before.mode };
 }
 
 function hashOne(path: string, size: number | undefined, mtimeMs: number, inode: number): Outcome {
   let fd: number | undefined;
   try {
     fd = openSync(path, constants.O_RDONLY | NOFOLLOW);
-    if (size !== undefined) {
+    if (size !== undefined && size >= 0 && size < WHOLE) {
       grow(size + 1);
       const n = readSync(fd, buffer, 0, size + 1, 0);
       const after = fstatSync(fd);
       if (n === size && after.size === size && after.mtimeMs === mtimeMs && after.ino === inode && after.isFile()) {
-        return { hash: hasher.hash(buffer.subarray(0, n)), size: n, mtimeMs };
+        return { hash: hasher.hash(buffer.subarray(0, n)), size: n, mtimeMs, inode, mode: after.mode };
       }
     }
     return hashOpen(fd, path);
@@ -106,7 +123,7 @@ function hashOne(path: string, size: number | undefined, mtimeMs: number, inode:
 
 port.on('message', (request: SmallHashRequest) => {
   const { paths, root, expected } = request;
-  const reply: SmallHashReply = { id: request.id, hashes: [], sizes: [], mtimes: [], errors: [] };
+  const reply: SmallHashReply = { id: request.id, hashes: [], sizes: [], mtimes: [], inodes: [], modes: [], errors: [] };
   for (let i = 0; i < paths.length; i++) {
     const path = root === undefined ? paths[i]! : `${root}${sep}${paths[i]!}`;
     const outcome = expected ? hashOne(path, expected[3 * i], expected[3 * i + 1]!, expected[3 * i + 2]!) : hashOne(path, undefined, 0, 0);
@@ -115,10 +132,14 @@ port.on('message', (request: SmallHashRequest) => {
       reply.hashes.push('');
       reply.sizes.push(0);
       reply.mtimes.push(0);
+      reply.inodes.push(0);
+      reply.modes.push(0);
     } else {
       reply.hashes.push(outcome.hash);
       reply.sizes.push(outcome.size);
       reply.mtimes.push(outcome.mtimeMs);
+      reply.inodes.push(outcome.inode);
+      reply.modes.push(outcome.mode);
     }
   }
   port.postMessage(reply);

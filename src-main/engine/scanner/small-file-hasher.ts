@@ -3,6 +3,7 @@
 // are not for this: the scanner sends those through the chunk worker pool, which streams them.
 // Failures come back as ChunkFileError, like the chunk pool's, so callers treat both alike.
 
+import { constants } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ChunkFileError } from '../chunker/chunk-file.ts';
@@ -12,7 +13,12 @@ export interface SmallFileHash {
   hash: string;
   size: number;
   mtimeMs: number;
+  /** The file's facts as read (what a walk that skipped the file's lstat needs). */
+  inode: number;
+  executable: boolean;
 }
+
+const EXEC_BITS_EXIST = process.platform !== 'win32';
 
 /** What the scanner's walk saw of a file: lets the worker skip its own "before" fstat. */
 export interface ExpectedFacts {
@@ -24,7 +30,10 @@ export interface ExpectedFacts {
 export interface HashFilesOptions {
   /** The paths are relative to this folder ('/'-separated); the workers join them. */
   root?: string;
-  /** Per path (same order): what the walk saw. A file that no longer matches is read carefully. */
+  /**
+   * Per path (same order): what the walk saw, so the worker can skip a stat (a file that no longer
+   * matches is read carefully). A size of -1 means not seen (any size is then hashed, streamed).
+   */
   expected?: readonly ExpectedFacts[];
 }
 
@@ -77,7 +86,10 @@ export class SmallFileHasher {
     let offset = 0;
     for (const reply of await Promise.all(batches)) {
       const start = results.length;
-      for (let i = 0; i < reply.hashes.length; i++) results.push({ hash: reply.hashes[i]!, size: reply.sizes[i]!, mtimeMs: reply.mtimes[i]! });
+      for (let i = 0; i < reply.hashes.length; i++) {
+        const executable = EXEC_BITS_EXIST && (reply.modes[i]! & constants.S_IXUSR) !== 0;
+        results.push({ hash: reply.hashes[i]!, size: reply.sizes[i]!, mtimeMs: reply.mtimes[i]!, inode: reply.inodes[i]!, executable });
+      }
       for (const [index, code, message] of reply.errors) results[start + index] = new ChunkFileError(code, message, paths[offset + index]!);
       offset += reply.hashes.length;
     }
@@ -113,7 +125,8 @@ export class SmallFileHasher {
   }
 
   #spawn(): Worker {
-    const worker = new Worker(new URL('./small-file-hash-worker.ts', import.meta.url));
+    // A small young generation: each batch makes little garbage, and every MB here is resident.
+    const worker = new Worker(new URL('./small-file-hash-worker.ts', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     this.#workers.push(worker);
     worker.on('message', (reply: SmallHashReply) => {
       const job = this.#running.get(worker);

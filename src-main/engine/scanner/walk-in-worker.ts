@@ -13,12 +13,17 @@ export interface WalkInWorkerOptions {
   batchSize?: number;
   /** Sees each batch as it arrives (the scanner starts hashing early); `observations` in the result are empty then. */
   onBatch?: (observations: Observation[]) => void;
+  /** False: regular files come `unstatted` (a first index, where the hasher reads their facts). */
+  statFiles?: boolean;
 }
 
 export function walkInWorker(root: string, options: WalkInWorkerOptions = {}): Promise<WalkResult> {
   return new Promise((resolve, reject) => {
-    const workerData: ScanWorkerInput = options.batchSize === undefined ? { root } : { root, batchSize: options.batchSize };
-    const worker = new Worker(new URL('./scan-worker.ts', import.meta.url), { workerData });
+    const workerData: ScanWorkerInput = { root };
+    if (options.batchSize !== undefined) workerData.batchSize = options.batchSize;
+    if (options.statFiles !== undefined) workerData.statFiles = options.statFiles;
+    // A small young generation: the walk keeps nothing, and every MB here is resident.
+    const worker = new Worker(new URL('./scan-worker.ts', import.meta.url), { workerData, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
     const observations: Observation[] = [];
     let settled = false;
     const finish = (action: () => void) => {

@@ -5,16 +5,24 @@
 // index target is ≥ 50,000 files/s (issue 6).
 
 import { FsError, joinPath } from '../fs/file-system.ts';
-import type { ListedEntry, SyncLister } from '../fs/file-system.ts';
+import type { SyncLister } from '../fs/file-system.ts';
 import { IGNORE_FILE_NAME } from '../ignore/built-in-patterns.ts';
 import { IgnoreRules } from '../ignore/ignore-rules.ts';
 import { isPartialLister } from './disk-lister.ts';
+import type { ScanEntry } from './disk-lister.ts';
 import type { Observation, ScanProblem, WalkResult } from './observation.ts';
 
 export interface WalkOptions {
   /** Receives observations in batches as the walk goes (the worker forwards them). */
   onBatch?: (batch: Observation[]) => void;
   batchSize?: number;
+  /**
+   * False: regular files are not lstat'ed (a first index, where every file is hashed and the
+   * hasher reads its facts); needs a PartialLister. Default true.
+   */
+  statFiles?: boolean;
+  /** False: observations only go to onBatch, the result holds none (less memory in the worker). */
+  keep?: boolean;
 }
 
 /** Thrown when the synced folder itself cannot be listed: nothing can be concluded. */
@@ -127,6 +135,7 @@ class Walker {
   #flush(): void {
     if (this.#options.onBatch && this.#observations.length > this.#batchStart) {
       this.#options.onBatch(this.#observations.slice(this.#batchStart));
+      if (this.#options.keep === false) this.#observations.length = 0;
       this.#batchStart = this.#observations.length;
     }
   }
@@ -141,10 +150,13 @@ class Walker {
     const rules = this.#rules;
     const observations = this.#observations;
     const problems = this.#problems;
-    let entries: ListedEntry[];
+    let entries: ScanEntry[];
+    const partial = isPartialLister(lister) ? lister : undefined;
     try {
       // A few hinted names in a big folder: look at those only, when the lister can.
-      entries = only !== undefined && isPartialLister(lister) ? lister.listSome(folderDisk, (name) => only.has(nfc(name))) : lister.list(folderDisk);
+      if (only !== undefined && partial) entries = partial.listSome(folderDisk, (name) => only.has(nfc(name)));
+      else if (only === undefined && partial && this.#options.statFiles === false) entries = partial.listUnstatted(folderDisk);
+      else entries = lister.list(folderDisk);
     } catch (error) {
       const fsError = error instanceof FsError ? error : new FsError('other', String(error), folderDisk);
       if (folderPath === '') throw new ScanRootError(fsError);
@@ -172,7 +184,7 @@ class Walker {
       seen = new Set(entries.filter((entry) => entry.validUtf8 && entry.name === nfc(entry.name)).map((entry) => entry.name));
     }
 
-    for (const entry of entries) {
+    for (let entry of entries) {
       if (only !== undefined && !only.has(nfc(entry.name))) continue;
       const diskPath = joinPath(folderDisk, entry.name);
       if (!entry.validUtf8) {
@@ -215,6 +227,12 @@ class Walker {
         problems.push({ code: 'special_file', path, message: `"${path}" is not a regular file or folder (a socket, pipe or device); it is not synced.` });
         ignored = true;
       }
+      // An ignored file is never hashed, so nothing else would read its facts.
+      if (ignored && entry.unstatted && partial) {
+        const stated = partial.statOne(diskPath);
+        if (!stated) continue;
+        entry = stated;
+      }
       const observation: Observation = {
         path,
         kind: entry.kind,
@@ -224,6 +242,7 @@ class Walker {
         executable: entry.executable,
         ignored,
       };
+      if (entry.unstatted) observation.unstatted = true;
       if (diskPath !== path) observation.diskPath = diskPath;
       observations.push(observation);
       if (entry.kind === 'folder' && !ignored) this.stack.push([path, diskPath]);
