@@ -501,6 +501,9 @@ export class FolderSync {
     // Downloads that wait for disk space are listed with their sentence (#59): the person must act.
     const noSpace = result.executed.filter((entry) => entry.outcome.status === 'deferred' && entry.outcome.reason === 'no_space');
     this.#refreshLists(trees.local, [...failed, ...noSpace]);
+    // Deferred because the disk changed under an operation (edited, gone, not empty): the next
+    // pass must look at the disk again, or it plans the same operation against the old picture.
+    if (result.executed.some(({ outcome }) => outcome.status === 'deferred' && outcome.reason !== 'no_space')) this.#hold({ paths: [], rescanAll: true });
     if (result.stopped?.reason === 'folder_stopped') {
       this.#setState('stopped', result.stopped.message);
       return { outcome: 'stopped', more: false };
