@@ -202,12 +202,12 @@ it('#34 LibreOffice .~lock.name.odt# lock file: ignored while the document is op
   await expectInvariants([a, b]);
 }, 60_000);
 
-it('#30–33 while watching: the watcher sees every step of each save, the original gone for a moment, and each is still one update of the same item', async () => {
+it('#30–33 while watching: the watcher sees every step of each save (delete + create too), the original gone for a moment, and each is still one update of the same item', async () => {
   const account = await world.account();
   const watching = { watch: true, pollIntervalMs: 2_000, settleMs: 500 };
   const a = await world.device('Ada', account, watching);
   const b = await world.device('Bob', account, watching);
-  const docs = { 'todo.txt': 'todo v1', 'Report.rtf': 'report v1', 'main.c': 'main v1', 'Q3.docx': 'Q3 v1' };
+  const docs = { 'todo.txt': 'todo v1', 'Report.rtf': 'report v1', 'main.c': 'main v1', 'Q3.docx': 'Q3 v1', 'sheet.xlsx': 'sheet v1' };
   for (const [path, content] of Object.entries(docs)) await a.write(path, content);
   await settle([a, b]);
   const ids = Object.fromEntries(Object.keys(docs).map((path) => [path, remoteId(a, path)!]));
@@ -252,6 +252,11 @@ it('#30–33 while watching: the watcher sees every step of each save, the origi
         () => a.remove('~WRL0002.tmp'),
         () => a.remove('~$Q3.docx'),
       ],
+    },
+    {
+      path: 'sheet.xlsx',
+      content: 'sheet v2 (delete + create)',
+      steps: [() => a.write('~$sheet.xlsx', 'owner'), () => a.remove('sheet.xlsx'), () => a.write('sheet.xlsx', 'sheet v2 (delete + create)'), () => a.remove('~$sheet.xlsx')],
     },
   ];
   for (const save of saves) {
