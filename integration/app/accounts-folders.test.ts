@@ -2,7 +2,7 @@
 // password changing nothing), adding a folder whose files then sync, the sign-in kept without the
 // password across a restart, pausing and resuming, and settings that survive a restart.
 import { randomBytes } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppWorld } from './app-harness.ts';
@@ -108,6 +108,32 @@ describe('running', () => {
     // (unlimited, the same sync takes well under one here).
     expect(performance.now() - started).toBeGreaterThan(2_500);
     expect((await stat(bob.path('big.bin'))).size).toBe(256 * 1024);
+  });
+
+  it('moves the folder to another place and keeps syncing from there, uploading nothing again', async () => {
+    const user = await world.user();
+    const ada = await world.app('Ada laptop');
+    const bob = await world.app('Bob desktop');
+    await ada.setUp(world.server.url, user);
+    await bob.setUp(world.server.url, user);
+    await ada.write('Docs/letter.txt', 'dear Bob');
+    await ada.sync();
+    const folderId = await ada.folderId();
+    const newPath = `${ada.folder}-moved`;
+    await expect(ada.call('folders.move', { folderId, newPath: ada.stateDir })).rejects.toThrow(/own state/);
+    const moved = await ada.call('folders.move', { folderId, newPath });
+    expect(moved.path).toBe(newPath);
+    await ada.sync();
+    expect(await readFile(join(newPath, 'Docs', 'letter.txt'), 'utf8')).toBe('dear Bob');
+    expect(await ada.exists('Docs/letter.txt')).toBe(false);
+    expect((await ada.call('settings.get', {})).folders.map((f) => f.path)).toEqual([newPath]);
+    // Nothing was uploaded again: the file still has its one version.
+    const versions = await ada.call('history.versions', { folderId: moved.id, path: 'Docs/letter.txt' });
+    expect(versions.versions).toHaveLength(1);
+    await writeFile(join(newPath, 'from-new-place.txt'), 'hello');
+    await ada.sync();
+    await bob.sync();
+    expect(await bob.read('from-new-place.txt')).toBe('hello');
   });
 
   it('refuses bad settings in one sentence and changes nothing', async () => {

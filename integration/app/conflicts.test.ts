@@ -2,7 +2,7 @@
 // syncs), shown with both sides labelled, and resolved each of the three ways; the files on both
 // disks are checked after each, and the discarded side is still recoverable.
 import { readdir } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AppWorld, type TestApp } from './app-harness.ts';
 
 let world: AppWorld;
@@ -112,6 +112,19 @@ describe('conflicts', () => {
       expect(await conflictCopies(app)).toEqual([]);
     }
     expect((await bob.call('settings.get', {})).conflictDefault).toBe('both');
+    await bob.call('settings.update', { conflictDefault: 'ask' });
+  });
+
+  it('applies a remembered choice to new conflicts by itself', async () => {
+    await bob.call('settings.update', { conflictDefault: 'theirs' });
+    await makeConflict('auto.txt');
+    await vi.waitFor(async () => {
+      await bob.sync();
+      expect(await conflictCopies(bob)).toEqual([]);
+    });
+    await ada.sync();
+    for (const app of [ada, bob]) expect(await app.read('auto.txt')).toBe('first line\nthe same middle\nAda added this\n');
+    expect(await conflictCopies(ada)).toEqual([]);
     await bob.call('settings.update', { conflictDefault: 'ask' });
   });
 

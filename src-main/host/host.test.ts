@@ -1,6 +1,6 @@
 // The headless host over real loopback sockets: the IPC round trip, events to every renderer,
 // who is refused, what bad messages get back, and how the renderer's files are served.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { type RunningHost, startHost } from './host.ts';
 let workDir: string;
 let rendererDir: string;
 let host: RunningHost;
+let app: App;
 const openSockets: WebSocket[] = [];
 
 beforeEach(async () => {
@@ -24,7 +25,8 @@ beforeEach(async () => {
   await writeFile(join(rendererDir, 'assets', 'app.js'), 'console.log("tandem");');
   // Something next to the renderer that must never be served.
   await writeFile(join(workDir, 'secret.txt'), 'not for browsers');
-  host = await startHost({ app: new App({ version: '9.8.7', stateDir: join(workDir, 'state') }), rendererDir });
+  app = new App({ version: '9.8.7', stateDir: join(workDir, 'state') });
+  host = await startHost({ app, rendererDir });
 });
 
 afterEach(async () => {
@@ -34,6 +36,7 @@ afterEach(async () => {
     socket.terminate();
   }
   await host.close();
+  await app.close();
   await rm(workDir, { recursive: true, force: true });
 });
 
@@ -130,6 +133,17 @@ describe('IPC over the WebSocket', () => {
     send(socket, { type: 'request', id: 1, name: 'app.getState', args: {} });
     const response = await messages.next(responseTo(1));
     expect(response).toMatchObject({ ok: true, result: { summary: 'No folder set up yet', paused: false, version: '9.8.7' } });
+  });
+
+  it('serves the whole contract of the real app: a setting changed over the socket is saved in the state folder', async () => {
+    const socket = await connect();
+    const messages = inbox(socket);
+    send(socket, { type: 'request', id: 1, name: 'settings.update', args: { notifications: false } });
+    expect(await messages.next(responseTo(1))).toMatchObject({ ok: true, result: { notifications: false, about: { version: '9.8.7' } } });
+    const saved = JSON.parse(await readFile(join(workDir, 'state', 'settings.json'), 'utf8')) as { notifications: boolean };
+    expect(saved.notifications).toBe(false);
+    send(socket, { type: 'request', id: 2, name: 'history.versions', args: { folderId: 'none', path: 'a.txt' } });
+    expect(await messages.next(responseTo(2))).toMatchObject({ ok: false, error: { code: 'not_found', message: expect.stringMatching(/not synced by Tandem/) } });
   });
 
   it('selects the IPC subprotocol and never echoes the token', async () => {
