@@ -415,6 +415,7 @@ it('#36 a file that changes while it is hashed or uploaded: abort, rehash; the c
   expect(smallOnServer.hash).toBe(world.hasher.hash(smallOnServer.bytes));
   expect(smallOnServer.hash).toBe(world.hasher.hash(v3));
   expect((await b.contents()).get('small.txt')).toBe(world.hasher.hash(v3));
+  expect((await a.client.versions(small)).map((v) => v.content_hash), 'the bytes read mid-change were never committed').toEqual([world.hasher.hash(v3)]);
   await expectInvariants([a, b]);
 }, 120_000);
 
