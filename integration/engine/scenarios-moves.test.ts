@@ -3,6 +3,9 @@
 // keeps its server id, and a request tap on each device shows no block upload, no content commit
 // and no download where the row says "no transfer". "The server's first move wins" means the
 // device whose pass runs first (a.sync() before b.sync()). Every test ends with the invariants.
+// #60: one account's tree cannot reach one server folder twice, so it is played by a folder and
+// its identical copy. #61: a move split by a scan between its two halves (through a temp name),
+// and by a real watcher (out of the folder and back in, within and beyond the quiet time).
 import { cp, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,7 +86,7 @@ function hashOf(text: string): string {
   return world.hasher.hash(new TextEncoder().encode(text));
 }
 
-/** Texts that are in the server's trash (deleted items), by their original path. */
+/** The original paths of what is in the server's trash. */
 async function trashedPaths(device: Device): Promise<string[]> {
   return (await device.client.trash()).map((entry) => entry.original_path).sort();
 }
