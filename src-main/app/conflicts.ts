@@ -259,7 +259,11 @@ export class ConflictsService {
         resolution.resolved.push({ conflictId: id, path: located.originalPath, kept });
         touched.add(located.runtime);
       } catch (error) {
-        resolution.failed.push({ conflictId: id, message: messageOf(error) });
+        const message =
+          error instanceof TandemError
+            ? error.message
+            : `Tandem could not change the files on disk (${messageOf(error)}). Close any program that has them open, then try again.`;
+        resolution.failed.push({ conflictId: id, message });
       } finally {
         this.#busy.delete(id);
       }
