@@ -46,8 +46,17 @@ describe('first run', () => {
     expect(signedIn).toMatchObject({ user: user.name, deviceName: 'Ada laptop' });
     const folder = await ada.call('folders.add', { path: ada.folder });
     expect(folder.path).toBe(ada.folder);
+    const events: string[] = [];
+    ada.app.onEvent((name, payload) => {
+      if (name === 'app.activity') events.push(`${payload.action} ${payload.path}`);
+      if (name === 'app.state') events.push(`state ${payload.phase}`);
+    });
     await ada.write('notes/hello.txt', 'hello from Ada');
     const state = await ada.sync();
+    // Renderers are told as it happens: the activity row and the status changes.
+    expect(events).toContain('added notes/hello.txt');
+    expect(events).toContain('state syncing');
+    expect(events.at(-1)).toBe('state up-to-date');
     expect(state).toMatchObject({ setUp: true, phase: 'up-to-date', summary: 'Up to date' });
 
     const bob = await world.app('Bob desktop');

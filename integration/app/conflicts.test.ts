@@ -128,6 +128,28 @@ describe('conflicts', () => {
     await bob.call('settings.update', { conflictDefault: 'ask' });
   });
 
+  it('shows both pictures of a conflicted image, and "keep the newer" resolves it', async () => {
+    const png = (marker: number) => Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, marker]);
+    await ada.write('photo.png', png(1));
+    await ada.sync();
+    await bob.sync();
+    await ada.write('photo.png', png(2));
+    await bob.write('photo.png', png(3));
+    await ada.sync();
+    await bob.sync();
+    const conflict = (await bob.call('conflicts.list', {})).conflicts.find((c) => c.path === 'photo.png')!;
+    const detail = await bob.call('conflicts.get', { conflictId: conflict.id });
+    expect(detail.preview).toEqual({
+      kind: 'image',
+      mine: `data:image/png;base64,${png(3).toString('base64')}`,
+      theirs: `data:image/png;base64,${png(2).toString('base64')}`,
+      message: null,
+    });
+    await bob.call('conflicts.resolve', { conflictIds: [conflict.id], choice: 'newest' });
+    await bob.sync();
+    expect(await conflictCopies(bob)).toEqual([]);
+  });
+
   it('refuses an unknown or already resolved conflict in one sentence', async () => {
     await expect(bob.call('conflicts.get', { conflictId: 'nonsense' })).rejects.toThrow(/not known/);
     const resolution = await bob.call('conflicts.resolve', { conflictIds: ['nonsense'], choice: 'mine' });

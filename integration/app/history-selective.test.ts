@@ -3,7 +3,7 @@
 // deleted file put back where it was; a folder left out of sync leaves the disk and comes back
 // when included again, with the space it frees or needs said first; ignore rules; a mass delete
 // asked about in health and answered.
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, symlink } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppWorld, type TestApp } from './app-harness.ts';
 
@@ -185,6 +185,15 @@ describe('preferences and health', () => {
     expect(await bob.read('.tandemignore')).toBe('*.log\n');
     expect(await bob.exists('kept.txt')).toBe(true);
     expect(await bob.exists('debug.log')).toBe(false);
+  });
+
+  it('lists a name that is not synced in health, with the reason and what to do', async () => {
+    await ada.write('real.txt', 'real');
+    await symlink('real.txt', ada.path('link-to-real'));
+    await ada.sync();
+    const skipped = (await ada.call('health.get', {})).items.find((item) => item.kind === 'skipped');
+    expect(skipped).toMatchObject({ path: 'link-to-real', severity: 'warning', fix: expect.stringMatching(/Links are not synced/) });
+    expect((await ada.call('app.getState', {})).attentionCount).toBeGreaterThanOrEqual(1);
   });
 
   it('asks about a mass delete in health, and "Keep them" brings the files back', async () => {
