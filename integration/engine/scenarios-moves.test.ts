@@ -10,6 +10,7 @@ import { cp, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CrashSwitch, SimulatedCrash } from '../../src-main/engine/executor/test-support/crash-switch.ts';
 import { pathOf } from '../../src-main/engine/tree/tree.ts';
 import type { RemoteAnswer, RemoteOps } from '../../src-main/engine/executor/ports.ts';
 import type { FetchLike } from '../../src-main/engine/remote/remote-client.ts';
@@ -89,6 +90,44 @@ function hashOf(text: string): string {
 /** The original paths of what is in the server's trash. */
 async function trashedPaths(device: Device): Promise<string[]> {
   return (await device.client.trash()).map((entry) => entry.original_path).sort();
+}
+
+/**
+ * A crash switch that fires at the first step boundary whose name matches ("before
+ * journalComplete", "after rename A/E -> E"); every later call throws too: the process is dead.
+ */
+class CrashWhen extends CrashSwitch {
+  readonly match: (boundary: string) => boolean;
+  fired: string | undefined;
+
+  constructor(match: (boundary: string) => boolean) {
+    super();
+    this.match = match;
+  }
+
+  #check(boundary: string): void {
+    if (this.dead) throw new SimulatedCrash(`${boundary} (already dead)`);
+    if (this.match(boundary)) {
+      this.dead = true;
+      this.fired = boundary;
+      throw new SimulatedCrash(boundary);
+    }
+    this.boundaries.push(boundary);
+  }
+
+  override async wrap<T>(name: string, call: () => Promise<T>): Promise<T> {
+    this.#check(`before ${name}`);
+    const result = await call();
+    this.#check(`after ${name}`);
+    return result;
+  }
+
+  override wrapSync<T>(name: string, call: () => T): T {
+    this.#check(`before ${name}`);
+    const result = call();
+    this.#check(`after ${name}`);
+    return result;
+  }
 }
 
 it('#8 A renames, B edits content: the renamed item carries the new content (ids are stable)', async () => {
@@ -419,6 +458,42 @@ it('#15 parent and child inverted (A/E → E, A → E/A): pure moves, no delete 
   expect(since(tapB, marks[1])).toEqual([]);
   await expectInvariants([a, b]);
 }, 60_000);
+
+it('#15 (crash) the inversion survives a crash between its moves, on the sending and the receiving device: a restart converges with pure moves', async () => {
+  // Sending: the first server move done, not recorded. Receiving: the first local rename done, the
+  // second not. (Crashing at every step boundary of both passes was tried too: all converge.)
+  const cases = [
+    { side: 'send', at: (boundary: string) => boundary === 'before journalComplete' },
+    { side: 'receive', at: (boundary: string) => /^after rename /.test(boundary) },
+  ] as const;
+  for (const { side, at } of cases) {
+    const { a, b, tapA, tapB } = await pair();
+    await a.write('A/a.txt', 'in A');
+    await a.write('A/E/e.txt', 'in E');
+    await settle([a, b]);
+    const ids = { A: serverId(a, 'A'), E: serverId(a, 'A/E') };
+    const [victim, tap] = side === 'send' ? [a, tapA] : [b, tapB];
+    const crash = new CrashWhen(at);
+    await victim.restart({ client: { fetch: tap.fetch }, wrapPorts: (ports) => crash.ports(ports) });
+
+    await a.rename('A/E', 'E');
+    await a.rename('A', 'E/A');
+    if (side === 'receive') await a.sync();
+    await victim.sync();
+    expect(crash.fired, side).toBeDefined();
+    await victim.restart({ client: { fetch: tap.fetch } });
+    const marks = [tapA.changes.length, tapB.changes.length] as const;
+    await settle([a, b]);
+
+    const expected = { E: 'folder', 'E/A': 'folder', 'E/A/a.txt': hashOf('in A'), 'E/e.txt': hashOf('in E') };
+    for (const device of [a, b]) expect(await listing(device), `${side}: ${device.name}`).toEqual(expected);
+    expect(serverId(b, 'E'), side).toBe(ids.E);
+    expect(serverId(b, 'E/A'), side).toBe(ids.A);
+    const after = [...since(tapA, marks[0]), ...since(tapB, marks[1])];
+    expect(after.filter((c) => c !== 'update'), side).toEqual([]);
+    await expectInvariants([a, b]);
+  }
+}, 120_000);
 
 it('#15 a folder swapped with its sibling\'s child (right/inner → inner, left → right/left): pure moves, no upload', async () => {
   const { a, b, tapA, tapB } = await pair();
