@@ -90,7 +90,11 @@ describe('running', () => {
     const ada = await world.app('Ada laptop');
     await ada.setUp(world.server.url, user);
     await ada.call('settings.update', { bandwidth: { uploadKiBps: 512, downloadKiBps: 0 }, massDelete: { minCount: 40, percent: 50 }, conflictDefault: 'ask', notifications: false });
+    await ada.write('before-restart.txt', 'earlier');
+    await ada.sync();
     await ada.restart();
+    // Recent activity is still there for the popover.
+    expect((await ada.call('activity.list', {})).entries).toContainEqual(expect.objectContaining({ action: 'added', path: 'before-restart.txt' }));
     const settings = await ada.call('settings.get', {});
     expect(settings).toMatchObject({ deviceName: 'Ada laptop', notifications: false, bandwidth: { uploadKiBps: 512, downloadKiBps: 0 }, massDelete: { minCount: 40, percent: 50 } });
     expect(settings.folders.map((f) => f.path)).toEqual([ada.folder]);

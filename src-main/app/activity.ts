@@ -1,10 +1,15 @@
 // The activity feed: each operation the engine finished, as a person would say it ("report.docx
 // added by Office desktop, 2 min ago"). Bookkeeping (marking synced, temporary moves, re-keying)
-// never shows. Kept in memory, newest first, the last few hundred.
-import type { ActivityEntry } from '../../src-shared/ipc/contract.ts';
+// never shows. Newest first, the last few hundred, saved in the state folder a moment after each
+// change (and on close) so the popover still shows recent activity after a restart.
+import { randomUUID } from 'node:crypto';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { ActivityEntry } from '../../src-shared/ipc/contract.ts';
 import type { ExecutedOperation } from '../engine/executor/executor.ts';
 
 const MAX_ENTRIES = 300;
+const SAVE_DELAY_MS = 2_000;
 
 type Described = Pick<ActivityEntry, 'action' | 'path' | 'fromPath' | 'thisComputer' | 'kind'>;
 
@@ -38,7 +43,43 @@ export function describeOperation(entry: ExecutedOperation): Described | undefin
 
 export class ActivityLog {
   #entries: ActivityEntry[] = [];
-  #next = 0;
+  readonly #file: string | undefined;
+  #saveTimer: NodeJS.Timeout | undefined;
+
+  /** `file`: where to keep the feed; without one it lives in memory only. */
+  constructor(file?: string) {
+    this.#file = file;
+  }
+
+  /** Reads the saved feed; a missing or unreadable one starts empty. */
+  async load(): Promise<void> {
+    if (!this.#file) return;
+    try {
+      const parsed = z.array(ActivityEntry).safeParse(JSON.parse(await readFile(this.#file, 'utf8')));
+      if (parsed.success) this.#entries = parsed.data.slice(0, MAX_ENTRIES);
+    } catch {
+      // Nothing saved yet.
+    }
+  }
+
+  /** Writes the feed now (on close), and stops waiting to. */
+  async flush(): Promise<void> {
+    if (this.#saveTimer) clearTimeout(this.#saveTimer);
+    this.#saveTimer = undefined;
+    if (!this.#file) return;
+    const temp = `${this.#file}.tmp`;
+    await writeFile(temp, JSON.stringify(this.#entries), { mode: 0o600 });
+    await rename(temp, this.#file);
+  }
+
+  #scheduleSave(): void {
+    if (!this.#file || this.#saveTimer) return;
+    this.#saveTimer = setTimeout(() => {
+      this.#saveTimer = undefined;
+      void this.flush().catch(() => undefined);
+    }, SAVE_DELAY_MS);
+    this.#saveTimer.unref();
+  }
 
   /** Adds an entry; returns it (to push to renderers) or undefined for bookkeeping. */
   record(folderId: string, executed: ExecutedOperation, at: number, thisComputerLabel: string): ActivityEntry | undefined {
@@ -49,10 +90,10 @@ export class ActivityLog {
 
   /** Adds something the app itself did (a restore). */
   add(entry: Omit<ActivityEntry, 'id'>): ActivityEntry {
-    this.#next += 1;
-    const full: ActivityEntry = { ...entry, id: `${entry.at}-${this.#next}` };
+    const full: ActivityEntry = { ...entry, id: randomUUID() };
     this.#entries.unshift(full);
     if (this.#entries.length > MAX_ENTRIES) this.#entries.length = MAX_ENTRIES;
+    this.#scheduleSave();
     return full;
   }
 

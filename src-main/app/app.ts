@@ -115,7 +115,8 @@ export class App {
       now: this.options.now ?? Date.now,
     };
     const accounts = new AccountsService(ctx);
-    const activity = new ActivityLog();
+    const activity = new ActivityLog(join(this.options.stateDir, 'activity.json'));
+    await activity.load();
     const folders = new FoldersService(ctx, accounts, activity, () => this.scheduleState());
     const conflicts = new ConflictsService(ctx, folders, accounts);
     const history = new HistoryService(ctx, folders, accounts, activity);
@@ -268,6 +269,7 @@ export class App {
     if (!services) return;
     await services.folders.close();
     await services.accounts.close();
+    await services.activity.flush().catch(() => undefined);
   }
 
   private emit<N extends IpcEventName>(name: N, payload: IpcEventPayload<N>): void {
