@@ -36,6 +36,11 @@ export interface FsPolicy {
    * key keeps apart never share a file (invariant 8).
    */
   readonly localNameKey: (name: string) => string;
+  /**
+   * Whether files here carry an executable bit (not on Windows: there the bit reads as off for
+   * every file, which says nothing about what the user wants, SCENARIOS #52).
+   */
+  readonly execBits: boolean;
 }
 
 export function policyFor(platform: PolicyPlatform, options: FsPolicyOptions = {}): FsPolicy {
@@ -56,6 +61,7 @@ export function policyFor(platform: PolicyPlatform, options: FsPolicyOptions = {
       return verdict.ok ? '' : verdict.reason;
     },
     localNameKey: caseSensitive ? (name) => name.normalize('NFC') : foldedNameKey,
+    execBits: platform !== 'windows',
   };
 }
 
@@ -77,8 +83,8 @@ export function foldedNameKey(name: string): string {
 }
 
 /** The policy's answers in the shape the planner takes them. */
-export function planOptionsFor(policy: FsPolicy): Required<Pick<PlanOptions, 'canHoldName' | 'whyCannotHold' | 'localNameKey'>> {
-  return { canHoldName: policy.canHoldName, whyCannotHold: policy.whyCannotHold, localNameKey: policy.localNameKey };
+export function planOptionsFor(policy: FsPolicy): Required<Pick<PlanOptions, 'canHoldName' | 'whyCannotHold' | 'localNameKey' | 'localExecBits'>> {
+  return { canHoldName: policy.canHoldName, whyCannotHold: policy.whyCannotHold, localNameKey: policy.localNameKey, localExecBits: policy.execBits };
 }
 
 /** The policy name for a Node `process.platform` value (what `--fs-policy` defaults to). */

@@ -42,6 +42,13 @@ export interface PlanOptions {
   whyCannotHold?: (parentPath: string, name: string) => string;
   /** The key two local names collide on: case-folded on case-insensitive disks. Default: exact. */
   localNameKey?: (name: string) => string;
+  /**
+   * False when this disk holds no executable bit (Windows): the bit read there is always off and
+   * says nothing, so the local side never changes it. A local file has the base's bit (else the
+   * server's, else none), and a same-path create pairs with the server's file whatever its bit
+   * (#52: one Windows device must not clear +x for every device). Default true.
+   */
+  localExecBits?: boolean;
   /** The mass-delete guard: ask when deletes exceed BOTH numbers. Defaults 25 and 0.3. */
   massDelete?: { minCount: number; fraction: number };
   /** batchKeys of mass-delete questions the user said yes to (valid for that exact batch only). */

@@ -16,7 +16,9 @@ export interface Pairing {
   ops: Operation[];
 }
 
-export function adoptIdenticalCreates(local: Tree, remote: Tree, synced: Tree, skip: ReadonlySet<string>): Pairing {
+export function adoptIdenticalCreates(local: Tree, remote: Tree, synced: Tree, skip: ReadonlySet<string>, localExecBits = true): Pairing {
+  // A disk without exec bits (Windows) reads every file as not executable: compare bytes only.
+  const same = localExecBits ? sameContent : (a: TreeItem, b: TreeItem) => a.kind === b.kind && (a.kind === 'folder' || a.hash === b.hash);
   const adopt = new Map<string, string>();
   const taken = new Set<string>();
   const ops: Operation[] = [];
@@ -34,7 +36,7 @@ export function adoptIdenticalCreates(local: Tree, remote: Tree, synced: Tree, s
       if (!isNewLocal(child.id)) continue;
       remoteByKey ??= new Map(childrenOf(remote, remoteFolderId).map((r) => [nameKey(r.name), r]));
       const partner = remoteByKey.get(nameKey(child.name));
-      if (!partner || !isNewRemote(partner.id) || !sameContent(partner, child)) continue;
+      if (!partner || !isNewRemote(partner.id) || !same(partner, child)) continue;
       adopt.set(child.id, partner.id);
       taken.add(partner.id);
       ops.push({ kind: 'rekeyLocal', fromId: child.id, toId: partner.id, reason: 'adopt', path: pathOf(local, child.id) ?? child.name });

@@ -61,7 +61,7 @@ import { TandemError } from '../../../src-shared/errors.ts';
 import { nameKey } from '../../../src-shared/names.ts';
 import { sameState } from '../tree/item.ts';
 import type { TreeItem } from '../tree/item.ts';
-import { checkTree, pathOf } from '../tree/tree.ts';
+import { checkTree, patchTree, pathOf } from '../tree/tree.ts';
 import type { Tree } from '../tree/tree.ts';
 import { filesToDelete, massDeleteQuestion } from './mass-delete.ts';
 import { mergeItems } from './merge.ts';
@@ -81,11 +81,11 @@ export function plan(input: PlanInput): Operation[] {
   const { options } = input;
   const ignored = options.ignoredLocalIds ?? new Set<string>();
   const skip = computeSkip(input, options.excludedIds ?? new Set(), ignored, options.clutterLocalIds ?? ignored);
-  const pairing = adoptIdenticalCreates(input.local, input.remote, input.synced, skip.all);
+  const pairing = adoptIdenticalCreates(input.local, input.remote, input.synced, skip.all, options.localExecBits !== false);
   const state: PlanState = {
     rootId: input.remote.rootId,
     remote: input.remote,
-    local: pairing.local,
+    local: options.localExecBits === false ? withKnownExecBits(pairing.local, input.synced, input.remote) : pairing.local,
     synced: input.synced,
     options,
     skip: skip.all,
@@ -251,6 +251,25 @@ function upload(item: TreeItem, ifMatchContent: number | undefined, path: string
     ifMatchContent,
     path,
   };
+}
+
+/**
+ * The local tree of a disk without exec bits, each file given the bit it is known to have: the
+ * base's, else the server's (an adopted create), else none. Reading "off" there is not an edit.
+ */
+function withKnownExecBits(local: Tree, synced: Tree, remote: Tree): Tree {
+  const put: TreeItem[] = [];
+  for (const item of local.items.values()) {
+    if (item.kind !== 'file') continue;
+    const known = (synced.items.get(item.id) ?? remote.items.get(item.id))?.executable ?? false;
+    if ((item.executable ?? false) === known) continue;
+    if (known) put.push({ ...item, executable: true });
+    else {
+      const { executable: _bit, ...rest } = item;
+      put.push(rest);
+    }
+  }
+  return put.length === 0 ? local : patchTree(local, put);
 }
 
 function countFiles(tree: Tree, skip: ReadonlySet<string>): number {
