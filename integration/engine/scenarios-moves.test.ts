@@ -657,6 +657,31 @@ it('#19 a folder deleted remotely holds locally ignored files: they are not dele
   await expectInvariantsIgnoring([a, b], ['Work']);
 }, 60_000);
 
+it('#19 (afterwards) the kept folder goes once its ignored file goes, and is not re-created elsewhere; a file saved into it is synced', async () => {
+  for (const next of ['swap removed', 'doc recovered'] as const) {
+    const { a, b } = await pair();
+    await a.write('Work/doc.txt', 'document');
+    await settle([a, b]);
+    await b.write('Work/.doc.txt.swp', 'vim swap: unsaved typing');
+    await a.remove('Work');
+    await settle([a, b]);
+    expect(await b.exists('Work/.doc.txt.swp'), next).toBe(true);
+
+    if (next === 'swap removed') {
+      await b.remove('Work/.doc.txt.swp');
+      await settle([a, b]);
+      for (const device of [a, b]) expect(await listing(device), `${next}: ${device.name}`).toEqual({});
+      expect(b.engine.status.skipped, next).toEqual([]);
+      await expectInvariants([a, b]);
+    } else {
+      await b.write('Work/doc.txt', 'recovered from swap');
+      await settle([a, b]);
+      expect(await listing(a), next).toEqual({ Work: 'folder', 'Work/doc.txt': hashOf('recovered from swap') });
+      await expectInvariantsIgnoring([a, b], ['Work/.doc.txt.swp']);
+    }
+  }
+}, 60_000);
+
 it('#20 A replaces folder F by a file F; B adds a file inside F: type conflict, the folder and its content survive as a conflicted copy', async () => {
   for (const replaceFirst of [true, false]) {
     const { a, b } = await pair();
