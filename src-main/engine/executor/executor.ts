@@ -27,6 +27,7 @@ import type { ExecutorPorts } from './ports.ts';
 import { ProgressTracker, transferSize } from './progress.ts';
 import type { Progress } from './progress.ts';
 import { EXECUTOR_RETRY_POLICY, runOperation } from './run-operation.ts';
+import { GroupJournal } from './group-journal.ts';
 import type { OperationOutcome, WorkOperation } from './run-operation.ts';
 import { runRekeyLocal } from './local-effects.ts';
 import { runScheduled } from './scheduler.ts';
@@ -145,6 +146,8 @@ export class Executor {
       const here = working.localPath(op.id);
       return here === undefined ? [] : [here];
     });
+    // Journal writes of operations running side by side share transactions (one fsync for many).
+    const journal = new GroupJournal(this.#ports.store);
     let deleteGuard: Promise<void> | undefined;
     let markerLost: string | undefined;
     const finish = (index: number, outcome: OperationOutcome, moved: number) => {
@@ -185,6 +188,7 @@ export class Executor {
           },
           op,
           this.#options.retry ?? EXECUTOR_RETRY_POLICY,
+          journal,
         );
         return finish(index, outcome, moved);
       },

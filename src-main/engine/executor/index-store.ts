@@ -54,6 +54,9 @@ export function indexStore(index: LocalIndex): StateStore {
     journalAbandon(seq) {
       index.journalAbandon(seq);
     },
+    transaction(fn) {
+      return index.transaction(fn);
+    },
     journalEntries() {
       return index.journalEntries().map((entry) => ({ seq: entry.seq, operation: entry.operation, idempotencyKey: entry.idempotencyKey }));
     },

@@ -107,6 +107,11 @@ export interface StateStore {
   journalAbandon(seq: number): void;
   /** Begun and never completed nor abandoned, oldest first. */
   journalEntries(): JournalRecord[];
+  /**
+   * Runs `fn` (journal writes) as ONE transaction: one disk flush for many entries
+   * (group-journal.ts). Optional: without it the writes are made one by one.
+   */
+  transaction?<T>(fn: () => T): T;
   /** Changes without an operation (markSynced bookkeeping), in one transaction. */
   advance(changes: StateChanges): void;
   localFacts(id: string): LocalFacts | undefined;

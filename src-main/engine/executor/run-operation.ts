@@ -10,6 +10,8 @@ import { backoffDelay } from '../remote/retry.ts';
 import type { RetryPolicy } from '../remote/retry.ts';
 import { runDownload } from './download.ts';
 import type { EffectContext } from './effect-context.ts';
+import { directJournal } from './group-journal.ts';
+import type { Journal } from './group-journal.ts';
 import { Deferred, Refused, isRetryable, messageOf } from './errors.ts';
 import type { DeferReason } from './errors.ts';
 import { runConflictCopy, runCreateLocalFolder, runMoveLocal, runTrashLocal } from './local-effects.ts';
@@ -55,33 +57,34 @@ export async function runOperation(
   base: Omit<EffectContext, 'idempotencyKey'>,
   op: WorkOperation,
   policy: RetryPolicy = EXECUTOR_RETRY_POLICY,
+  journal: Journal = directJournal(base.ports.store),
 ): Promise<OperationOutcome> {
-  const { store, clock } = base.ports;
-  const entry = store.journalBegin(op, base.ports.newKey());
+  const { clock } = base.ports;
+  const entry = await journal.begin(op, base.ports.newKey());
   const ctx: EffectContext = { ...base, idempotencyKey: entry.idempotencyKey };
   for (let attempt = 1; ; attempt += 1) {
     try {
       const changes = await effect(ctx, op);
-      store.journalComplete(entry.seq, changes.build());
+      await journal.complete(entry.seq, changes.build());
       return { status: 'done', attempts: attempt };
     } catch (error) {
       if (error instanceof Refused) {
-        store.journalAbandon(entry.seq);
+        await journal.abandon(entry.seq);
         return { status: 'refused', message: error.message, attempts: attempt };
       }
       if (error instanceof Deferred) {
-        store.journalAbandon(entry.seq);
+        await journal.abandon(entry.seq);
         return { status: 'deferred', reason: error.reason, message: error.message, attempts: attempt };
       }
       const moved = placeChange(error);
       if (moved) {
-        store.journalAbandon(entry.seq);
+        await journal.abandon(entry.seq);
         return { status: 'deferred', reason: moved, message: messageOf(error), attempts: attempt };
       }
       const retryable = isRetryable(error);
       if (!retryable || attempt >= policy.maxAttempts) {
         if (!isOperational(error)) throw error;
-        store.journalAbandon(entry.seq);
+        await journal.abandon(entry.seq);
         return { status: 'failed', message: messageOf(error), retryable, attempts: attempt };
       }
       await clock.sleep(backoffDelay(policy, attempt - 1, clock.random));
