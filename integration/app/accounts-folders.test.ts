@@ -30,6 +30,9 @@ describe('first run', () => {
 
   it('says whether a Tandem server answers at an address', async () => {
     const ada = await world.app('Ada laptop');
+    const defaults = await ada.call('setup.defaults', {});
+    expect(defaults.folder).toMatch(/[/\\]Tandem$/);
+    expect(defaults.deviceName.length).toBeGreaterThan(0);
     expect(await ada.call('setup.checkServer', { server: world.server.url })).toMatchObject({ ok: true });
     const nothing = await ada.call('setup.checkServer', { server: 'http://127.0.0.1:9' });
     expect(nothing.ok).toBe(false);

@@ -8,6 +8,7 @@
 // proves every request is answered) and turns the engines' status into `app.state` events.
 import { EventEmitter } from 'node:events';
 import { readdir, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { TandemError } from '../../src-shared/errors.ts';
 import {
@@ -133,6 +134,7 @@ export class App {
       | 'app.resume'
       | 'app.syncNow'
       | 'setup.inspectFolder'
+      | 'setup.defaults'
       | 'folders.remove'
       | 'account.signOut'
       | 'activity.list'
@@ -157,6 +159,7 @@ export class App {
         return this.publishState(services);
       },
       'setup.inspectFolder': ({ path }) => inspectFolder(path, this.options.stateDir),
+      'setup.defaults': async () => ({ folder: join(homedir(), 'Tandem'), deviceName: settingsStore.current.deviceName }),
       'folders.remove': async ({ folderId }) => {
         await folders.remove(folderId);
         return this.publishState(services);

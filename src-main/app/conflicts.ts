@@ -101,6 +101,9 @@ export class ConflictsService {
   readonly #accounts: AccountsService;
   /** Conflicts being resolved right now (the remembered default must not pick them twice). */
   readonly #busy = new Set<string>();
+  #applying: Promise<void> | undefined;
+  #appliedAt = 0;
+  #trailing: NodeJS.Timeout | undefined;
 
   constructor(ctx: AppContext, folders: FoldersService, accounts: AccountsService) {
     this.#ctx = ctx;
@@ -322,8 +325,27 @@ export class ConflictsService {
     return [located.originalPath, newPath];
   }
 
-  /** Applies the remembered choice to conflicts that can be resolved now. */
-  async applyDefault(): Promise<void> {
+  /**
+   * Applies the remembered choice to conflicts that can be resolved now. Called on status
+   * changes (several a second while syncing), so one run at a time, at most once a second.
+   */
+  applyDefault(): Promise<void> {
+    const now = this.#ctx.now();
+    if (this.#applying || now - this.#appliedAt < 1_000) {
+      // Come back once the second is over, so the last change is never left unhandled.
+      this.#trailing ??= setTimeout(() => {
+        this.#trailing = undefined;
+        void this.applyDefault().catch(() => undefined);
+      }, 1_000);
+      this.#trailing.unref();
+      return this.#applying ?? Promise.resolve();
+    }
+    this.#appliedAt = now;
+    this.#applying = this.#applyDefault().finally(() => (this.#applying = undefined));
+    return this.#applying;
+  }
+
+  async #applyDefault(): Promise<void> {
     const rule = this.#ctx.settings.current.conflictDefault;
     if (rule === 'ask') return;
     const cache = new Map<FolderRuntime, Trees | undefined>();

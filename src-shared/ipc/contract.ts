@@ -29,6 +29,7 @@ import {
   SelectiveListing,
   SelectivePreview,
   ServerCheck,
+  SetupDefaults,
   SettingsPatch,
   SettingsView,
   SignedInAccount,
@@ -56,6 +57,8 @@ export const ipcRequests = {
   'app.syncNow': { args: z.object({ folderId: folderId.optional() }).strict(), result: AppState },
 
   // --- first run: where the server is, who you are, which folder -----------------------------------
+  /** What the wizard suggests: the folder (~/Tandem) and this computer's name. */
+  'setup.defaults': { args: NoArgs, result: SetupDefaults },
   /** Is there a Tandem server at this address? (Before asking for a password.) */
   'setup.checkServer': { args: z.object({ server: z.string().min(1).max(2000) }).strict(), result: ServerCheck },
   'setup.signIn': {

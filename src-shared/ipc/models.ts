@@ -63,6 +63,9 @@ export type PauseDuration = z.infer<typeof PauseDuration>;
 
 // --- first run ---------------------------------------------------------------------------------------------
 
+export const SetupDefaults = z.object({ folder: z.string(), deviceName: z.string() });
+export type SetupDefaults = z.infer<typeof SetupDefaults>;
+
 export const ServerCheck = z.object({ ok: z.boolean(), server: z.string(), message: z.string() });
 export type ServerCheck = z.infer<typeof ServerCheck>;
 
