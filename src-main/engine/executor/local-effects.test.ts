@@ -122,3 +122,32 @@ describe('the folder delete re-checks what is inside at the moment it runs', () 
     expect(device.fs.get('photos/~$report.docx')).toBeDefined();
   });
 });
+
+describe('a file deleted on the server', () => {
+  it('saved again here between the check and the move to the trash: it comes back with the new bytes, which win and reach the server (invariant 3)', async () => {
+    // Found by the multi-client simulation: the user saved at the very moment the executor trashed.
+    const device = await newDevice(hasher);
+    device.remote.putFile('p', ROOT_ID, 'cat.jpg', encode('meow'));
+    await syncUntilQuiet(device);
+    device.remote.items.delete('p');
+    const fs = device.ports.fs;
+    let saves = 0;
+    const trash = async (path: string): Promise<string> => {
+      if (saves++ === 0) device.fs.put(path, 'meow, edited just now');
+      return fs.trash(path);
+    };
+    device.ports = { ...device.ports, fs: new Proxy(fs, {
+        get: (target, key) => {
+          if (key === 'trash') return trash;
+          const value = Reflect.get(target, key) as unknown;
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        },
+      }) };
+    await syncUntilQuiet(device);
+    const edited = hasher.hash(encode('meow, edited just now'));
+    expect(describeDisk(device)).toEqual(new Map([['cat.jpg', edited]]));
+    expect(describeTree(device.remote.tree())).toEqual(new Map([['cat.jpg', edited]]));
+    expect(trashedHashes(device)).not.toContain(edited);
+    expect(saves).toBeGreaterThan(0);
+  });
+});

@@ -12,7 +12,7 @@ import { isClutterName } from '../ignore/built-in-patterns.ts';
 import { joinPath } from '../fs/file-system.ts';
 import type { Operation } from '../planner/operations.ts';
 import type { TreeItem } from '../tree/item.ts';
-import { isPlaceError, requireUnchanged, statOrUndefined } from './effect-context.ts';
+import { isPlaceError, requireUnchanged, sameAsFacts, statOrUndefined } from './effect-context.ts';
 import type { EffectContext } from './effect-context.ts';
 import { Deferred } from './errors.ts';
 import { ChangeSet, putFacts, removeFacts } from './change-set.ts';
@@ -88,7 +88,19 @@ export async function runTrashLocal(ctx: EffectContext, op: Op<'trashLocal'>): P
   const changes = new ChangeSet();
   if (op.itemKind === 'file') {
     await requireUnchanged(ctx, op.id, op.path, 'target_changed');
-    await onDisk(op.path, () => fs.trash(op.path));
+    let trashed = '';
+    await onDisk(op.path, async () => {
+      trashed = await fs.trash(op.path);
+    });
+    // Checked again where it went: a save between the check and the move (the user's editor
+    // writing right then) must not be deleted with it (invariant 3). The move keeps the inode and
+    // times, so the trashed file still tells whether it is what the scanner saw; if not, it goes
+    // back, and the next pass sees an edit against a delete (the edit wins).
+    const moved = await statOrUndefined(ctx, trashed);
+    if (moved && !sameAsFacts(moved, ctx.ports.store.localFacts(op.id))) {
+      await onDisk(op.path, () => fs.rename(trashed, op.path));
+      throw new Deferred('target_changed', `"${op.path}" changed while it was being deleted; it is back and will be looked at again.`, op.path);
+    }
   } else {
     const stat = await statOrUndefined(ctx, op.path);
     if (!stat || stat.kind !== 'folder') throw new Deferred('missing', `"${op.path}" is no longer a folder here.`, op.path);
