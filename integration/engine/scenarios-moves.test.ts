@@ -438,6 +438,35 @@ it('#14 (out) A moves a folder into P, B moves a file out of it: both moves appl
   await expectInvariants([a, b]);
 }, 60_000);
 
+it('#14 (watching) a folder of 60 files renamed, and a file moved into a new folder, seen by a real watcher: moves, not uploads', async () => {
+  const account = await world.account();
+  const tapA = changeTap();
+  const a = await world.device('Ada', account, { watch: true, settleMs: 500, pollIntervalMs: 60_000, client: { fetch: tapA.fetch } });
+  const b = await world.device('Bob', account);
+  for (let i = 0; i < 60; i++) await a.write(`Big/sub${i % 3}/f${i}.txt`, `file ${i}`);
+  await a.write('loose.txt', 'loose');
+  await a.sync();
+  await a.engine.start();
+  await settle([b]);
+  const ids = { big: serverId(a, 'Big'), loose: serverId(a, 'loose.txt') };
+  const before = await listing(b);
+  const mark = tapA.changes.length;
+
+  await a.rename('Big', 'Huge');
+  await a.mkdir('Fresh');
+  await a.rename('loose.txt', 'Fresh/loose.txt');
+  await expect.poll(() => serverId(a, 'Fresh/loose.txt') !== undefined && serverId(a, 'Huge') !== undefined, { timeout: 15_000, interval: 50 }).toBe(true);
+  await a.engine.idle();
+  await settle([b]);
+
+  expect(serverId(b, 'Huge')).toBe(ids.big);
+  expect(serverId(b, 'Fresh/loose.txt')).toBe(ids.loose);
+  expect(since(tapA, mark).sort()).toEqual(['create-folder', 'update', 'update']);
+  const moved = Object.fromEntries(Object.entries(before).map(([path, hash]) => [path.replace(/^Big/, 'Huge').replace(/^loose\.txt$/, 'Fresh/loose.txt'), hash]));
+  expect(await listing(b)).toEqual({ ...moved, Fresh: 'folder' });
+  await expectInvariants([a, b]);
+}, 60_000);
+
 it('#15 parent and child inverted (A/E → E, A → E/A): pure moves, no delete or upload', async () => {
   const { a, b, tapA, tapB } = await pair();
   await a.write('A/a.txt', 'in A');
