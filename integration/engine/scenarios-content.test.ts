@@ -678,6 +678,40 @@ it('#52 only the exec bit changes: propagated on POSIX without a transfer; setui
   await expectInvariants([a, b]);
 }, 60_000);
 
+it('#52 a disk without exec bits (Windows) never clears the bit for everyone: it keeps the bit it cannot hold, and edits keep it on the server', async () => {
+  const account = await world.account();
+  const a = await world.device('Ada', account);
+  const w = await world.device('Win', account, { fsPolicy: 'windows' });
+  await a.write('build.sh', '#!/bin/sh\nmake\n');
+  await a.chmod('build.sh', 0o755);
+  await a.write('notes.txt', 'plain');
+  await settle([a, w]);
+  const id = remoteId(a, 'build.sh')!;
+
+  // On Windows the file reads as not executable (played here by clearing the bit on its disk):
+  // that is no change of the user's, so nothing goes to the server.
+  await w.chmod('build.sh', 0o644);
+  await settle([a, w]);
+  expect((await a.client.getItem(id)).executable).toBe(true);
+  expect((await stat(a.path('build.sh'))).mode & 0o100).toBe(0o100);
+
+  // An edit on Windows keeps the bit on the server; Ada gets the new bytes, still executable.
+  await w.write('build.sh', '#!/bin/sh\nmake all\n');
+  await settle([a, w]);
+  expect(await a.read('build.sh')).toBe('#!/bin/sh\nmake all\n');
+  expect((await stat(a.path('build.sh'))).mode & 0o100).toBe(0o100);
+  expect((await a.client.getItem(id)).executable).toBe(true);
+  // A new file made on Windows is not executable.
+  await w.write('new.bat', 'echo hi');
+  await settle([a, w]);
+  expect((await stat(a.path('new.bat'))).mode & 0o100).toBe(0);
+  expect(await a.conflictedCopies()).toEqual([]);
+  await expectInvariants([a]);
+  // Win's disk differs from the server only in the bit it cannot hold.
+  const unbit = (map: Map<string, string>) => new Map([...map].map(([path, hash]) => [path, hash.replace(/\+x$/, '')]));
+  expect(unbit(await w.contents())).toEqual(unbit(await a.contents()));
+}, 60_000);
+
 it('#57 a conflict on a conflicted copy stays bounded: no nested names, no copy of bytes already kept, no endless chain', async () => {
   const account = await world.account();
   const a = await world.device('Ada', account);
