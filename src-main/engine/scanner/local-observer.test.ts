@@ -107,6 +107,38 @@ describe('LocalObserver', () => {
     observer.close();
   });
 
+  it('with an owner, a file that could not be read yet is handed back to it to hint later, not rescanned on a timer of its own', async () => {
+    const fs = new FakeFileSystem();
+    fs.put('a.txt', 'a');
+    let busy = true;
+    const retried: (readonly string[])[] = [];
+    const observer = new LocalObserver({
+      source: { lister: fs.syncLister },
+      initial: { tree: emptyTree('root'), facts: new Map(), ignoredIds: new Set() },
+      onCommit: () => undefined,
+      settleMs,
+      onRetryDue: (paths) => retried.push(paths),
+      hashFile: async (diskPath) => {
+        if (diskPath.endsWith('busy.txt') && busy) throw Object.assign(new Error('being written'), { code: 'EBUSY' });
+        const data = fs.get(diskPath)!;
+        return { hash: hasher.hash(data), size: data.length, mtimeMs: 0 };
+      },
+    });
+    await observer.fullScan();
+    fs.put('busy.txt', 'half written');
+    await observer.hint({ paths: ['busy.txt'], rescanAll: false });
+    const has = (path: string) => [...observer.state.tree.items.values()].some((item) => pathOf(observer.state.tree, item.id) === path);
+    expect(has('busy.txt')).toBe(false);
+    busy = false;
+    await pause(settleMs * 2);
+    await observer.idle();
+    expect(retried).toEqual([['busy.txt']]);
+    expect(has('busy.txt'), 'not committed behind the owner\'s back').toBe(false);
+    await observer.hint({ paths: retried[0]!, rescanAll: false });
+    expect(has('busy.txt')).toBe(true);
+    observer.close();
+  });
+
   it('a rescan-everything hint (watcher overflow) finds changes nobody hinted', async () => {
     const { fs, observer, idAt } = await observed((f) => f.put('a.txt', 'a'));
     fs.put('deep/unhinted.txt', 'x');
