@@ -196,6 +196,19 @@ describe('preferences and health', () => {
     expect((await ada.call('app.getState', {})).attentionCount).toBeGreaterThanOrEqual(1);
   });
 
+  it('stops a folder whose root disappeared instead of deleting everything, and says so', async () => {
+    await ada.write('precious.txt', 'keep me');
+    await ada.sync();
+    await rm(ada.folder, { recursive: true });
+    const state = await ada.sync();
+    expect(state.phase).toBe('error');
+    const stopped = (await ada.call('health.get', {})).items.find((item) => item.kind === 'stopped');
+    expect(stopped).toMatchObject({ severity: 'error' });
+    expect(stopped!.title.length).toBeGreaterThan(10);
+    await bob.sync();
+    expect(await bob.read('precious.txt')).toBe('keep me');
+  });
+
   it('asks about a mass delete in health, and "Keep them" brings the files back', async () => {
     await ada.call('settings.update', { massDelete: { minCount: 3, percent: 30 } });
     for (let i = 0; i < 6; i++) await ada.write(`many/file-${i}.txt`, `file ${i}`);
