@@ -210,6 +210,50 @@ it('#9 (three devices) A and B rename differently while C edits: the first renam
   await expectInvariants([a, b, c]);
 }, 60_000);
 
+it('#9 (name taken) A renames onto a name B creates: the first to reach the server keeps the name, the other is renamed back or becomes a conflicted copy, reported; nothing lost', async () => {
+  for (const moveFirst of [true, false]) {
+    const { a, b } = await pair();
+    await a.write('a.txt', 'original');
+    await a.write('Src/x.txt', 'x');
+    await settle([a, b]);
+    await a.rename('a.txt', 'b.txt');
+    await a.rename('Src', 'Dst');
+    await b.write('b.txt', 'new by Bob');
+    await b.write('Dst/y.txt', 'y');
+    if (moveFirst) {
+      await a.sync();
+      await b.sync();
+    } else {
+      await b.sync();
+      await a.sync();
+    }
+    await settle([a, b]);
+
+    const disk = await listing(a);
+    if (moveFirst) {
+      // Ada's moves took the names; Bob's new items were renamed to conflicted copies.
+      const copies = await a.conflictedCopies();
+      const fileCopy = copies.find((p) => p.startsWith('b (conflicted copy from Bob '))!;
+      const folderCopy = copies.find((p) => p.startsWith('Dst (conflicted copy from Bob ') && !p.includes('/'))!;
+      expect(disk).toEqual({
+        'b.txt': hashOf('original'),
+        [fileCopy]: hashOf('new by Bob'),
+        Dst: 'folder',
+        'Dst/x.txt': hashOf('x'),
+        [folderCopy]: 'folder',
+        [`${folderCopy}/y.txt`]: hashOf('y'),
+      });
+      expect(b.engine.status.notices.map((n) => n.code)).toContain('name_conflict');
+    } else {
+      // Bob's new items took the names; Ada's moves were undone and reported.
+      expect(disk).toEqual({ 'a.txt': hashOf('original'), 'b.txt': hashOf('new by Bob'), Src: 'folder', 'Src/x.txt': hashOf('x'), Dst: 'folder', 'Dst/y.txt': hashOf('y') });
+      expect(a.engine.status.notices.filter((n) => n.code === 'move_refused')).toHaveLength(2);
+    }
+    expect(await listing(b)).toEqual(disk);
+    await expectInvariants([a, b]);
+  }
+}, 60_000);
+
 it('#10 the same file moved into different folders on each side: one deterministic place; nothing deleted', async () => {
   const { a, b, tapA, tapB } = await pair();
   await a.mkdir('inbox');
