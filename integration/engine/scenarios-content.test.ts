@@ -626,6 +626,38 @@ it('#40 a crash after applying an operation, before recording it: the next run s
     expect(await device.conflictedCopies(), device.name).toEqual([]);
   }
   await expectInvariants([a, b]);
+
+  // The same for a delete and a rename: Ada's delete or move is applied on the server, Bob's
+  // local trash or rename on his disk, and each dies before recording it.
+  await a.write('gone.txt', 'to be deleted');
+  await a.write('old-name.txt', 'to be renamed');
+  await settle([a, b]);
+  await a.remove('gone.txt');
+  await a.rename('old-name.txt', 'new-name.txt');
+  const crashA2 = new CrashWhen((boundary) => boundary === 'before journalComplete');
+  await a.restart({ client: { fetch: tapA.fetch }, wrapPorts: (ports) => crashA2.ports(ports) });
+  await a.sync();
+  expect(crashA2.fired).toBe('before journalComplete');
+  expect(crashA2.boundaries.filter((x) => x === 'after server delete' || x === 'after server move').length).toBeGreaterThan(0);
+  await a.restart({ client: { fetch: tapA.fetch } });
+  await settle([a]);
+  const crashB2 = new CrashWhen((boundary) => boundary === 'before journalComplete');
+  await b.restart({ client: { fetch: tapB.fetch }, wrapPorts: (ports) => crashB2.ports(ports) });
+  await b.sync();
+  expect(crashB2.fired).toBe('before journalComplete');
+  expect(crashB2.boundaries.filter((x) => x === 'after trash gone.txt' || x === 'after rename old-name.txt -> new-name.txt').length).toBeGreaterThan(0);
+  await b.restart({ client: { fetch: tapB.fetch } });
+  const markB2 = tapB.requests.length;
+  await settle([a, b]);
+  expect(tapB.requests.slice(markB2).filter((r) => isBlockFetch(r) || isBlockUpload(r) || isCommit(r))).toEqual([]);
+  for (const device of [a, b]) {
+    expect(await device.exists('gone.txt'), device.name).toBe(false);
+    expect(await device.read('new-name.txt'), device.name).toBe('to be renamed');
+    expect(await device.exists('old-name.txt'), device.name).toBe(false);
+    expect(await device.conflictedCopies(), device.name).toEqual([]);
+  }
+  expect((await a.client.trash()).map((entry) => entry.original_path)).toEqual(['gone.txt']);
+  await expectInvariants([a, b]);
 }, 60_000);
 
 it('#51 an empty file, or a file truncated to 0, syncs as an empty file', async () => {
