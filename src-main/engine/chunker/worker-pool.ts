@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { ChunkFileError } from './chunk-file.ts';
 import type { ChunkedFile } from './chunk-file.ts';
 import type { FromChunkWorker, ToChunkWorker } from './chunk-worker.ts';
+import { workerEnv } from './worker-env.ts';
 
 export interface ChunkWorkerPoolOptions {
   /** How many files are chunked at once. Default: the available cores, at most 8. */
@@ -122,7 +123,7 @@ export class ChunkWorkerPool {
   }
 
   #spawn(): Slot {
-    const worker = new Worker(this.#workerUrl);
+    const worker = new Worker(this.#workerUrl, { env: workerEnv() });
     const slot: Slot = { worker, job: undefined, dead: false };
     this.#slots.push(slot);
 

@@ -7,6 +7,7 @@ import { constants } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ChunkFileError } from '../chunker/chunk-file.ts';
+import { workerEnv } from '../chunker/worker-env.ts';
 import type { SmallHashReply, SmallHashRequest } from './small-file-hash-worker.ts';
 
 export interface SmallFileHash {
@@ -125,8 +126,7 @@ export class SmallFileHasher {
   }
 
   #spawn(): Worker {
-    // A small young generation: each batch makes little garbage, and every MB here is resident.
-    const worker = new Worker(new URL('./small-file-hash-worker.ts', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+    const worker = new Worker(new URL('./small-file-hash-worker.ts', import.meta.url), { env: workerEnv() });
     this.#workers.push(worker);
     worker.on('message', (reply: SmallHashReply) => {
       const job = this.#running.get(worker);

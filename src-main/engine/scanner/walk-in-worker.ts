@@ -4,6 +4,7 @@
 
 import { Worker } from 'node:worker_threads';
 import { FsError } from '../fs/file-system.ts';
+import { workerEnv } from '../chunker/worker-env.ts';
 import type { FsErrorCode } from '../fs/file-system.ts';
 import type { Observation, WalkResult } from './observation.ts';
 import type { FromScanWorker, ScanWorkerInput } from './scan-worker.ts';
@@ -22,8 +23,7 @@ export function walkInWorker(root: string, options: WalkInWorkerOptions = {}): P
     const workerData: ScanWorkerInput = { root };
     if (options.batchSize !== undefined) workerData.batchSize = options.batchSize;
     if (options.statFiles !== undefined) workerData.statFiles = options.statFiles;
-    // A small young generation: the walk keeps nothing, and every MB here is resident.
-    const worker = new Worker(new URL('./scan-worker.ts', import.meta.url), { workerData, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+    const worker = new Worker(new URL('./scan-worker.ts', import.meta.url), { workerData, env: workerEnv() });
     const observations: Observation[] = [];
     let settled = false;
     const finish = (action: () => void) => {

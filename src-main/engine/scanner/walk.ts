@@ -35,11 +35,14 @@ export class ScanRootError extends Error {
   }
 }
 
-// eslint-disable-next-line no-control-regex
-const ASCII = /^[\x00-\x7f]*$/;
+/** Plain ASCII (nothing to normalize). A loop: an anchored regex test per name cost a tenth of the walk. */
+function isAscii(name: string): boolean {
+  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
 
 function nfc(name: string): string {
-  return ASCII.test(name) ? name : name.normalize('NFC');
+  return isAscii(name) ? name : name.normalize('NFC');
 }
 
 export function walkFolder(lister: SyncLister, options: WalkOptions = {}): WalkResult {
@@ -180,7 +183,7 @@ class Walker {
     // Two spellings of one name (NFC and NFD) side by side: only possible on a disk that keeps
     // both (Linux). The NFC one is kept; the other is reported, never squashed (#26).
     let seen: Set<string> | undefined;
-    if (entries.some((entry) => !ASCII.test(entry.name))) {
+    if (entries.some((entry) => !isAscii(entry.name))) {
       seen = new Set(entries.filter((entry) => entry.validUtf8 && entry.name === nfc(entry.name)).map((entry) => entry.name));
     }
 
