@@ -3,15 +3,17 @@
 // way VS Code hands services their dependencies: nothing reaches for a global.
 import type { IpcEventName, IpcEventPayload } from '../../src-shared/ipc/contract.ts';
 import type { FolderSyncOptions } from '../engine/sync/folder-sync.ts';
-import type { CredentialStore, KeyringEntryFactory } from './credentials.ts';
+import type { CredentialStore, KeyringEntryFactory, SecretCipher } from './credentials.ts';
 import type { SettingsStore } from './settings-store.ts';
 
 export interface AppOptions {
   version: string;
   /** Where the app keeps its own state (settings, indexes, credentials, a hosted server's data). */
   stateDir: string;
-  /** The desktop shell injects safeStorage here; otherwise the keychain, else a file. */
+  /** A credential store chosen by the shell; otherwise `cipher`, else the keychain, else a file. */
   credentials?: CredentialStore;
+  /** The desktop shell's secret cipher (Electron's safeStorage): tokens are sealed by it. */
+  cipher?: SecretCipher;
   /** The OS keychain to try before the file (default @napi-rs/keyring); a string says why there is none. */
   keyring?: KeyringEntryFactory | string;
   /** The desktop shell's "open at login" switch; absent in the headless host. */

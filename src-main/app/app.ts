@@ -25,7 +25,7 @@ import { ActivityLog } from './activity.ts';
 import type { AppContext, AppOptions } from './app-context.ts';
 import { appState } from './app-state.ts';
 import { ConflictsService } from './conflicts.ts';
-import { chooseCredentialStore } from './credentials.ts';
+import { credentialStoreWith } from './credentials.ts';
 import { FoldersService } from './folders.ts';
 import { HealthService } from './health.ts';
 import { HistoryService } from './history.ts';
@@ -107,7 +107,7 @@ export class App {
 
   private async open(): Promise<Services> {
     const settingsStore = await SettingsStore.open(this.options.stateDir);
-    const credentials = this.options.credentials ?? (await chooseCredentialStore(this.options.stateDir, this.options.keyring));
+    const credentials = this.options.credentials ?? (await credentialStoreWith(this.options.stateDir, this.options.cipher, this.options.keyring));
     const ctx: AppContext = {
       options: this.options,
       settings: settingsStore,

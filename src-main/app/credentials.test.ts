@@ -3,7 +3,8 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { chooseCredentialStore, CREDENTIALS_FILE, type KeyringEntryFactory } from './credentials.ts';
+import { readFile } from 'node:fs/promises';
+import { chooseCredentialStore, credentialStoreWith, CREDENTIALS_FILE, type KeyringEntryFactory, type SecretCipher } from './credentials.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -61,5 +62,31 @@ describe('chooseCredentialStore', () => {
     const store = await chooseCredentialStore(dir, 'the keychain module could not be loaded (no binary)');
     expect(store.kind).toBe('file');
     expect(store.warning).toMatch(/could not be loaded/);
+  });
+});
+
+describe('the desktop shell\'s cipher (safeStorage)', () => {
+  /** A stand-in cipher: reversible, and visibly not the plain text. */
+  const cipher = (available: boolean): SecretCipher => ({
+    isEncryptionAvailable: () => available,
+    encryptString: (plain) => Buffer.from(`sealed:${[...plain].reverse().join('')}`),
+    decryptString: (sealed) => {
+      const text = sealed.toString();
+      if (!text.startsWith('sealed:')) throw new Error('not ours');
+      return [...text.slice('sealed:'.length)].reverse().join('');
+    },
+  });
+
+  it('keeps tokens sealed by it, never in plain text, with no warning', async () => {
+    const store = await credentialStoreWith(dir, cipher(true), 'unused');
+    expect(store).toMatchObject({ kind: 'system', warning: undefined });
+    await store.set('account-1', 'secret-token');
+    expect(await readFile(join(dir, CREDENTIALS_FILE), 'utf8')).not.toContain('secret-token');
+    expect(await store.get('account-1')).toBe('secret-token');
+  });
+
+  it('falls back to the usual choice when the shell cannot seal here', async () => {
+    const store = await credentialStoreWith(dir, cipher(false), 'no keychain in this test');
+    expect(store.kind).toBe('file');
   });
 });

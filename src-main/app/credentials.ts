@@ -1,5 +1,6 @@
 // Where the device tokens live. One interface, three homes: Electron's safeStorage in the desktop
-// app (src-main/electron implements it and injects it), the OS keychain through @napi-rs/keyring
+// app (the shell passes safeStorage in as AppOptions.cipher: tokens are sealed by it in a file),
+// the OS keychain through @napi-rs/keyring
 // for the CLI and the headless host, and, when no keychain can be reached (a headless Linux box
 // without a Secret Service), a JSON file only this user can read -- with a warning in health, since
 // anyone with this user's access (or a backup of the state folder) can then read the token.
@@ -135,4 +136,52 @@ export async function chooseCredentialStore(stateDir: string, keyring: KeyringEn
     const reason = error instanceof Error ? error.message : String(error);
     return new FileCredentialStore(stateDir, `the system keychain could not be used (${reason})`);
   }
+}
+
+/**
+ * What the desktop shell's own secret storage offers (Electron's safeStorage has this shape): the
+ * shell passes it in, and tokens are kept sealed by it in a file in the state folder.
+ */
+export interface SecretCipher {
+  isEncryptionAvailable(): boolean;
+  encryptString(plain: string): Buffer;
+  decryptString(sealed: Buffer): string;
+}
+
+/** Tokens sealed by the shell's cipher (safeStorage: the OS keychain holds the key), in a 0600 file. */
+export class SealedFileCredentialStore implements CredentialStore {
+  readonly kind = 'system' as const;
+  readonly warning = undefined;
+  readonly #file: FileCredentialStore;
+  readonly #cipher: SecretCipher;
+
+  constructor(stateDir: string, cipher: SecretCipher) {
+    this.#file = new FileCredentialStore(stateDir);
+    this.#cipher = cipher;
+  }
+
+  async get(accountId: string): Promise<string | undefined> {
+    const sealed = await this.#file.get(accountId);
+    if (sealed === undefined) return undefined;
+    try {
+      return this.#cipher.decryptString(Buffer.from(sealed, 'base64'));
+    } catch {
+      // Sealed under another user or machine: as good as signed out.
+      return undefined;
+    }
+  }
+
+  async set(accountId: string, secret: string): Promise<void> {
+    await this.#file.set(accountId, this.#cipher.encryptString(secret).toString('base64'));
+  }
+
+  delete(accountId: string): Promise<void> {
+    return this.#file.delete(accountId);
+  }
+}
+
+/** The shell's cipher when it can seal here, else the usual choice (keychain, then plain file). */
+export async function credentialStoreWith(stateDir: string, cipher: SecretCipher | undefined, keyring?: KeyringEntryFactory | string): Promise<CredentialStore> {
+  if (cipher?.isEncryptionAvailable()) return new SealedFileCredentialStore(stateDir, cipher);
+  return chooseCredentialStore(stateDir, keyring);
 }
