@@ -79,8 +79,15 @@ export async function runDownload(ctx: EffectContext, op: DownloadOp): Promise<C
     await fs.remove(temp).catch(() => undefined);
     throw error;
   }
-  if (current) await fs.trash(op.path);
-  await fs.rename(temp, op.path);
+  try {
+    if (current) await fs.trash(op.path);
+    await fs.rename(temp, op.path);
+  } catch (error) {
+    // Something took the name at the last moment (the user saving a new file there): the
+    // operation waits for the next pass, and its temp file must not stay behind for ever.
+    await fs.remove(temp).catch(() => undefined);
+    throw error;
+  }
   const stat = await fs.lstat(op.path);
   putFacts(changes, op.id, { size: stat.size, mtimeMs: stat.mtimeMs, inode: stat.inode, hash: op.hash, blocks: file.blocks });
   return finish(ctx, changes, op, current);

@@ -1,0 +1,48 @@
+// A download whose target name is taken at the very last moment — after the check, before the
+// temp file is renamed into place (the user saving a new file there right then): the user's file
+// stays, the download waits for the next pass, and no hidden temp file is left behind. Found by
+// the multi-client simulation (a user acting at an executor boundary).
+
+import { beforeAll, expect, it } from 'vitest';
+import { TEMP_PREFIX } from '../fs/file-system.ts';
+import { loadHasher } from '../hasher.ts';
+import type { Hasher } from '../hasher.ts';
+import { ROOT_ID } from './test-support/fake-remote.ts';
+import { describeDisk, describeTree, encode, newDevice, syncUntilQuiet } from './test-support/harness.ts';
+
+let hasher: Hasher;
+beforeAll(async () => {
+  hasher = await loadHasher();
+});
+
+it('a new file saved at the download target just before the rename keeps its bytes, both versions end up synced, and no temp file stays', async () => {
+  const device = await newDevice(hasher);
+  device.remote.putFile('r', ROOT_ID, 'a.txt', encode('from the server'));
+  const fs = device.ports.fs;
+  let saved = false;
+  const rename = async (from: string, to: string): Promise<void> => {
+    if (!saved && from.includes(TEMP_PREFIX) && to === 'a.txt') {
+      saved = true;
+      device.fs.put('a.txt', 'saved here just now');
+    }
+    return fs.rename(from, to);
+  };
+  device.ports = {
+    ...device.ports,
+    fs: new Proxy(fs, {
+      get: (target, key) => {
+        if (key === 'rename') return rename;
+        const value = Reflect.get(target, key) as unknown;
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    }),
+  };
+  await syncUntilQuiet(device);
+
+  expect(saved).toBe(true);
+  const names = device.fs.syncLister.list('').map((entry) => entry.name);
+  expect(names.filter((name) => name.startsWith(TEMP_PREFIX))).toEqual([]);
+  const disk = describeDisk(device);
+  expect([...disk.values()].sort()).toEqual([hasher.hash(encode('from the server')), hasher.hash(encode('saved here just now'))].sort());
+  expect(describeTree(device.remote.tree())).toEqual(disk);
+});
