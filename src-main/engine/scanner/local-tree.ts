@@ -70,6 +70,9 @@ export interface HashResult {
   hash: string;
   size: number;
   mtimeMs: number;
+  /** Given for files the walk did not lstat (`unstatted`): their facts are what the hasher saw. */
+  inode?: number;
+  executable?: boolean;
 }
 
 export interface LocalTreeResult {
@@ -321,6 +324,11 @@ export function finishLocalTree(
 
     let hash: string | undefined;
     let size = observation.size;
+    // What the walk saw, or for a file it did not lstat, what the hasher saw.
+    let seenSize = observation.size;
+    let seenMtime = observation.mtimeMs;
+    let seenInode = observation.inode;
+    let seenExecutable = observation.executable;
     if (hashable) {
       hash = matching.knownHashes[i];
       if (hash !== undefined) reused++;
@@ -332,6 +340,12 @@ export function finishLocalTree(
           hash = result.hash;
           size = result.size;
           hashed++;
+          if (observation.unstatted) {
+            seenSize = result.size;
+            seenMtime = result.mtimeMs;
+            seenInode = result.inode ?? 0;
+            seenExecutable = result.executable ?? false;
+          }
         } else {
           // Not readable right now (being written, or gone since the walk): keep what we knew,
           // and forget the facts so the next scan reads it again.
@@ -352,7 +366,7 @@ export function finishLocalTree(
       created++;
     }
     if (name === IGNORE_FILE_NAME && kind === 'file') ignoreFiles.push(observation.path);
-    const executable = hashable && observation.executable;
+    const executable = hashable && seenExecutable;
     // Unchanged items keep their objects: a rescan of 100k files then allocates almost nothing.
     const before = previous.items.get(id);
     const item: TreeItem =
@@ -375,10 +389,10 @@ export function finishLocalTree(
     itemByPath.set(observation.path, item);
     if (observation.ignored) ignoredIds.add(id);
     const known = previousFacts.get(id);
-    if (known !== undefined && known.size === observation.size && known.mtimeMs === observation.mtimeMs && known.inode === observation.inode && known.hash === hash) {
+    if (known !== undefined && known.size === seenSize && known.mtimeMs === seenMtime && known.inode === seenInode && known.hash === hash) {
       facts.set(id, known);
     } else {
-      const itemFacts: FileFacts = { size: observation.size, mtimeMs: observation.mtimeMs, inode: observation.inode };
+      const itemFacts: FileFacts = { size: seenSize, mtimeMs: seenMtime, inode: seenInode };
       if (hash !== undefined) itemFacts.hash = hash;
       facts.set(id, itemFacts);
     }

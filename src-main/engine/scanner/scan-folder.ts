@@ -23,7 +23,7 @@ import { DiskLister } from './disk-lister.ts';
 import { diskPathOf } from './observation.ts';
 import type { Observation, ScanProblem, WalkResult } from './observation.ts';
 import { SMALL_FILE_LIMIT } from './small-file-hasher.ts';
-import type { ExpectedFacts, SmallFileHash, SmallFileHasher } from './small-file-hasher.ts';
+import type { ExpectedFacts, SmallFileHasher } from './small-file-hasher.ts';
 import { walkInWorker } from './walk-in-worker.ts';
 import { walkFolder, walkPaths } from './walk.ts';
 
@@ -214,15 +214,8 @@ async function finishScan(
   for (const index of wanted) {
     const outcome = hashing.outcome(index);
     if (!(outcome instanceof Error)) {
+      // (For a file the walk did not lstat, the SmallFileHash also carries its inode and bit.)
       hashes.set(index, outcome);
-      const observation = observations[index]!;
-      if (observation.unstatted) {
-        // The walk skipped this file's lstat: its facts are what the hasher saw. A new object
-        // rather than changed fields: deleting a property makes V8 keep 100k slow objects.
-        const read = outcome as SmallFileHash;
-        const { unstatted: _, ...known } = observation;
-        observations[index] = { ...known, size: read.size, mtimeMs: read.mtimeMs, inode: read.inode, executable: read.executable };
-      }
       continue;
     }
     hashes.set(index, undefined);
