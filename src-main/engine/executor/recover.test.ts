@@ -68,6 +68,28 @@ describe('recover', () => {
     expect(new TextDecoder().decode(device.fs.get('a.txt'))).toBe('v2');
   });
 
+  it('removes the temp file of a download cut short even when the user moved its folder before the restart', async () => {
+    const device = await newDevice(hasher);
+    device.remote.putFolder('f', ROOT_ID, 'photos');
+    device.remote.putFile('x', 'f', 'a.txt', encode('v1'));
+    await syncUntilQuiet(device);
+    device.remote.putFile('x', 'f', 'a.txt', encode('v2'));
+    const op = await plannedDownload(device);
+    const entry = device.store.journalBegin(op, 'key-moved');
+    const temp = downloadTempPath(op.path, entry.idempotencyKey);
+    await device.fs.writeFileAtomic(temp, encode('v2'));
+    // Crash; while the app is closed the user renames the folder (the temp file goes with it).
+    await device.fs.mkdir('2024');
+    await device.fs.rename('photos', '2024/holiday');
+
+    const report = await recover(device.ports, device.store.trees(), hasher);
+    const moved = temp.replace(/^photos\//, '2024/holiday/');
+    expect(report.removedTemps).toEqual([moved]);
+    expect(device.fs.syncLister.list('2024/holiday').map((e) => e.name)).toEqual(['a.txt']);
+    expect(new TextDecoder().decode(device.fs.get('2024/holiday/a.txt'))).toBe('v1');
+    expect(device.store.journal.size).toBe(0);
+  });
+
   it('records a conflicted-copy rename that reached the disk, so the next plan makes no second copy', async () => {
     const device = await newDevice(hasher);
     device.remote.putFile('m', ROOT_ID, 'm.txt', encode('base'));

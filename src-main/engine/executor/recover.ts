@@ -15,6 +15,8 @@
 //  - a conflicted copy renamed on disk but not recorded: the local tree takes the rename under
 //    the copy's new id, as it would have — a rescan alone would read the rename as the user's
 //    move of the original and make a second conflicted copy (found by crash.test.ts).
+// After downloads were cut short, every Tandem temp file in the folder is an orphan and goes,
+// wherever the user moved it meanwhile (found by the multi-client simulation).
 // Every entry is then dropped. The engine must read the server's changes before planning again.
 
 import type { Operation } from '../planner/operations.ts';
@@ -69,6 +71,21 @@ async function strayTemps(ports: ExecutorPorts, folder: string): Promise<string[
   }
 }
 
+/**
+ * Every Tandem temp file anywhere in the folder (Tandem's own `.tandem` folder left out). Used
+ * after a crash that cut downloads short: the user may have moved or renamed their folder before
+ * the restart, taking the temp files along, where no journaled path finds them.
+ */
+async function tempsAnywhere(ports: ExecutorPorts, folder = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await ports.fs.readdir(folder)) {
+    const path = joinPath(folder, entry.name);
+    if (entry.kind === 'file' && entry.name.startsWith(TEMP_PREFIX)) out.push(path);
+    else if (entry.kind === 'folder' && !(folder === '' && entry.name === '.tandem')) out.push(...(await tempsAnywhere(ports, path)));
+  }
+  return out;
+}
+
 async function hashOf(ports: ExecutorPorts, hasher: Hasher, path: string): Promise<string | undefined> {
   const stat = await ports.fs.lstat(path);
   if (stat.kind !== 'file') return undefined;
@@ -82,6 +99,7 @@ export async function recover(ports: ExecutorPorts, trees: TreeSet, hasher?: Has
   hasher ??= await getHasher();
   const report: RecoveryReport = { entries: 0, completedDownloads: [], removedTemps: [] };
   const working = new WorkingTrees(trees);
+  let downloads = 0;
   for (const entry of ports.store.journalEntries()) {
     report.entries += 1;
     const op: Operation = entry.operation;
@@ -103,6 +121,7 @@ export async function recover(ports: ExecutorPorts, trees: TreeSet, hasher?: Has
     };
     const moved = async (from: string, to: string) => (await exists(ports, to)) && (from.toLowerCase() === to.toLowerCase() || !(await exists(ports, from)));
     if (op.kind === 'download') {
+      downloads += 1;
       const temp = downloadTempPath(op.path, entry.idempotencyKey);
       const hasTemp = await exists(ports, temp);
       if (await exists(ports, op.path)) {
@@ -131,6 +150,11 @@ export async function recover(ports: ExecutorPorts, trees: TreeSet, hasher?: Has
     }
     if (!changes.isEmpty()) ports.store.journalComplete(entry.seq, changes.build());
     else ports.store.journalAbandon(entry.seq);
+  }
+  // Downloads were cut short: their temp files are orphans wherever they are now (one walk of the
+  // folder, only after such a crash).
+  if (downloads > 0) {
+    for (const stray of await tempsAnywhere(ports)) if (await removeIfThere(ports, stray)) report.removedTemps.push(stray);
   }
   return report;
 }
