@@ -78,7 +78,15 @@ async function strayTemps(ports: ExecutorPorts, folder: string): Promise<string[
  */
 async function tempsAnywhere(ports: ExecutorPorts, folder = ''): Promise<string[]> {
   const out: string[] = [];
-  for (const entry of await ports.fs.readdir(folder)) {
+  let entries;
+  try {
+    entries = await ports.fs.readdir(folder);
+  } catch {
+    // A folder that cannot be read (gone, no permission) holds nothing we could remove anyway;
+    // tidying must never keep the folder from syncing.
+    return out;
+  }
+  for (const entry of entries) {
     const path = joinPath(folder, entry.name);
     if (entry.kind === 'file' && entry.name.startsWith(TEMP_PREFIX)) out.push(path);
     else if (entry.kind === 'folder' && !(folder === '' && entry.name === '.tandem')) out.push(...(await tempsAnywhere(ports, path)));
