@@ -6,6 +6,7 @@ import type { Account, Device, SyncWorld } from '../sync-harness.ts';
 import type { FetchLike } from '../../../src-main/engine/remote/remote-client.ts';
 import type { ExecutorPorts } from '../../../src-main/engine/executor/ports.ts';
 import type { IdleOutcome } from '../../../src-main/engine/sync/folder-sync.ts';
+import type { PolicyPlatform } from '../../../src-main/engine/fs-policy/policy.ts';
 import { CrashSwitch } from '../../../src-main/engine/executor/test-support/crash-switch.ts';
 
 /**
@@ -116,13 +117,14 @@ export class SimDevice {
    * A device on `account`. `clock` is the simulation's time (conflicted-copy names); the
    * executor's backoff waits are cut to a few milliseconds so failures cost little wall time.
    */
-  static async create(world: SyncWorld, account: Account, name: string, seed: number, clock: () => Date, concurrency: number): Promise<SimDevice> {
+  static async create(world: SyncWorld, account: Account, name: string, seed: number, clock: () => Date, concurrency: number, fsPolicy: PolicyPlatform): Promise<SimDevice> {
     const sim = new SimDevice(name, new SimNetwork(Prng.fork(seed, `network:${name}`)));
     const jitter = Prng.fork(seed, `jitter:${name}`);
     sim.device = await world.device(name, account, {
       client: { fetch: sim.net.fetch, random: () => jitter.float() },
       now: clock,
       concurrency,
+      fsPolicy,
       // Small trees: a folder delete can be most of the folder. The guard has its own tests.
       allowMassDelete: true,
       wrapPorts: (ports) => sim.#wrap(ports),

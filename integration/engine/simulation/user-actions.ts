@@ -9,8 +9,10 @@ import type { Prng } from './prng.ts';
 import type { SimDevice } from './sim-device.ts';
 import type { WriteLedger } from './ledger.ts';
 
-export const FILE_NAMES = ['a.txt', 'b.txt', 'notes.md', 'photo.jpg', 'data.bin', 'readme'];
-export const FOLDER_NAMES = ['docs', 'pics', 'x', 'y', 'archive'];
+// Some differ only by case: two devices creating `a.txt` and `A.txt` collide on the server, whose
+// names are unique case-insensitively (one gets a "(case conflict)" name, SCENARIOS #24).
+export const FILE_NAMES = ['a.txt', 'b.txt', 'notes.md', 'photo.jpg', 'data.bin', 'readme', 'A.txt', 'Notes.md'];
+export const FOLDER_NAMES = ['docs', 'pics', 'x', 'y', 'archive', 'Docs', 'X'];
 /** Deepest folder level the simulation creates (root children are level 1). */
 const MAX_DEPTH = 3;
 
