@@ -15,6 +15,8 @@ it('prints save and load rates for trees and facts, and journal rates for FULL a
   expect(stdout).toMatch(/^save one tree, 1% of files edited: +\d+ ms/mu);
   expect(stdout).toMatch(/^load all three trees: +\d+ ms \([\d,]+ items\/s\)$/mu);
   expect(stdout).toMatch(/^save facts of 1,959 files: +\d+ ms/mu);
+  expect(stdout).toMatch(/^store a one-file rescan, compared: +[\d.]+ ms/mu);
+  expect(stdout).toMatch(/^store a one-file rescan, its delta: +[\d.]+ ms/mu);
   expect(stdout).toMatch(/^journal begin\+complete, FULL: +\d+ ops\/s$/mu);
   expect(stdout).toMatch(/^journal begin\+complete, NORMAL: +\d+ ops\/s$/mu);
 }, 60_000);

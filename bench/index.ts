@@ -1,6 +1,8 @@
 // Local index throughput (src-main/engine/index): save and load of a whole tree of N items (one
 // transaction, prepared statements; fresh, unchanged and 1% edited), all three trees, the scanner's facts for N files, and journal
-// begin+complete pairs per second with synchronous=FULL (what the engine uses) and NORMAL.
+// begin+complete pairs per second with synchronous=FULL (what the engine uses) and NORMAL; and
+// what storing one hinted rescan (one file edited) costs: the whole tree and every fact compared
+// again, or only the scan's delta (ScanResult.delta) written.
 // Run: `npm run bench:index` or `node bench/index.ts [--items N]` (default 100000). The database
 // is in a temp folder on the machine's disk; every figure is the median of 3 runs.
 
@@ -83,7 +85,7 @@ try {
   const rootOnly = makeTree('root', [{ id: 'root', parentId: null, name: '', kind: 'folder' }]);
   // The same tree with 1% of its files edited (a busy rescan).
   const edited = makeTree('root', [...tree.items.values()].map((item, i) => (item.kind === 'file' && i % 100 === 0 ? { ...item, size: (item.size ?? 0) + 1 } : item)));
-  const times = { fresh: [] as number[], unchanged: [] as number[], edited: [] as number[], load: [] as number[], save3: [] as number[], load3: [] as number[], factsSave: [] as number[], factsLoad: [] as number[] };
+  const times = { hintWhole: [] as number[], hintDelta: [] as number[], fresh: [] as number[], unchanged: [] as number[], edited: [] as number[], load: [] as number[], save3: [] as number[], load3: [] as number[], factsSave: [] as number[], factsLoad: [] as number[] };
   let loadedSize = 0;
   for (let run = 0; run < 3; run++) {
     index.transaction(() => {
@@ -105,6 +107,29 @@ try {
     index.removeFacts(facts.map((f) => f.id));
     times.factsSave.push(time(() => index.putFacts(facts)));
     times.factsLoad.push(time(() => index.allFacts()));
+    // One file edited (a watcher hint): the tree that differs in one item, and its new facts.
+    index.saveTree('local', tree);
+    const target = facts[run]!;
+    const editedItem = { ...tree.items.get(target.id)!, hash: `blake3:${hex(run, 9)}` };
+    const editedFacts = { ...target, mtimeMs: target.mtimeMs + 1, hash: editedItem.hash };
+    const oneEdited = makeTree('root', [...tree.items.values()].map((item) => (item.id === target.id ? editedItem : item)));
+    times.hintWhole.push(time(() => {
+      // What storing a scan costs when it compares everything again: every fact read, the
+      // changed ones written, the whole tree compared row by row.
+      const stored = index.allFacts();
+      const put = [editedFacts].filter((f) => stored.get(f.id)?.mtimeMs !== f.mtimeMs);
+      index.transaction(() => {
+        index.saveTree('local', oneEdited);
+        index.putFacts(put);
+      });
+    }));
+    index.saveTree('local', tree);
+    times.hintDelta.push(time(() => {
+      index.transaction(() => {
+        index.updateTree('local', { put: [editedItem] });
+        index.putFacts([editedFacts]);
+      });
+    }));
   }
   if (loadedSize !== count) throw new Error(`loaded ${loadedSize} items, saved ${count}`);
   index.close();
@@ -120,6 +145,8 @@ try {
   console.log(`load all three trees:               ${fmt(times.load3, 3 * count)}`);
   console.log(`save facts of ${files} files:       ${fmt(times.factsSave, facts.length)}`);
   console.log(`load facts of ${files} files:       ${fmt(times.factsLoad, facts.length)}`);
+  console.log(`store a one-file rescan, compared:  ${median(times.hintWhole).toFixed(1).padStart(5)} ms (all facts read, whole tree compared)`);
+  console.log(`store a one-file rescan, its delta: ${median(times.hintDelta).toFixed(1).padStart(5)} ms (one item, one fact written)`);
   console.log(`database size:                      ${(bytes / 1e6).toFixed(1)} MB`);
   const journalOps = 300;
   console.log(`journal begin+complete, FULL:       ${Math.round(journalRate(base, 'FULL', journalOps))} ops/s`);
