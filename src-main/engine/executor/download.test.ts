@@ -181,3 +181,27 @@ describe('downloads reuse local blocks', () => {
     expect(fetched).toBeLessThan(256 * KiB + 1);
   });
 });
+
+describe('block lists the device already heard of', () => {
+  it('a download whose block list the feed carried asks the server for blocks only, not for the item; a list of other content is not used', async () => {
+    const { ada, bob, remote } = await pair();
+    ada.fs.put('a.txt', 'first version');
+    ada.fs.put('b.txt', 'another file');
+    await syncUntilQuiet(ada);
+    // What the changes feed would have carried: each file's current block list (b.txt's is of old content).
+    const lists = new Map([...remote.items.values()].filter((item) => item.kind === 'file').map((item) => [item.id, { hash: item.hash!, blocks: remote.blockLists.get(item.id)! }]));
+    const bId = [...remote.items.values()].find((item) => item.name === 'b.txt')!.id;
+    lists.set(bId, { hash: 'blake3:old-content', blocks: [{ hash: 'blake3:old-content', size: 3 }] });
+    bob.ports.remote = Object.assign(Object.create(remote) as FakeRemote, {
+      knownBlocks: (id: string, hash: string) => (lists.get(id)?.hash === hash ? lists.get(id)!.blocks : undefined),
+      getItem: remote.getItem.bind(remote),
+      fetchBlocks: remote.fetchBlocks.bind(remote),
+    });
+    remote.calls.length = 0;
+    await syncUntilQuiet(bob);
+    expect(new TextDecoder().decode(bob.fs.get('a.txt'))).toBe('first version');
+    expect(new TextDecoder().decode(bob.fs.get('b.txt'))).toBe('another file');
+    // Only b.txt, whose listed content was not the planned one, needed the item.
+    expect(remote.calls.filter((call) => call === 'getItem')).toHaveLength(1);
+  });
+});

@@ -63,6 +63,11 @@ export interface RemoteOps {
   ): Promise<DeleteAnswer>;
   /** The item as it is now (files with their block list), or undefined when it is gone (deleted or never there). */
   getItem(id: string): Promise<{ item: RemoteItem; blocks: BlockRef[] } | undefined>;
+  /**
+   * The block list of this content of this item when it is already known here (the changes feed
+   * carries them), else undefined: a download then needs no getItem. Optional.
+   */
+  knownBlocks?(id: string, hash: string): BlockRef[] | undefined;
   /** Yields the bytes of every block of the list, in order (repeats included), each checked against its hash and size. */
   fetchBlocks(blocks: readonly BlockRef[]): AsyncIterable<Uint8Array>;
 }

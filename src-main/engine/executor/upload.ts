@@ -19,6 +19,8 @@ type UploadOp = Extract<Operation, { kind: 'upload' }>;
 
 /** Block bytes per upload request: small enough that a lost request costs little. */
 export const UPLOAD_REQUEST_BYTES = 16 * 1024 * 1024;
+/** Upload requests of one file on the wire at once. */
+export const UPLOAD_REQUESTS_IN_FLIGHT = 2;
 /** Files up to this size are read once and sent from memory. */
 export const READ_ONCE_BYTES = 8 * 1024 * 1024;
 
@@ -37,12 +39,19 @@ export async function runUpload(ctx: EffectContext, op: UploadOp): Promise<Chang
   const toSend = [...unique.values()].filter((block) => missing.has(block.hash));
   let batch: Array<{ hash: string; data: Uint8Array }> = [];
   let batchBytes = 0;
+  // Requests overlap: the next one is read and hashed while the last is on the wire and being
+  // stored (one at a time left the disk, the network and the server taking turns).
+  const sending: Promise<void>[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
-    await remote.uploadBlocks(batch);
-    ctx.onBytes(batchBytes);
+    const blocks = batch;
+    const bytes = batchBytes;
     batch = [];
     batchBytes = 0;
+    const sent = remote.uploadBlocks(blocks).then(() => ctx.onBytes(bytes));
+    sent.catch(() => undefined); // awaited below; a failure while another is awaited is not "unhandled"
+    sending.push(sent);
+    if (sending.length >= UPLOAD_REQUESTS_IN_FLIGHT) await sending.shift();
   };
   const source = content.data
     ? toSend.map((block) => ({ block, data: content.data!.subarray(block.offset, block.offset + block.size) }))
@@ -54,6 +63,7 @@ export async function runUpload(ctx: EffectContext, op: UploadOp): Promise<Chang
     if (batchBytes >= UPLOAD_REQUEST_BYTES) await flush();
   }
   await flush();
+  await Promise.all(sending);
 
   const after = await fs.lstat(path);
   if (after.size !== before.size || after.mtimeMs !== before.mtimeMs || after.inode !== before.inode) throw changed();

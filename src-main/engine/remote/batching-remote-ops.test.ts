@@ -242,4 +242,12 @@ describe('blocks', () => {
     expect(fetched).toContainEqual(['huge']);
     expect(fetched).toContainEqual(['x', 'y', 'z']);
   });
+
+  it('knows the block lists it was given (the feed\'s), by content', () => {
+    const lists = new Map([['f1', { hash: 'h1', blocks: [{ hash: 'b1', size: 1 }] }]]);
+    const ops = batchingRemoteOps(unused, new FakeSender(), { blockLists: { get: (id, hash) => (lists.get(id)?.hash === hash ? lists.get(id)!.blocks : undefined) } });
+    expect(ops.knownBlocks?.('f1', 'h1')).toEqual([{ hash: 'b1', size: 1 }]);
+    expect(ops.knownBlocks?.('f1', 'h2')).toBeUndefined();
+    expect(ops.knownBlocks?.('f2', 'h1')).toBeUndefined();
+  });
 });

@@ -9,7 +9,9 @@
 //    the batch endpoint, even alone: the server fingerprints a key by how it was sent, and a
 //    replay after a crash must look like the first attempt;
 //  - missingBlocks calls merge into one question, uploadBlocks calls into one upload (capped in
-//    bytes), small fetchBlocks calls into one download.
+//    bytes), small fetchBlocks calls into one download;
+//  - knownBlocks answers from the block lists the changes feed carried, so a download of a file
+//    the feed announced needs no GET of the item.
 // A lone call goes out at once (setImmediate, so calls made in the same turn join it): a small
 // edit pays no batching delay. Answers are the same as the undecorated port's (remote-ops.ts):
 // 412 -> precondition_failed with the current item, 404/409 -> refused, other failures thrown
@@ -42,6 +44,8 @@ export interface BatchingOptions {
   batchOperations?: number;
   /** JSON bytes per batch request (the server takes 32 MiB). Default 8 MiB. */
   batchBytes?: number;
+  /** Block lists already heard of (feed.ts feedBlockLists): answers knownBlocks. */
+  blockLists?: { get(id: string, hash: string): BlockRef[] | undefined };
 }
 
 const MiB = 1024 * 1024;
@@ -238,6 +242,8 @@ export function batchingRemoteOps(inner: RemoteOps, sender: BatchSender, options
     },
 
     getItem: (id) => inner.getItem(id),
+
+    knownBlocks: (id, hash) => options.blockLists?.get(id, hash) ?? inner.knownBlocks?.(id, hash),
 
     fetchBlocks(blocks: readonly BlockRef[]): AsyncIterable<Uint8Array> {
       const bytes = blocks.reduce((sum, block) => sum + block.size, 0);

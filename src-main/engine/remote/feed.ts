@@ -3,7 +3,12 @@
 // has expired (410: too old for the kept tombstones, or the server was restored from a backup) —
 // from the start (a full listing that REPLACES the remote tree; applying it as a delta would keep
 // items the server no longer has).
+//
+// The feed is read WITH each live file's block list (blocks=true: one join on the server), and
+// the lists are remembered per client (feedBlockLists): a download of what the feed announced
+// then needs no GET of the item first, which for thousands of small files was a request each.
 import type { ChangesResponse } from '../../../src-shared/protocol/changes.ts';
+import type { BlockRef } from '../../../src-shared/protocol/common.ts';
 import type { CallOptions, RemoteClient } from './remote-client.ts';
 import { RemoteError } from './remote-error.ts';
 
@@ -26,7 +31,7 @@ export interface FeedRead {
 }
 
 export interface FeedOptions extends CallOptions {
-  /** Carry each live file's block list (saves a GET per changed file). */
+  /** Carry each live file's block list (saves a GET per changed file). Default true. */
   blocks?: boolean;
   /** Items per page; default the server's 1000. */
   pageSize?: number;
@@ -54,14 +59,72 @@ async function readPages(
   for await (const outcome of client.changesSince(cursor, {
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.pageSize ? { limit: options.pageSize } : {}),
-    blocks: options.blocks ?? false,
+    blocks: options.blocks ?? true,
   })) {
     if (!outcome.ok) return { ok: false, message: outcome.message, ...(outcome.serverRestored ? { serverRestored: true as const } : {}) };
+    const remembered = feedBlockLists(client);
     for (const item of outcome.page.changes) {
       latest.delete(item.id);
       latest.set(item.id, item);
+      remembered.note(item);
     }
     next = outcome.page.cursor;
   }
   return { ok: true, items: [...latest.values()], cursor: next! };
+}
+
+/**
+ * The block lists the feed carried, by item id and content hash: what a download needs to know
+ * before it fetches. Bounded (the oldest are forgotten first): a download whose list is not here
+ * asks the server for the item, as before.
+ */
+export class BlockListMemo {
+  readonly #lists = new Map<string, { hash: string; blocks: BlockRef[] }>();
+  readonly #maxBlocks: number;
+  #blocks = 0;
+
+  constructor(maxBlocks = 200_000) {
+    this.#maxBlocks = maxBlocks;
+  }
+
+  /** Records a feed item: a live file's list is kept, anything else forgets the id. */
+  note(item: ChangedItem): void {
+    this.#forget(item.id);
+    if (item.kind !== 'file' || item.deleted || !item.blocks || !item.content_hash) return;
+    this.#lists.set(item.id, { hash: item.content_hash, blocks: item.blocks });
+    this.#blocks += item.blocks.length;
+    for (const [id] of this.#lists) {
+      if (this.#blocks <= this.#maxBlocks) break;
+      this.#forget(id);
+    }
+  }
+
+  /** The block list of this content of this item, if the feed carried it. */
+  get(id: string, hash: string): BlockRef[] | undefined {
+    const known = this.#lists.get(id);
+    return known && known.hash === hash ? known.blocks : undefined;
+  }
+
+  get size(): number {
+    return this.#lists.size;
+  }
+
+  #forget(id: string): void {
+    const known = this.#lists.get(id);
+    if (!known) return;
+    this.#lists.delete(id);
+    this.#blocks -= known.blocks.length;
+  }
+}
+
+const memos = new WeakMap<RemoteClient, BlockListMemo>();
+
+/** The block lists the feed read through this client carried (batching-remote-ops.ts serves downloads from them). */
+export function feedBlockLists(client: RemoteClient): BlockListMemo {
+  let memo = memos.get(client);
+  if (!memo) {
+    memo = new BlockListMemo();
+    memos.set(client, memo);
+  }
+  return memo;
 }

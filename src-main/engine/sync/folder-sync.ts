@@ -37,6 +37,7 @@ import { RemoteChangeWatcher } from '../remote/change-watcher.ts';
 import { RemoteError } from '../remote/remote-error.ts';
 import type { RemoteClient } from '../remote/remote-client.ts';
 import { batchingRemoteOps } from '../remote/batching-remote-ops.ts';
+import { feedBlockLists } from '../remote/feed.ts';
 import { remoteOps } from '../remote/remote-ops.ts';
 import { LocalObserver } from '../scanner/local-observer.ts';
 import { newItemId } from '../scanner/new-item-id.ts';
@@ -144,7 +145,7 @@ export class FolderSync {
     const fs = new NodeFileSystem(options.folder);
     const ports: ExecutorPorts = {
       fs,
-      remote: batchingRemoteOps(remoteOps(options.client, { hasher }), options.client),
+      remote: batchingRemoteOps(remoteOps(options.client, { hasher }), options.client, { blockLists: feedBlockLists(options.client) }),
       store: indexStore(index),
       clock: systemExecutorClock,
       newKey: newItemId,
