@@ -8,12 +8,13 @@
 // Sizes come from the environment (TANDEM_BENCH_SCALE=1 is the issue's full size: 20 edits,
 // 10,000 × 4 KiB, 1 GiB, 100 MiB); not a timed test.
 //   node bench/sync.ts            TANDEM_BENCH_SCALE=0.1 node bench/sync.ts
-// TANDEM_BENCH_ONLY=files,big runs only those workloads (edits, files, big, insert);
+// TANDEM_BENCH_ONLY=files,big runs only those workloads (edits, files, big, insert; rest: the RSS
+// after 35 s without work, once idle hashing workers have stopped);
 // TANDEM_BENCH_PROFILE=DIR writes each process's CPU profile there (bench/sync/tandem-pair.ts).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { processCpuSeconds, processMemory, TandemPair } from './sync/tandem-pair.ts';
+import { processCpuSeconds, processMemory, sleep, TandemPair } from './sync/tandem-pair.ts';
 import { bigFile, insertOneByte, manySmallFiles, percentile, smallEdits } from './sync/workloads.ts';
 
 const scale = Number(process.env['TANDEM_BENCH_SCALE'] ?? '1');
@@ -28,7 +29,7 @@ const sizes = {
   big: Math.max(4 * MiB, Math.round(1024 * MiB * scale)),
   insert: Math.max(4 * MiB, Math.round(100 * MiB * scale)),
 };
-const only = new Set((process.env['TANDEM_BENCH_ONLY'] ?? 'edits,files,big,insert').split(',').map((name) => name.trim()));
+const only = new Set((process.env['TANDEM_BENCH_ONLY'] ?? 'edits,files,big,insert,rest').split(',').map((name) => name.trim()));
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const line = (text: string) => process.stdout.write(`${text}\n`);
 
@@ -72,6 +73,11 @@ try {
     if (!insert.identical) process.exitCode = 1;
   }
   const memory = await Promise.all(pair.clientPids.map((pid) => processMemory(pid)));
+  if (only.has('rest')) {
+    await sleep(35_000);
+    const rest = await Promise.all(pair.clientPids.map((pid) => processMemory(pid)));
+    line(`client RSS after 35 s at rest: A ${mb(rest[0]!.rssBytes)}, B ${mb(rest[1]!.rssBytes)}`);
+  }
   line(`client peak RSS: A ${mb(memory[0]!.peakRssBytes)}, B ${mb(memory[1]!.peakRssBytes)}; now A ${mb(memory[0]!.rssBytes)}, B ${mb(memory[1]!.rssBytes)}`);
 } finally {
   await pair.stop();

@@ -135,3 +135,15 @@ describe('ChunkWorkerPool', () => {
     expect(results).toEqual(await Promise.all(files.slice(0, 3).map((path) => chunkFile(path))));
   });
 });
+
+describe('idle workers', () => {
+  it('starts workers only for work, stops them once idle, and starts one again for the next job', async () => {
+    const pool = makePool({ size: 2, idleMs: 50 });
+    expect(pool.workers).toBe(0);
+    const first = await pool.chunkFile(files[0]!);
+    expect(pool.workers).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(pool.workers).toBe(0);
+    expect((await pool.chunkFile(files[0]!)).hash).toBe(first.hash);
+  });
+});

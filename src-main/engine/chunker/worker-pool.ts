@@ -17,6 +17,11 @@ export interface ChunkWorkerPoolOptions {
   bufferSize?: number;
   /** The worker's script; tests point it at a misbehaving worker. */
   workerUrl?: URL;
+  /**
+   * A worker idle this long is stopped (each holds tens of MB: its own heap and module copies);
+   * the next job starts one again. Default 30 s.
+   */
+  idleMs?: number;
 }
 
 export interface ChunkJobOptions {
@@ -38,6 +43,7 @@ interface Slot {
   worker: Worker;
   job: Job | undefined;
   dead: boolean;
+  idleTimer: NodeJS.Timeout | undefined;
 }
 
 /** More threads than this only contend for the disk and memory bandwidth. */
@@ -51,6 +57,7 @@ export class ChunkWorkerPool {
   readonly size: number;
   readonly #bufferSize: number | undefined;
   readonly #workerUrl: URL;
+  readonly #idleMs: number;
   readonly #slots: Slot[] = [];
   readonly #queue: Job[] = [];
   #nextId = 1;
@@ -62,6 +69,12 @@ export class ChunkWorkerPool {
     this.size = size;
     this.#bufferSize = options.bufferSize;
     this.#workerUrl = options.workerUrl ?? new URL('./chunk-worker.ts', import.meta.url);
+    this.#idleMs = options.idleMs ?? 30_000;
+  }
+
+  /** Worker threads running now (started on demand, stopped when idle). */
+  get workers(): number {
+    return this.#slots.length;
   }
 
   /** Jobs waiting for a worker. */
@@ -97,6 +110,7 @@ export class ChunkWorkerPool {
     for (const job of this.#queue.splice(0)) this.#settle(job, closedError(job.path));
     const slots = this.#slots.splice(0);
     for (const slot of slots) {
+      clearTimeout(slot.idleTimer);
       slot.dead = true;
       if (slot.job) this.#settle(slot.job, closedError(slot.job.path));
       slot.job = undefined;
@@ -112,6 +126,8 @@ export class ChunkWorkerPool {
         slot = this.#spawn();
       }
       const job = this.#queue.shift()!;
+      clearTimeout(slot.idleTimer);
+      slot.idleTimer = undefined;
       slot.job = job;
       slot.worker.ref();
       const message: ToChunkWorker =
@@ -124,7 +140,7 @@ export class ChunkWorkerPool {
 
   #spawn(): Slot {
     const worker = new Worker(this.#workerUrl, { env: workerEnv() });
-    const slot: Slot = { worker, job: undefined, dead: false };
+    const slot: Slot = { worker, job: undefined, dead: false, idleTimer: undefined };
     this.#slots.push(slot);
 
     worker.on('message', (message: FromChunkWorker) => {
@@ -136,9 +152,11 @@ export class ChunkWorkerPool {
       if (message.type === 'done') this.#settle(job, undefined, message.result);
       else this.#settle(job, new ChunkFileError(message.error.code, message.error.message, message.error.path));
       this.#dispatch();
+      if (slot.job === undefined) this.#stopWhenIdle(slot);
     });
 
     const fail = (reason: string) => {
+      clearTimeout(slot.idleTimer);
       if (slot.dead) return;
       slot.dead = true;
       const index = this.#slots.indexOf(slot);
@@ -154,6 +172,20 @@ export class ChunkWorkerPool {
     worker.on('error', (error: unknown) => fail(error instanceof Error ? error.message : String(error)));
     worker.on('exit', (code) => fail(`it exited with code ${String(code)}`));
     return slot;
+  }
+
+  #stopWhenIdle(slot: Slot): void {
+    clearTimeout(slot.idleTimer);
+    slot.idleTimer = setTimeout(() => {
+      slot.idleTimer = undefined;
+      if (slot.job !== undefined || slot.dead || this.#closed) return;
+      // Marked dead and out of the list first: its exit is then not a failure.
+      slot.dead = true;
+      const index = this.#slots.indexOf(slot);
+      if (index >= 0) this.#slots.splice(index, 1);
+      void slot.worker.terminate();
+    }, this.#idleMs);
+    slot.idleTimer.unref();
   }
 
   #cancel(job: Job): void {

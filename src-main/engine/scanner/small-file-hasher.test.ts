@@ -58,3 +58,22 @@ describe('SmallFileHasher', () => {
     expect(edited).toMatchObject({ hash: (await chunkFile(join(root, 'edited.txt'))).hash, size: 22 });
   });
 });
+
+describe('idle workers', () => {
+  it('starts workers only for work, stops them once idle, and starts one again for the next batch', async () => {
+    const idle = new SmallFileHasher({ size: 1, idleMs: 50 });
+    try {
+      const path = join(root, 'idle-test');
+      writeFileSync(path, 'some bytes');
+      expect(idle.workers).toBe(0);
+      const [first] = await idle.hashFiles([path]);
+      expect(idle.workers).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(idle.workers).toBe(0);
+      const [again] = await idle.hashFiles([path]);
+      expect(again).toEqual(first);
+    } finally {
+      await idle.close();
+    }
+  });
+});

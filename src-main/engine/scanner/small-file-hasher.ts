@@ -43,6 +43,11 @@ export interface SmallFileHasherOptions {
   size?: number;
   /** Files per message. Default 256. */
   batchSize?: number;
+  /**
+   * A worker idle this long is stopped (each holds tens of MB: its own heap and module copies);
+   * the next job starts one again. Default 30 s.
+   */
+  idleMs?: number;
 }
 
 /** Above this, a file is streamed by the chunk pool instead (1 MiB). */
@@ -61,12 +66,20 @@ export class SmallFileHasher {
   readonly #idle: Worker[] = [];
   readonly #queue: Array<Pending & { id: number }> = [];
   readonly #running = new Map<Worker, Pending & { id: number }>();
+  readonly #idleMs: number;
+  readonly #idleTimers = new Map<Worker, NodeJS.Timeout>();
   #nextId = 1;
   #closed = false;
 
   constructor(options: SmallFileHasherOptions = {}) {
     this.size = options.size ?? Math.max(1, Math.min(availableParallelism(), 4));
     this.#batchSize = options.batchSize ?? 256;
+    this.#idleMs = options.idleMs ?? 30_000;
+  }
+
+  /** Worker threads running now (started on demand, stopped when idle). */
+  get workers(): number {
+    return this.#workers.length;
   }
 
   /** Hashes every path (absolute, or under `root`); each result is a hash or a ChunkFileError, in order. */
@@ -99,6 +112,8 @@ export class SmallFileHasher {
 
   async close(): Promise<void> {
     this.#closed = true;
+    for (const timer of this.#idleTimers.values()) clearTimeout(timer);
+    this.#idleTimers.clear();
     for (const pending of this.#queue.splice(0)) pending.reject(new ChunkFileError('pool_closed', 'Hashing was stopped because Tandem is shutting down.', ''));
     await Promise.all(this.#workers.splice(0).map((worker) => worker.terminate()));
   }
@@ -118,6 +133,8 @@ export class SmallFileHasher {
         if (this.#workers.length >= this.size) return;
         worker = this.#spawn();
       }
+      clearTimeout(this.#idleTimers.get(worker));
+      this.#idleTimers.delete(worker);
       const job = this.#queue.shift()!;
       this.#running.set(worker, job);
       worker.ref();
@@ -136,8 +153,11 @@ export class SmallFileHasher {
       this.#idle.push(worker);
       job.resolve(reply);
       this.#dispatch();
+      if (this.#idle.includes(worker)) this.#stopWhenIdle(worker);
     });
     const fail = (reason: string) => {
+      clearTimeout(this.#idleTimers.get(worker));
+      this.#idleTimers.delete(worker);
       const at = this.#workers.indexOf(worker);
       if (at < 0) return;
       this.#workers.splice(at, 1);
@@ -151,5 +171,19 @@ export class SmallFileHasher {
     worker.on('error', (error) => fail(error.message));
     worker.on('exit', (code) => fail(`it exited with code ${code}`));
     return worker;
+  }
+
+  #stopWhenIdle(worker: Worker): void {
+    const timer = setTimeout(() => {
+      this.#idleTimers.delete(worker);
+      const at = this.#idle.indexOf(worker);
+      if (at < 0 || this.#closed) return;
+      // Out of the lists first: its exit is then not a failure.
+      this.#idle.splice(at, 1);
+      this.#workers.splice(this.#workers.indexOf(worker), 1);
+      void worker.terminate();
+    }, this.#idleMs);
+    timer.unref();
+    this.#idleTimers.set(worker, timer);
   }
 }
