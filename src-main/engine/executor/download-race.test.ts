@@ -1,7 +1,8 @@
-// A download whose target name is taken at the very last moment — after the check, before the
-// temp file is renamed into place (the user saving a new file there right then): the user's file
-// stays, the download waits for the next pass, and no hidden temp file is left behind. Found by
-// the multi-client simulation (a user acting at an executor boundary).
+// Downloads racing the user at the very last moment (found by the multi-client simulation, a
+// user acting at an executor boundary): a new file saved at the target after the check and before
+// the temp file is renamed into place, or a save to the old file after the check and before it
+// goes to the trash. The user's bytes stay, the download waits for the next pass (a conflict if
+// need be), and no hidden temp file is left behind.
 
 import { beforeAll, expect, it } from 'vitest';
 import { TEMP_PREFIX } from '../fs/file-system.ts';
@@ -44,5 +45,37 @@ it('a new file saved at the download target just before the rename keeps its byt
   expect(names.filter((name) => name.startsWith(TEMP_PREFIX))).toEqual([]);
   const disk = describeDisk(device);
   expect([...disk.values()].sort()).toEqual([hasher.hash(encode('from the server')), hasher.hash(encode('saved here just now'))].sort());
+  expect(describeTree(device.remote.tree())).toEqual(disk);
+});
+
+it('a file saved here between the check and its move to the trash (making room for the server\'s newer version) comes back: both versions are kept', async () => {
+  const device = await newDevice(hasher);
+  device.remote.putFile('r', ROOT_ID, 'a.txt', encode('v1'));
+  await syncUntilQuiet(device);
+  device.remote.putFile('r', ROOT_ID, 'a.txt', encode('v2 from the server'));
+  const fs = device.ports.fs;
+  let saved = false;
+  const trash = async (path: string): Promise<string> => {
+    if (!saved && path === 'a.txt') {
+      saved = true;
+      device.fs.put('a.txt', 'v2 saved here just now');
+    }
+    return fs.trash(path);
+  };
+  device.ports = {
+    ...device.ports,
+    fs: new Proxy(fs, {
+      get: (target, key) => {
+        if (key === 'trash') return trash;
+        const value = Reflect.get(target, key) as unknown;
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    }),
+  };
+  await syncUntilQuiet(device);
+
+  expect(saved).toBe(true);
+  const disk = describeDisk(device);
+  expect([...disk.values()].sort()).toEqual([hasher.hash(encode('v2 from the server')), hasher.hash(encode('v2 saved here just now'))].sort());
   expect(describeTree(device.remote.tree())).toEqual(disk);
 });

@@ -21,7 +21,7 @@ import { TEMP_PREFIX, baseName, joinPath, parentPath } from '../fs/file-system.t
 import type { BlockRef } from '../../../src-shared/protocol/common.ts';
 import type { FileSystem } from '../fs/file-system.ts';
 import type { TreeItem } from '../tree/item.ts';
-import { requireUnchanged, statOrUndefined } from './effect-context.ts';
+import { requireUnchanged, sameAsFacts, statOrUndefined } from './effect-context.ts';
 import type { EffectContext } from './effect-context.ts';
 import { Deferred, Refused } from './errors.ts';
 import { ChangeSet, putFacts } from './change-set.ts';
@@ -83,7 +83,16 @@ export async function runDownload(ctx: EffectContext, op: DownloadOp): Promise<C
     throw error;
   }
   try {
-    if (current) await fs.trash(op.path);
+    if (current) {
+      const trashed = await fs.trash(op.path);
+      // Checked again where it went, as a local delete is (local-effects.ts): a save between the
+      // check above and the move to the trash goes back, and the next pass sees a conflict.
+      const moved = await statOrUndefined(ctx, trashed);
+      if (moved && !sameAsFacts(moved, ctx.ports.store.localFacts(op.id))) {
+        await fs.rename(trashed, op.path);
+        throw new Deferred('target_changed', `"${op.path}" changed while it was being replaced; it is back and will be looked at again.`, op.path);
+      }
+    }
     await fs.rename(temp, op.path);
   } catch (error) {
     // Something took the name at the last moment (the user saving a new file there): the
