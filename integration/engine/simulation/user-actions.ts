@@ -141,8 +141,9 @@ export async function userAction(ctx: ActionContext, sim: SimDevice, kind: UserA
       const done: string[] = [];
       for (let i = 0; i < inside; i++) {
         const child = join(path, rng.pick(FILE_NAMES));
-        if (made.has(child)) continue;
-        made.add(child);
+        // Names are unique per folder case-insensitively: one user on one disk never makes both.
+        if (made.has(child.toLowerCase())) continue;
+        made.add(child.toLowerCase());
         done.push(await writeFile(ctx, sim, new Map(), child));
       }
       return `mkdir ${path}${done.length > 0 ? ` with ${done.join(', ')}` : ''}`;
