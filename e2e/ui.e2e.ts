@@ -78,6 +78,20 @@ describe('tandem ui in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('pauses for 30 minutes and resumes from the bottom bar', async () => {
+    const page = await openPage(ui.url);
+    await page.getByText('No folder set up yet', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Pause for 30 minutes' }).click();
+    await page.getByRole('button', { name: 'Resume syncing' }).waitFor();
+    expect(await page.locator('.status-line').textContent()).toMatch(/^Paused/);
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'popover-paused-30m.png') });
+    await page.getByRole('button', { name: 'Resume syncing' }).click();
+    await page.getByText('No folder set up yet', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Pause for 1 hour' }).click();
+    await page.getByRole('button', { name: 'Resume syncing' }).waitFor();
+    expect(problems).toEqual([]);
+  });
+
   it('shows a pause made in one window in every other window (app events)', async () => {
     const first = await openPage(ui.url);
     const second = await openPage(ui.url);
@@ -93,6 +107,10 @@ describe('tandem ui in Chromium', () => {
     await page.getByText('No folder set up yet', { exact: true }).waitFor();
     const background = await page.evaluate('getComputedStyle(document.body).backgroundColor');
     expect(background).toBe('rgb(21, 23, 26)');
+    // Before set-up, the first control is "Set up Tandem…", then Pause.
+    await page.keyboard.press('Tab');
+    const setUp = page.getByRole('button', { name: 'Set up Tandem…' });
+    expect(await setUp.evaluate((element) => element === element.ownerDocument.activeElement)).toBe(true);
     await page.keyboard.press('Tab');
     const button = page.getByRole('button', { name: 'Pause syncing' });
     expect(await button.evaluate((element) => element === element.ownerDocument.activeElement)).toBe(true);

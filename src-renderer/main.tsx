@@ -1,11 +1,11 @@
 // The renderer's entry: connect to the app (Electron bridge or the host's WebSocket), mirror its
-// state in the store, and show the popover.
+// state in the store, and show the popover or the dialog it opened.
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createIpcClient } from '../src-shared/ipc/client.ts';
 import { connectToTandem } from './ipc/connect.ts';
 import { createTandemStore } from './state/tandem-store.ts';
-import { StatusPopover } from './ui/StatusPopover.tsx';
+import { TandemApp } from './ui/TandemApp.tsx';
 
 const connection = connectToTandem();
 const store = createTandemStore(createIpcClient(connection.transport), connection);
@@ -14,6 +14,6 @@ const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element.');
 createRoot(root).render(
   <StrictMode>
-    <StatusPopover store={store} />
+    <TandemApp store={store} />
   </StrictMode>,
 );

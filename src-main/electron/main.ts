@@ -2,7 +2,7 @@
 // popover window and the IPC bridge, and keeps itself to one running instance. Everything with
 // logic lives in the modules it imports, which are tested under plain Node; this file only
 // connects Electron's objects to them.
-import { app, BrowserWindow, ipcMain, Menu, nativeImage, nativeTheme, protocol, screen, session, shell, Tray } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, nativeImage, nativeTheme, protocol, safeStorage, screen, session, shell, Tray } from 'electron';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { App } from '../app/app.ts';
@@ -36,7 +36,8 @@ if (!app.requestSingleInstanceLock()) {
 
 function startTrayApp(): void {
   // The same state directory as `tandem ui`, so both shells see the same folders and settings.
-  const tandem = new App({ version: app.getVersion(), stateDir: defaultStateDir(process.env) });
+  // safeStorage seals the saved sign-in with a key the OS keychain holds (read after 'ready', when App starts).
+  const tandem = new App({ version: app.getVersion(), stateDir: defaultStateDir(process.env), cipher: safeStorage });
   let quitting = false;
   let popover: BrowserWindow | undefined;
   let tray: Tray | undefined;

@@ -38,6 +38,7 @@ function scriptedConnection(initial: ConnectionStatus['kind']) {
         failNext = undefined;
         throw error;
       }
+      if (name === 'activity.list') return { entries: [] };
       if (name === 'app.setPaused') paused = (args as { paused: boolean }).paused;
       return appState(paused);
     },
@@ -62,8 +63,8 @@ function scriptedConnection(initial: ConnectionStatus['kind']) {
       status = next;
       for (const listener of statusListeners) listener(next);
     },
-    emit(payload: unknown) {
-      for (const listener of eventListeners) listener({ type: 'event', name: 'app.state', payload });
+    emit(payload: unknown, name: 'app.state' | 'app.activity' = 'app.state') {
+      for (const listener of eventListeners) listener({ type: 'event', name, payload });
     },
     failNextWith(error: Error) {
       failNext = error;
@@ -85,7 +86,8 @@ describe('the Tandem store', () => {
     expect(store.getState().connection).toEqual({ kind: 'unreachable', reason: 'gone' });
     line.setStatus({ kind: 'open' });
     await settle();
-    expect(line.calls).toEqual(['app.getState', 'app.getState']);
+    // The state and the recent activity, afresh after every (re)connection.
+    expect(line.calls).toEqual(['app.getState', 'activity.list', 'app.getState', 'activity.list']);
   });
 
   it('asks at once when the line is already open (the Electron bridge)', async () => {
@@ -103,6 +105,19 @@ describe('the Tandem store', () => {
     expect(store.getState().app?.summary).toBe('Paused — no folder set up yet');
     line.emit({ paused: 'very' });
     expect(store.getState().app?.paused).toBe(true);
+  });
+
+  it('puts new activity first, once per entry, keeping the last 20', async () => {
+    const line = scriptedConnection('open');
+    const store = createTandemStore(createIpcClient(line.connection.transport), line.connection);
+    await settle();
+    const entry = (n: number) => ({ id: `a${n}`, folderId: 'f', path: `file ${n}.txt`, fromPath: null, action: 'added', device: 'This computer', thisComputer: true, at: n, kind: 'file' });
+    for (let n = 1; n <= 25; n += 1) line.emit(entry(n), 'app.activity');
+    line.emit(entry(25), 'app.activity');
+    const paths = store.getState().activity.map((e) => e.path);
+    expect(paths).toHaveLength(20);
+    expect(paths[0]).toBe('file 25.txt');
+    expect(paths[19]).toBe('file 6.txt');
   });
 
   it('pauses through the app and shows what it answered', async () => {

@@ -3,10 +3,28 @@
 // over IPC (responses and app.state events), never guesses.
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { IpcClient } from '../../src-shared/ipc/client.ts';
-import type { AppState } from '../../src-shared/ipc/contract.ts';
+import type { ActivityEntry, AppState, PauseDuration } from '../../src-shared/ipc/contract.ts';
 import type { Connection, ConnectionStatus } from '../ipc/websocket-transport.ts';
 
+/** Which screen fills the window: the popover, or one of the dialogs it opens. */
+export type Screen =
+  | { kind: 'popover' }
+  | { kind: 'setup' }
+  | { kind: 'conflicts' }
+  | { kind: 'selective' }
+  | { kind: 'history'; folderId?: string; path?: string; tab?: 'versions' | 'deleted' }
+  | { kind: 'preferences' };
+
 export interface TandemView {
+  /** The typed client, for screens that load their own data (conflicts, history, …). */
+  client: IpcClient;
+  screen: Screen;
+  /** Recent activity, newest first (the popover shows about 20). */
+  activity: ActivityEntry[];
+  open(screen: Screen): void;
+  pause(duration: PauseDuration): Promise<void>;
+  resume(): Promise<void>;
+  refreshActivity(): Promise<void>;
   connection: ConnectionStatus;
   /** Undefined until the app has answered once. */
   app: AppState | undefined;
@@ -22,7 +40,39 @@ function messageOf(error: unknown): string {
 }
 
 export function createTandemStore(client: IpcClient, connection: Connection): StoreApi<TandemView> {
-  const store = createStore<TandemView>()((set, get) => ({
+  const store = createStore<TandemView>()((set, get) => {
+  /** Runs a pause/resume request once at a time; a failure becomes one sentence. */
+  async function act(verb: string, request: () => Promise<AppState>): Promise<void> {
+    if (get().busy) return;
+    set({ busy: true, actionError: undefined });
+    try {
+      set({ app: await request() });
+    } catch (error) {
+      set({ actionError: `Couldn't ${verb} syncing. ${messageOf(error)}` });
+    } finally {
+      set({ busy: false });
+    }
+  }
+  return {
+    client,
+    screen: { kind: 'popover' },
+    activity: [],
+    open(screen) {
+      set({ screen, actionError: undefined });
+    },
+    async pause(duration) {
+      await act('pause', () => client.request('app.pause', { duration }));
+    },
+    async resume() {
+      await act('resume', () => client.request('app.resume', {}));
+    },
+    async refreshActivity() {
+      try {
+        set({ activity: (await client.request('activity.list', { limit: 20 })).entries });
+      } catch {
+        // The popover keeps the last list; the connection status says when the app is away.
+      }
+    },
     connection: connection.status(),
     app: undefined,
     busy: false,
@@ -39,17 +89,20 @@ export function createTandemStore(client: IpcClient, connection: Connection): St
         set({ busy: false });
       }
     },
-  }));
+  };
+  });
 
   async function refresh(): Promise<void> {
     try {
       store.setState({ app: await client.request('app.getState', {}) });
+      await store.getState().refreshActivity();
     } catch {
       // The connection status already tells the user; the next open refreshes again.
     }
   }
 
   client.on('app.state', (app) => store.setState({ app }));
+  client.on('app.activity', (entry) => store.setState({ activity: [entry, ...store.getState().activity.filter((e) => e.id !== entry.id)].slice(0, 20) }));
   connection.onStatus((status) => {
     store.setState({ connection: status });
     // After every (re)connection, ask afresh: events may have been missed while away.
