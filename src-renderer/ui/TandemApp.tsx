@@ -2,6 +2,7 @@
 import type { StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { TandemView } from '../state/tandem-store.ts';
+import { ConflictsDialog } from './ConflictsDialog.tsx';
 import { SetupWizard } from './SetupWizard.tsx';
 import { StatusPopover } from './StatusPopover.tsx';
 
@@ -13,6 +14,8 @@ export function TandemApp({ store }: { store: StoreApi<TandemView> }) {
   switch (screen.kind) {
     case 'setup':
       return <SetupWizard store={store} />;
+    case 'conflicts':
+      return <ConflictsDialog store={store} />;
     default:
       return <StatusPopover store={store} />;
   }

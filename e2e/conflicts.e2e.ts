@@ -1,0 +1,113 @@
+// The Conflicts dialog through the real `tandem ui`: the app's engine (Ada's laptop, watching its
+// folder) and a second engine (Bob's desktop) edit the same three files while Ada is paused, so
+// resuming makes three real conflicts. The dialog labels both sides by device, and each file is
+// resolved a different way (keep this computer's, keep Bob's, keep both), checked on disk.
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AppWorld } from '../integration/app/app-harness.ts';
+import { ARTIFACTS_DIR, launchChromium } from './helpers/chromium.ts';
+import { eventually, PageSet } from './helpers/pages.ts';
+import { setUpThroughWizard } from './helpers/setup.ts';
+import { startTandemUi, type TandemUi } from './helpers/tandem-ui.ts';
+
+let browser: Browser;
+let ui: TandemUi;
+let world: AppWorld;
+let scratch: string;
+const pages = new PageSet(() => browser);
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  world = await AppWorld.start();
+  ui = await startTandemUi();
+  scratch = await mkdtemp(join(tmpdir(), 'tandem-e2e-conflicts-'));
+});
+
+afterEach(async (context) => {
+  if (context.task.result?.state === 'fail') await pages.screenshotAll((i) => join(ARTIFACTS_DIR, `conflicts-failed-${i}.png`));
+});
+
+afterAll(async () => {
+  await pages.closeAll();
+  await ui?.stop();
+  await world?.close();
+  await browser?.close();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+const BASE = 'first line\nthe same middle\n';
+const ADA = `${BASE}Ada added this\n`;
+const BOB = `${BASE}Bob added this\n`;
+
+describe('conflicts dialog', () => {
+  it('shows both sides by device and resolves with each of the three choices; files checked on disk', async () => {
+    const user = await world.user();
+    const folder = join(scratch, 'Tandem');
+    const page = await pages.open(ui.url, { width: 960, height: 800 });
+    await setUpThroughWizard(page, { server: world.server.url, user: user.name, password: user.password, folder, deviceName: 'Ada laptop' });
+    const bob = await world.app('Bob desktop');
+    await bob.setUp(world.server.url, user);
+
+    const names = ['mine.txt', 'theirs.txt', 'both.txt'];
+    for (const name of names) await writeFile(join(folder, name), BASE);
+    await eventually('Bob has the three files', async () => {
+      await bob.sync();
+      for (const name of names) if ((await bob.read(name)) !== BASE) return false;
+      return true;
+    });
+
+    // Ada pauses; both computers edit; Bob's edits reach the server first; Ada resumes.
+    await page.getByRole('button', { name: 'Pause syncing' }).click();
+    await page.getByRole('button', { name: 'Resume syncing' }).waitFor();
+    for (const name of names) {
+      await writeFile(join(folder, name), ADA);
+      await bob.write(name, BOB);
+    }
+    await bob.sync();
+    await page.getByRole('button', { name: 'Resume syncing' }).click();
+
+    await page.getByRole('button', { name: 'Resolve…' }).click({ timeout: 120_000 });
+    const dialog = page.getByRole('dialog', { name: 'Conflicts' });
+    await eventually('all three conflicts are listed', async () => (await dialog.getByRole('navigation').getByRole('button').count()) === 3);
+
+    async function choose(name: string, button: RegExp | string) {
+      await dialog.getByRole('navigation').getByRole('button', { name: new RegExp(`^${name.replace('.', '\\.')}`) }).click();
+      const detail = dialog.getByRole('region', { name: `Conflict: ${name}` });
+      await detail.getByRole('heading', { name: 'This computer (Ada laptop)' }).waitFor();
+      await detail.getByRole('heading', { name: 'Bob desktop' }).waitFor();
+      await detail.getByLabel('Differences between the two versions').getByText('Ada added this').waitFor();
+      await page.screenshot({ path: join(ARTIFACTS_DIR, `conflicts-${name.replace('.txt', '')}.png`) });
+      await detail.getByRole('button', { name: button }).click();
+      await dialog.getByRole('status').getByText('history', { exact: false }).waitFor();
+    }
+
+    const copies = async () => (await readdir(folder)).filter((entry) => entry.includes('conflicted copy'));
+
+    await choose('mine.txt', 'Keep this one: the version from This computer (Ada laptop)');
+    await eventually('mine.txt holds this computer\'s edit, on both computers', async () => {
+      await bob.sync();
+      return (await readFile(join(folder, 'mine.txt'), 'utf8')) === ADA && (await bob.read('mine.txt')) === ADA;
+    });
+
+    await choose('theirs.txt', 'Keep this one: the version from Bob desktop');
+    await eventually('theirs.txt holds Bob\'s edit', async () => (await readFile(join(folder, 'theirs.txt'), 'utf8')) === BOB);
+
+    await choose('both.txt', 'Keep both');
+    await eventually('both versions of both.txt are kept under clear names', async () => {
+      const entries = await readdir(folder);
+      const other = entries.find((e) => e.startsWith('both (') && e.includes('Ada laptop'));
+      return other !== undefined && (await readFile(join(folder, other), 'utf8')) === ADA && (await readFile(join(folder, 'both.txt'), 'utf8')) === BOB;
+    });
+    expect(await copies()).toEqual([]);
+    await dialog.getByText('No conflicts. Every file has one version.').waitFor();
+
+    // Esc closes the dialog, back to the popover, which no longer asks.
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Preferences' }).waitFor();
+    await eventually('the popover no longer lists conflicts', async () => (await page.getByRole('button', { name: 'Resolve…' }).count()) === 0);
+    expect(pages.problems).toEqual([]);
+  }, 400_000);
+});
