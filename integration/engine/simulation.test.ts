@@ -70,15 +70,22 @@ for (const seed of seeds) {
   it.concurrent(`seed ${seed} (${shape}) converges with nothing lost`, async () => {
     const run = new SeedRun(plan);
     await slot(async () => {
+      let watchdog: NodeJS.Timeout | undefined;
       try {
-        const report = await run.run(world);
+        // A seed that hangs must still say how to rerun it (vitest's own timeout would not).
+        const hung = new Promise<never>((_, reject) => {
+          watchdog = setTimeout(() => reject(new Error(`it did not finish in ${perSeedMs / 1000} s (a sync that never returns?)`)), perSeedMs);
+        });
+        const report = await Promise.race([run.run(world), hung]);
         if (process.env.TANDEM_SIM_VERBOSE) console.log(`${report.log.join('\n')}\n${JSON.stringify({ ...report, log: undefined })}`);
       } catch (error) {
         const failure = error instanceof Error ? error : new Error(String(error));
         failure.message = `Seed ${seed} failed: ${failure.message}\n\nRerun it exactly:\n${rerunCommand(seed, steps)}\n\nWhat happened:\n${run.log.join('\n')}`;
         throw failure;
+      } finally {
+        clearTimeout(watchdog);
       }
     });
     // Waiting for a slot counts against the timeout too: give every queued seed room.
-  }, perSeedMs * Math.ceil(seeds.length / parallel));
+  }, perSeedMs * Math.ceil(seeds.length / parallel) + 10_000);
 }
