@@ -236,7 +236,10 @@ export function StatusPopover({ store }: { store: StoreApi<TandemView> }) {
           </div>
           {app.setUp ? (
             <div className="bar-links">
-              <button type="button" className="small" disabled={!reachable} onClick={() => open({ kind: 'history', tab: 'deleted' })}>
+              <button type="button" className="small" disabled={!reachable} aria-label="Choose folders to sync" onClick={() => open({ kind: 'selective' })}>
+                Folders
+              </button>
+              <button type="button" className="small" disabled={!reachable} onClick={() => open({ kind: 'history', tab: 'deleted' })} aria-label="Version history">
                 History
               </button>
               <button type="button" className="small" disabled={!reachable} onClick={() => open({ kind: 'preferences' })}>

@@ -3,6 +3,8 @@ import type { StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { TandemView } from '../state/tandem-store.ts';
 import { ConflictsDialog } from './ConflictsDialog.tsx';
+import { HistoryDialog } from './HistoryDialog.tsx';
+import { SelectiveDialog } from './SelectiveDialog.tsx';
 import { SetupWizard } from './SetupWizard.tsx';
 import { StatusPopover } from './StatusPopover.tsx';
 
@@ -16,6 +18,10 @@ export function TandemApp({ store }: { store: StoreApi<TandemView> }) {
       return <SetupWizard store={store} />;
     case 'conflicts':
       return <ConflictsDialog store={store} />;
+    case 'selective':
+      return <SelectiveDialog store={store} />;
+    case 'history':
+      return <HistoryDialog store={store} />;
     default:
       return <StatusPopover store={store} />;
   }

@@ -1,0 +1,133 @@
+// Selective sync and version history through the real `tandem ui` (Ada's laptop) with a second
+// engine (Bob's desktop) on the same server: unchecking a folder removes it from disk and
+// re-checking brings it back; an old version and a deleted file are restored; all checked on disk.
+import { mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AppWorld, type TestApp } from '../integration/app/app-harness.ts';
+import { ARTIFACTS_DIR, launchChromium } from './helpers/chromium.ts';
+import { eventually, PageSet } from './helpers/pages.ts';
+import { setUpThroughWizard } from './helpers/setup.ts';
+import { startTandemUi, type TandemUi } from './helpers/tandem-ui.ts';
+
+let browser: Browser;
+let ui: TandemUi;
+let world: AppWorld;
+let scratch: string;
+let folder: string;
+let bob: TestApp;
+let page: Page;
+const pages = new PageSet(() => browser);
+
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  world = await AppWorld.start();
+  ui = await startTandemUi();
+  scratch = await mkdtemp(join(tmpdir(), 'tandem-e2e-folders-'));
+  folder = join(scratch, 'Tandem');
+  const user = await world.user();
+  bob = await world.app('Bob desktop');
+  await bob.setUp(world.server.url, user);
+  await bob.write('Photos/beach.jpg', 'not really a picture, but 40 bytes long.');
+  await bob.write('Documents/plan.txt', 'the plan\n');
+  await bob.sync();
+  page = await pages.open(ui.url, { width: 900, height: 760 });
+  await setUpThroughWizard(page, { server: world.server.url, user: user.name, password: user.password, folder, deviceName: 'Ada laptop' });
+  await eventually('Ada has both folders', async () => (await exists(join(folder, 'Photos/beach.jpg'))) && (await exists(join(folder, 'Documents/plan.txt'))));
+}, 300_000);
+
+afterEach(async (context) => {
+  if (context.task.result?.state === 'fail') await pages.screenshotAll((i) => join(ARTIFACTS_DIR, `folders-history-failed-${i}.png`));
+});
+
+afterAll(async () => {
+  await pages.closeAll();
+  await ui?.stop();
+  await world?.close();
+  await browser?.close();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+describe('selective sync dialog', () => {
+  it('unchecking a folder removes it from this computer; checking it again brings it back', async () => {
+    await page.getByRole('button', { name: 'Choose folders to sync' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Choose folders to sync' });
+    const photos = dialog.getByRole('checkbox', { name: 'Sync Photos' });
+    await photos.waitFor();
+    expect(await photos.isChecked()).toBe(true);
+    // Keyboard: Space toggles the box.
+    await photos.focus();
+    await page.keyboard.press('Space');
+    expect(await photos.isChecked()).toBe(false);
+    await dialog.getByText('This will free', { exact: false }).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'selective-uncheck.png') });
+    await dialog.getByRole('button', { name: 'Apply' }).click();
+    await dialog.getByRole('status').waitFor();
+    await eventually('Photos is gone from this computer', async () => !(await exists(join(folder, 'Photos'))));
+    expect(await readFile(join(folder, 'Documents/plan.txt'), 'utf8')).toBe('the plan\n');
+
+    await dialog.getByRole('checkbox', { name: 'Sync Photos' }).check();
+    await dialog.getByText('This will download', { exact: false }).waitFor();
+    await dialog.getByRole('button', { name: 'Apply' }).click();
+    await eventually('Photos is back', async () => (await readFile(join(folder, 'Photos/beach.jpg'), 'utf8').catch(() => '')) === 'not really a picture, but 40 bytes long.');
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Preferences' }).waitFor();
+    expect(pages.problems).toEqual([]);
+  }, 300_000);
+});
+
+describe('version history', () => {
+  it('restores an old version of a file, and a deleted file where it was', async () => {
+    await writeFile(join(folder, 'notes.txt'), 'first draft\n');
+    await eventually('Bob has the first draft', async () => {
+      await bob.sync();
+      return (await bob.read('notes.txt').catch(() => '')) === 'first draft\n';
+    });
+    await writeFile(join(folder, 'notes.txt'), 'second draft, longer\n');
+    await eventually('Bob has the second draft', async () => {
+      await bob.sync();
+      return (await bob.read('notes.txt').catch(() => '')) === 'second draft, longer\n';
+    });
+
+    // From the activity row of the file.
+    await page.getByRole('button', { name: 'Version history of notes.txt' }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'Version history' });
+    const table = dialog.getByRole('table', { name: 'Versions of notes.txt' });
+    await table.getByText('(current)', { exact: false }).waitFor();
+    expect(await table.getByRole('row').count()).toBe(3); // the header and two versions
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'history-versions.png') });
+    await table.getByRole('button', { name: /^Restore the version saved/ }).click();
+    await dialog.getByRole('status').waitFor();
+    await eventually('the first draft is the current file again', async () => (await readFile(join(folder, 'notes.txt'), 'utf8')) === 'first draft\n');
+
+    // A deleted file comes back where it was, folder and all.
+    await unlink(join(folder, 'Documents/plan.txt'));
+    await rm(join(folder, 'Documents'), { recursive: true });
+    await eventually('the delete reached Bob', async () => {
+      await bob.sync();
+      return !(await bob.exists('Documents/plan.txt'));
+    });
+    await dialog.getByRole('tab', { name: 'Deleted files' }).click();
+    const deleted = dialog.getByRole('table', { name: 'Deleted files' });
+    await eventually('the deleted file is listed', async () => {
+      if ((await deleted.getByText('Documents/plan.txt').count()) > 0) return true;
+      // Listed once the app knows of the delete: look again.
+      await dialog.getByRole('tab', { name: "A file's versions" }).click();
+      await dialog.getByRole('tab', { name: 'Deleted files' }).click();
+      return false;
+    });
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'history-deleted.png') });
+    await deleted.getByRole('button', { name: 'Restore Documents/plan.txt' }).click();
+    await eventually('plan.txt is back in Documents', async () => (await readFile(join(folder, 'Documents/plan.txt'), 'utf8').catch(() => '')) === 'the plan\n');
+    await page.keyboard.press('Escape');
+    expect(pages.problems).toEqual([]);
+  }, 300_000);
+});
