@@ -19,7 +19,7 @@
 import { newItemId } from './new-item-id.ts';
 import type { ItemKind, TreeItem } from '../tree/item.ts';
 import { LayeredMap } from '../tree/layered-map.ts';
-import { makeTree, patchTree, pathOf } from '../tree/tree.ts';
+import { childrenOf, makeTree, patchTree, pathOf } from '../tree/tree.ts';
 import { IGNORE_FILE_NAME } from '../ignore/built-in-patterns.ts';
 import type { Tree } from '../tree/tree.ts';
 import type { Observation } from './observation.ts';
@@ -560,4 +560,73 @@ export function buildLocalTree(
   const hashes = new Map<number, HashResult | undefined>();
   for (const index of observationsToHash(matching)) hashes.set(index, hashFor(input.observations[index]!));
   return finishLocalTree(matching, hashes, newId);
+}
+
+/**
+ * The state to scan from after someone else changed the local tree (the executor's downloads and
+ * moves, handed over by LocalObserver.rebase): equal in value to `next`, but built as a patch of
+ * `current` when only a small part differs, so the next hinted scan finds its path index, inode
+ * index and .tandemignore list already derived instead of rebuilding them over the whole tree.
+ * Items are compared by object (the executor keeps the objects it did not change), facts by value.
+ */
+export function rebasedState<S extends { tree: Tree; facts: ReadonlyMap<string, FileFacts> }>(current: S, next: S): S {
+  if (current.tree === next.tree && current.facts === next.facts) return next;
+  if (current.tree.rootId !== next.tree.rootId) return next;
+  const limit = Math.max(64, current.tree.items.size / 8);
+  const put: TreeItem[] = [];
+  for (const item of next.tree.items.values()) {
+    if (current.tree.items.get(item.id) !== item && put.push(item) > limit) return next;
+  }
+  const removed: string[] = [];
+  for (const id of current.tree.items.keys()) if (!next.tree.items.has(id) && removed.push(id) > limit) return next;
+  const factsPut: Array<[string, FileFacts]> = [];
+  for (const [id, fact] of next.facts) {
+    const known = current.facts.get(id);
+    if (known === fact) continue;
+    if (known !== undefined && known.size === fact.size && known.mtimeMs === fact.mtimeMs && known.inode === fact.inode && known.hash === fact.hash) continue;
+    if (factsPut.push([id, fact]) > limit) return next;
+  }
+  const factsRemoved: string[] = [];
+  for (const id of current.facts.keys()) if (!next.facts.has(id)) factsRemoved.push(id);
+
+  const tree = put.length === 0 && removed.length === 0 ? current.tree : patchTree(current.tree, put, removed);
+  const facts = factsPut.length === 0 && factsRemoved.length === 0 ? current.facts : LayeredMap.patch(current.facts, factsPut, factsRemoved);
+  const previousInodes = inodeIndexes.get(current.facts);
+  if (previousInodes && facts !== current.facts) inodeIndexes.set(facts, patchInodes(previousInodes, current.facts, factsPut, factsRemoved));
+  const previousPaths = pathIndexes.get(current.tree);
+  if (previousPaths && tree !== current.tree) {
+    // Paths out: where changed items (and, when they moved, everything below them) were. Paths
+    // in: where they are now.
+    const gone = new Set<string>();
+    const set = new Map<string, TreeItem>();
+    const below = (within: Tree, id: string, path: string, visit: (path: string, item: TreeItem) => void) => {
+      for (const child of childrenOf(within, id)) {
+        const childPath = `${path}/${child.name}`;
+        visit(childPath, child);
+        if (child.kind === 'folder') below(within, child.id, childPath, visit);
+      }
+    };
+    for (const id of [...put.map((item) => item.id), ...removed]) {
+      const oldPath = current.tree.items.has(id) ? pathOf(current.tree, id) : undefined;
+      const after = tree.items.get(id);
+      const newPath = after ? pathOf(tree, id) : undefined;
+      if (oldPath !== undefined && oldPath !== '') {
+        gone.add(oldPath);
+        if (oldPath !== newPath) below(current.tree, id, oldPath, (path) => gone.add(path));
+      }
+      if (after && newPath !== undefined && newPath !== '') {
+        set.set(newPath, after);
+        if (oldPath !== newPath) below(tree, id, newPath, (path, item) => set.set(path, item));
+      }
+    }
+    for (const path of set.keys()) gone.delete(path);
+    pathIndexes.set(tree, LayeredMap.patch(previousPaths, set, gone));
+    const ignoreFiles = ignoreFileIndexes.get(current.tree);
+    if (ignoreFiles) {
+      const next = ignoreFiles.filter((path) => !gone.has(path) && !set.has(path));
+      for (const [path, item] of set) if (item.name === IGNORE_FILE_NAME && item.kind === 'file') next.push(path);
+      ignoreFileIndexes.set(tree, next);
+    }
+  }
+  return { ...next, tree, facts };
 }

@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { FakeFileSystem } from '../fs/fake-file-system.ts';
 import { getHasher } from '../hasher.ts';
 import { LayeredMap } from '../tree/layered-map.ts';
-import { checkTree, emptyTree, makeTree, pathOf } from '../tree/tree.ts';
+import { checkTree, childrenOf, emptyTree, makeTree, pathOf } from '../tree/tree.ts';
 import type { Tree } from '../tree/tree.ts';
-import { idsByInode, pathIndex } from './local-tree.ts';
+import { idsByInode, ignoreFilePaths, pathIndex, rebasedState } from './local-tree.ts';
 import type { FileFacts } from './local-tree.ts';
 import { scanChanges, scanFolder } from './scan-folder.ts';
 import type { ScanResult } from './scan-folder.ts';
@@ -225,5 +225,48 @@ describe('scanChanges', () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  it('after a rebase onto the tree the executor left, derives the indexes from the old state and still scans like a full scan', async () => {
+    const w = await arranged();
+    const current = { tree: w.tree, facts: w.facts, ignoredIds: w.ignored };
+    // What the executor did on disk and in its own copy of the tree (a plain Map, kept objects):
+    // a folder moved, a file downloaded over, one deleted, one created.
+    const items = new Map(w.tree.items);
+    const facts = new Map([...w.facts].map(([id, fact]) => [id, { ...fact }]));
+    const d0 = w.idAt('d0')!;
+    await w.fs.rename('d0', 'moved');
+    items.set(d0, { ...items.get(d0)!, name: 'moved' });
+    const edited = w.idAt('d1/f1.txt')!;
+    w.fs.put('d1/f1.txt', 'downloaded', { mtimeMs: 9000 });
+    const downloaded = hasher.hash(new TextEncoder().encode('downloaded'));
+    items.set(edited, { ...items.get(edited)!, hash: downloaded, size: 10 });
+    facts.set(edited, { ...facts.get(edited)!, size: 10, mtimeMs: 9000, hash: downloaded });
+    const gone = w.idAt('d2/f2.txt')!;
+    await w.fs.remove('d2/f2.txt');
+    items.delete(gone);
+    facts.delete(gone);
+    w.fs.put('d2/new.txt', 'new', { mtimeMs: 9000 });
+    items.set('fresh-id', { id: 'fresh-id', parentId: w.idAt('d2')!, name: 'new.txt', kind: 'file', hash: hasher.hash(new TextEncoder().encode('new')), size: 3 });
+    const next = { tree: makeTree(w.tree.rootId, items.values()), facts: facts as ReadonlyMap<string, FileFacts>, ignoredIds: w.ignored };
+
+    const rebased = rebasedState(current, next);
+    expect(rebased.tree.items instanceof LayeredMap).toBe(true);
+    const sorted = <V>(map: ReadonlyMap<string, V>) => [...map].sort(([a], [b]) => a.localeCompare(b));
+    expect(sorted(rebased.tree.items)).toEqual(sorted(next.tree.items));
+    expect(sorted(rebased.facts)).toEqual(sorted(next.facts));
+    const fresh = makeTree(rebased.tree.rootId, rebased.tree.items.values());
+    expect(new Map(pathIndex(rebased.tree))).toEqual(new Map(pathIndex(fresh)));
+    expect([...ignoreFilePaths(rebased.tree)].sort()).toEqual([...ignoreFilePaths(fresh)].sort());
+    expect(new Map(idsByInode(rebased.facts))).toEqual(new Map(idsByInode(new Map(rebased.facts))));
+    expect(childrenOf(rebased.tree, d0).length).toBe(10);
+
+    w.tree = rebased.tree;
+    w.facts = rebased.facts;
+    await w.changes(['d2/new.txt']);
+    const partial = w.state();
+    await w.full();
+    expect(w.state().get('moved/f0.txt')).toBe(partial.get('moved/f0.txt'));
+    expect(w.state()).toEqual(partial);
   });
 });
