@@ -131,3 +131,65 @@ describe('version history', () => {
     expect(pages.problems).toEqual([]);
   }, 300_000);
 });
+
+describe('preferences', () => {
+  it('shows the account, saves settings that are still there when reopened, and ignore rules keep files off the server', async () => {
+    await page.getByRole('button', { name: 'Preferences' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Preferences' });
+    await dialog.getByText('Signed in as', { exact: false }).waitFor();
+    expect(await dialog.getByText(world.server.url, { exact: false }).count()).toBeGreaterThan(0);
+
+    // A value that is not a number says so in words.
+    const upload = dialog.getByLabel('Upload limit');
+    await upload.fill('');
+    await dialog.getByText('Enter a whole number of 0 or more.').waitFor();
+    await upload.fill('250');
+    await dialog.getByLabel('Ask before deleting more than this many files').fill('50');
+    await dialog.getByLabel('When a file is changed on two computers').selectOption({ label: 'Keep both' });
+    await dialog.getByRole('button', { name: 'Save preferences' }).click();
+    await dialog.getByRole('status').getByText('Preferences saved.').waitFor();
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'preferences.png'), fullPage: true });
+
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Preferences' }).click();
+    await dialog.getByText('Signed in as', { exact: false }).waitFor();
+    expect(await dialog.getByLabel('Upload limit').inputValue()).toBe('250');
+    expect(await dialog.getByLabel('Ask before deleting more than this many files').inputValue()).toBe('50');
+    expect(await dialog.getByLabel('When a file is changed on two computers').inputValue()).toBe('both');
+
+    await dialog.getByLabel('Files and folders Tandem leaves alone (one pattern a line)').fill('*.draft\n');
+    await dialog.getByRole('button', { name: 'Save ignore rules' }).click();
+    await dialog.getByText('Ignore rules saved.').waitFor();
+    await writeFile(join(folder, 'scratch.draft'), 'left alone\n');
+    await writeFile(join(folder, 'kept.txt'), 'synced\n');
+    await eventually('kept.txt reaches Bob', async () => {
+      await bob.sync();
+      return (await bob.read('kept.txt').catch(() => '')) === 'synced\n';
+    });
+    expect(await bob.exists('scratch.draft')).toBe(false);
+
+    await dialog.getByRole('button', { name: 'Copy diagnostics' }).click();
+    expect(await dialog.getByLabel('Diagnostics').inputValue()).not.toContain('kept.txt');
+    await page.keyboard.press('Escape');
+    expect(pages.problems).toEqual([]);
+  }, 300_000);
+
+  it('shows every dialog in the dark theme too', async () => {
+    const dark = await pages.open(ui.url, { width: 900, height: 760, colorScheme: 'dark' });
+    await dark.getByRole('button', { name: 'Preferences' }).click();
+    await dark.getByRole('dialog', { name: 'Preferences' }).getByText('Signed in as', { exact: false }).waitFor();
+    expect(await dark.evaluate('getComputedStyle(document.body).backgroundColor')).toBe('rgb(21, 23, 26)');
+    await dark.screenshot({ path: join(ARTIFACTS_DIR, 'preferences-dark.png') });
+    await dark.keyboard.press('Escape');
+    await dark.getByRole('button', { name: 'Version history', exact: true }).click();
+    await dark.getByRole('dialog', { name: 'Version history' }).getByRole('tab', { name: 'Deleted files' }).waitFor();
+    await dark.screenshot({ path: join(ARTIFACTS_DIR, 'history-dark.png') });
+    await dark.keyboard.press('Escape');
+    await dark.getByRole('button', { name: 'Choose folders to sync' }).click();
+    await dark.getByRole('checkbox', { name: 'Sync Photos' }).waitFor();
+    await dark.screenshot({ path: join(ARTIFACTS_DIR, 'selective-dark.png') });
+    await dark.keyboard.press('Escape');
+    await dark.screenshot({ path: join(ARTIFACTS_DIR, 'popover-dark.png') });
+    expect(pages.problems).toEqual([]);
+  }, 300_000);
+});

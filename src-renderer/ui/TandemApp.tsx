@@ -4,6 +4,7 @@ import { useStore } from 'zustand';
 import type { TandemView } from '../state/tandem-store.ts';
 import { ConflictsDialog } from './ConflictsDialog.tsx';
 import { HistoryDialog } from './HistoryDialog.tsx';
+import { PreferencesDialog } from './PreferencesDialog.tsx';
 import { SelectiveDialog } from './SelectiveDialog.tsx';
 import { SetupWizard } from './SetupWizard.tsx';
 import { StatusPopover } from './StatusPopover.tsx';
@@ -22,6 +23,8 @@ export function TandemApp({ store }: { store: StoreApi<TandemView> }) {
       return <SelectiveDialog store={store} />;
     case 'history':
       return <HistoryDialog store={store} />;
+    case 'preferences':
+      return <PreferencesDialog store={store} />;
     default:
       return <StatusPopover store={store} />;
   }
