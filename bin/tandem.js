@@ -19,6 +19,15 @@ function fail(error) {
 process.on('uncaughtException', fail);
 process.on('unhandledRejection', fail);
 
+// V8's compile cache (in the temp folder) spares every start, and every hashing worker, the cost of
+// stripping and compiling the TypeScript sources again: faster starts and a smaller resident set.
+try {
+  const { enableCompileCache } = await import('node:module');
+  enableCompileCache?.();
+} catch {
+  // An unwritable temp folder only costs speed.
+}
+
 try {
   const { runCli, processIo } = await import('../src-main/cli/main.ts');
   process.exitCode = await runCli(process.argv.slice(2), processIo());
