@@ -193,3 +193,31 @@ describe('preferences', () => {
     expect(pages.problems).toEqual([]);
   }, 300_000);
 });
+
+describe('the popover asks before a mass delete', () => {
+  it('shows the question in "Needs you", and "Keep them" brings the files back', async () => {
+    await page.getByRole('button', { name: 'Preferences' }).click();
+    const prefs = page.getByRole('dialog', { name: 'Preferences' });
+    await prefs.getByLabel('Ask before deleting more than this many files').fill('3');
+    await prefs.getByLabel('…when that is more than this percent of the folder').fill('10');
+    await prefs.getByRole('button', { name: 'Save preferences' }).click();
+    await prefs.getByRole('status').getByText('Preferences saved.').waitFor();
+    await page.keyboard.press('Escape');
+
+    for (let i = 0; i < 8; i++) await bob.write(`many/file-${i}.txt`, `file ${i}`);
+    await bob.sync();
+    await eventually('Ada has the eight files', async () => (await readFile(join(folder, 'many/file-7.txt'), 'utf8').catch(() => '')) === 'file 7');
+
+    await rm(join(folder, 'many'), { recursive: true });
+    const needsYou = page.getByRole('region', { name: 'Needs you' });
+    await needsYou.getByRole('button', { name: 'Keep them' }).waitFor({ timeout: 120_000 });
+    await needsYou.getByRole('button', { name: 'Delete them' }).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'popover-mass-delete.png') });
+    await needsYou.getByRole('button', { name: 'Keep them' }).click();
+    await eventually('the files are back on this computer', async () => (await readFile(join(folder, 'many/file-0.txt'), 'utf8').catch(() => '')) === 'file 0');
+    await bob.sync();
+    expect(await bob.read('many/file-7.txt')).toBe('file 7');
+    await eventually('the question is gone', async () => (await page.getByRole('button', { name: 'Keep them' }).count()) === 0);
+    expect(pages.problems).toEqual([]);
+  }, 300_000);
+});
