@@ -113,6 +113,12 @@ function makeFakeElectron(gotLock: boolean) {
       },
     },
     shell: { openPath: vi.fn(async () => '') },
+    // No OS keychain here: the App falls back as it would on a desktop without one.
+    safeStorage: {
+      isEncryptionAvailable: () => false,
+      encryptString: (plain: string) => Buffer.from(plain),
+      decryptString: (sealed: Buffer) => sealed.toString(),
+    },
   };
   return { electron, markReady, windows, trays, ipcHandlers, protocolHandlers, privilegedSchemes, permissionAnswers };
 }
@@ -122,7 +128,7 @@ let fake: ReturnType<typeof makeFakeElectron>;
 // The factory runs once, so every export reads from whichever fake the current test made.
 vi.mock('electron', () =>
   Object.fromEntries(
-    ['app', 'BrowserWindow', 'Tray', 'Menu', 'nativeImage', 'nativeTheme', 'ipcMain', 'protocol', 'screen', 'session', 'shell'].map((name) => [
+    ['app', 'BrowserWindow', 'Tray', 'Menu', 'nativeImage', 'nativeTheme', 'ipcMain', 'protocol', 'safeStorage', 'screen', 'session', 'shell'].map((name) => [
       name,
       new Proxy(function () {}, {
         get: (_target, key) => Reflect.get(fake.electron[name as keyof typeof fake.electron], key),
