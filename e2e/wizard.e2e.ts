@@ -93,6 +93,12 @@ describe('first run', () => {
     // The popover shows it in recent activity.
     await page.getByText('hello.txt').first().waitFor();
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'popover-activity.png') });
+
+    // The headless host cannot open a file manager: it says where the folder is instead.
+    await page.getByRole('button', { name: 'Open the Tandem folder' }).click();
+    await page.getByRole('status').getByText(`This window cannot open folders. It is at ${folder}`).waitFor();
+    await page.getByRole('button', { name: 'Show hello.txt in its folder' }).first().click();
+    await page.getByRole('status').getByText(`It is at ${folder}`, { exact: false }).waitFor();
     expect(pages.problems).toEqual([]);
   }, 300_000);
 });

@@ -133,6 +133,7 @@ export class App {
       | 'app.pause'
       | 'app.resume'
       | 'app.syncNow'
+      | 'app.openFolder'
       | 'setup.inspectFolder'
       | 'setup.defaults'
       | 'folders.remove'
@@ -157,6 +158,16 @@ export class App {
       'app.syncNow': async ({ folderId }) => {
         await folders.syncNow(folderId);
         return this.publishState(services);
+      },
+      'app.openFolder': async ({ folderId, path }) => {
+        const record = settingsStore.current.folders.find((f) => f.id === folderId);
+        if (!record) throw new TandemError('not_found', 'That folder is not synced any more. Refresh the window.');
+        const parents = path === undefined ? [] : path.split('/').slice(0, -1);
+        if (parents.some((part) => part === '' || part === '.' || part === '..')) throw new TandemError('bad_request', 'That is not a place inside the synced folder.');
+        const target = join(record.path, ...parents);
+        if (!this.options.openPath) return { opened: false, message: `This window cannot open folders. It is at ${target}` };
+        const failure = await this.options.openPath(target);
+        return failure ? { opened: false, message: `Couldn't open ${target}. ${failure}` } : { opened: true, message: `Opened ${target}` };
       },
       'setup.inspectFolder': ({ path }) => inspectFolder(path, this.options.stateDir),
       'setup.defaults': async () => ({ folder: join(homedir(), 'Tandem'), deviceName: settingsStore.current.deviceName }),

@@ -37,7 +37,7 @@ if (!app.requestSingleInstanceLock()) {
 function startTrayApp(): void {
   // The same state directory as `tandem ui`, so both shells see the same folders and settings.
   // safeStorage seals the saved sign-in with a key the OS keychain holds (read after 'ready', when App starts).
-  const tandem = new App({ version: app.getVersion(), stateDir: defaultStateDir(process.env), cipher: safeStorage });
+  const tandem = new App({ version: app.getVersion(), stateDir: defaultStateDir(process.env), cipher: safeStorage, openPath: (path) => shell.openPath(path) });
   let quitting = false;
   let popover: BrowserWindow | undefined;
   let tray: Tray | undefined;

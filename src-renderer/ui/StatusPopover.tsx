@@ -123,7 +123,19 @@ const ACTION_WORDS: Record<ActivityEntry['action'], string> = {
   conflict: 'Changed on two computers',
 };
 
-function RecentActivity({ store }: { store: StoreApi<TandemView> }) {
+/** Opens a synced folder (or a file's folder) in the file manager; says where it is when it cannot. */
+function useOpenFolder(store: StoreApi<TandemView>, say: (message: string) => void) {
+  const client = useStore(store, (s) => s.client);
+  return (folderId: string, path?: string) => {
+    client.request('app.openFolder', { folderId, path }).then(
+      (answer) => say(answer.message),
+      (e: unknown) => say(`Couldn't open the folder. ${messageOf(e)}`),
+    );
+  };
+}
+
+function RecentActivity({ store, say }: { store: StoreApi<TandemView>; say: (message: string) => void }) {
+  const openFolder = useOpenFolder(store, say);
   const activity = useStore(store, (s) => s.activity);
   const open = useStore(store, (s) => s.open);
   const [now, setNow] = useState(() => Date.now());
@@ -139,9 +151,9 @@ function RecentActivity({ store }: { store: StoreApi<TandemView> }) {
         {activity.map((entry) => (
           <li key={entry.id} className="activity-row">
             <div className="activity-text">
-              <span className="activity-name" title={entry.path}>
+              <button type="button" className="activity-name link" title={entry.path} aria-label={`Show ${baseName(entry.path)} in its folder`} onClick={() => openFolder(entry.folderId, entry.path)}>
                 {baseName(entry.path)}
-              </span>
+              </button>
               <span className="muted">
                 {ACTION_WORDS[entry.action]} by {entry.device} · {formatAgo(entry.at, now)}
               </span>
@@ -168,6 +180,9 @@ export function StatusPopover({ store }: { store: StoreApi<TandemView> }) {
   const open = useStore(store, (s) => s.open);
   const client = useStore(store, (s) => s.client);
   const [health, setHealth] = useState<{ items: HealthItem[]; more: number }>({ items: [], more: 0 });
+  const [said, say] = useState<string>();
+  const openFolder = useOpenFolder(store, say);
+  const firstFolder = app?.folders[0];
 
   const reachable = connection.kind === 'open';
   // "Needs you" follows the app: asked again whenever the count of things needing the person changes.
@@ -208,7 +223,12 @@ export function StatusPopover({ store }: { store: StoreApi<TandemView> }) {
           </section>
         ) : null}
         {app && reachable && app.setUp && health.items.length > 0 ? <NeedsYou store={store} items={health.items} more={health.more} /> : null}
-        {app && reachable && app.setUp ? <RecentActivity store={store} /> : null}
+        {app && reachable && app.setUp ? <RecentActivity store={store} say={say} /> : null}
+        {said ? (
+          <p className="said" role="status">
+            {said}
+          </p>
+        ) : null}
         <ErrorLine message={actionError} />
       </div>
       {app ? (
@@ -236,6 +256,11 @@ export function StatusPopover({ store }: { store: StoreApi<TandemView> }) {
           </div>
           {app.setUp ? (
             <div className="bar-links">
+              {firstFolder ? (
+                <button type="button" className="small" disabled={!reachable} aria-label="Open the Tandem folder" onClick={() => openFolder(firstFolder.id)}>
+                  Open folder
+                </button>
+              ) : null}
               <button type="button" className="small" disabled={!reachable} aria-label="Choose folders to sync" onClick={() => open({ kind: 'selective' })}>
                 Folders
               </button>

@@ -55,6 +55,11 @@ export const ipcRequests = {
   'app.resume': { args: NoArgs, result: AppState },
   /** Looks for changes now and resolves when the folder (or every folder) is quiet again. */
   'app.syncNow': { args: z.object({ folderId: folderId.optional() }).strict(), result: AppState },
+  /**
+   * Shows a synced folder, or the folder a file is in, in the file manager. A shell that cannot
+   * (the headless host) answers opened: false with where the folder is, in a sentence.
+   */
+  'app.openFolder': { args: z.object({ folderId, path: relativePath.optional() }).strict(), result: z.object({ opened: z.boolean(), message: z.string() }) },
 
   // --- first run: where the server is, who you are, which folder -----------------------------------
   /** What the wizard suggests: the folder (~/Tandem) and this computer's name. */
