@@ -43,7 +43,7 @@ const ADA = `${BASE}Ada added this\n`;
 const BOB = `${BASE}Bob added this\n`;
 
 describe('conflicts dialog', () => {
-  it('shows both sides by device and resolves with each of the three choices; files checked on disk', async () => {
+  it('shows both sides by device and resolves with each of the three choices, then two at once with a remembered rule; files checked on disk', async () => {
     const user = await world.user();
     const folder = join(scratch, 'Tandem');
     const page = await pages.open(ui.url, { width: 960, height: 800 });
@@ -108,6 +108,38 @@ describe('conflicts dialog', () => {
     await page.keyboard.press('Escape');
     await page.getByRole('button', { name: 'Preferences' }).waitFor();
     await eventually('the popover no longer lists conflicts', async () => (await page.getByRole('button', { name: 'Resolve…' }).count()) === 0);
+
+    // Two more conflicts, resolved together with one rule, remembered for the future.
+    const more = ['one.txt', 'two.txt'];
+    for (const name of more) await writeFile(join(folder, name), BASE);
+    await eventually('Bob has the two new files', async () => {
+      await bob.sync();
+      for (const name of more) if ((await bob.read(name).catch(() => '')) !== BASE) return false;
+      return true;
+    });
+    await page.getByRole('button', { name: 'Pause syncing' }).click();
+    await page.getByRole('button', { name: 'Resume syncing' }).waitFor();
+    for (const name of more) {
+      await writeFile(join(folder, name), ADA);
+      await bob.write(name, BOB);
+    }
+    await bob.sync();
+    await page.getByRole('button', { name: 'Resume syncing' }).click();
+    await page.getByRole('button', { name: 'Resolve…' }).click({ timeout: 120_000 });
+    await eventually('both conflicts are listed', async () => (await dialog.getByRole('navigation').getByRole('button').count()) === 2);
+    await dialog.getByLabel('Rule').selectOption({ label: "Keep this computer's" });
+    await dialog.getByLabel('Remember my choice for new conflicts').check();
+    await dialog.getByRole('button', { name: 'Apply to all 2 conflicts' }).click();
+    await dialog.getByText('No conflicts. Every file has one version.').waitFor();
+    await eventually("both files hold this computer's edit", async () => {
+      for (const name of more) if ((await readFile(join(folder, name), 'utf8')) !== ADA) return false;
+      return (await copies()).length === 0;
+    });
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Preferences' }).click();
+    const prefs = page.getByRole('dialog', { name: 'Preferences' });
+    await prefs.getByText('Signed in as', { exact: false }).waitFor();
+    expect(await prefs.getByLabel('When a file is changed on two computers').inputValue()).toBe('mine');
     expect(pages.problems).toEqual([]);
   }, 400_000);
 });
