@@ -107,6 +107,20 @@ describe('buildLocalTree', () => {
     expect(done.vanished).toEqual([]);
   });
 
+  it('a file replaced by a folder at its path has gone, even when a new file inside gets its freed inode (ext4 reuses them at once)', () => {
+    const s = new Scans();
+    s.scan([file('thing', 7, 'a file first')]);
+    const old = s.idAt('thing');
+    s.scan([folder('thing', 8), file('thing/inside.txt', 7, 'now a folder')]);
+    expect(s.idAt('thing/inside.txt')).not.toBe(old);
+    expect(s.tree.items.has(old!)).toBe(false);
+    // A plain move of a file still keeps its id by inode.
+    s.scan([folder('thing', 8), file('moved.txt', 9, 'x'), file('thing/inside.txt', 7, 'now a folder')]);
+    const inside = s.idAt('thing/inside.txt');
+    s.scan([folder('thing', 8), file('moved.txt', 9, 'x'), file('elsewhere.txt', 7, 'now a folder')]);
+    expect(s.idAt('elsewhere.txt')).toBe(inside);
+  });
+
   it('a case-only rename is one move (#22)', () => {
     const s = new Scans();
     s.scan([file('a.txt', 2, 'xx')]);

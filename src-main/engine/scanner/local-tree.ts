@@ -201,11 +201,17 @@ export function matchIdentities(input: MatchInput): Matching {
   // 3. Gone from its path, and its inode turns up at a new path: moved.
   const vanishedByInode = new Map<number, TreeItem | null>();
   const vanished = new Set<string>();
-  for (const item of scope.values()) {
+  let observedPaths: Set<string> | undefined;
+  for (const [path, item] of scope) {
     if (used.has(item.id)) continue;
     if (item.kind === 'file') vanished.add(item.id);
     const inode = previousFacts.get(item.id)?.inode;
     if (inode === undefined || inode === 0) continue;
+    // Its own path now holds something of the other kind: it was replaced there (file <-> folder),
+    // and the inode it freed is often handed straight to a new file (ext4 reuses inodes at once),
+    // which would read as the old item moving. A replaced item is gone, not moved.
+    observedPaths ??= new Set(observations.map((observation) => observation.path));
+    if (observedPaths.has(path)) continue;
     // Two vanished items with one inode (hard links): ambiguous, so neither is matched by inode.
     vanishedByInode.set(inode, vanishedByInode.has(inode) ? null : item);
   }
