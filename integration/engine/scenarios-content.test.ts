@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, readdir, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { CrashSwitch, SimulatedCrash } from '../../src-main/engine/executor/test-support/crash-switch.ts';
+import { CrashWhen } from '../../src-main/engine/executor/test-support/crash-switch.ts';
 import { delegate } from '../../src-main/engine/executor/test-support/fake-remote.ts';
 import type { ExecutorPorts } from '../../src-main/engine/executor/ports.ts';
 import { LOCAL_TRASH_FOLDER } from '../../src-main/engine/fs/file-system.ts';
@@ -75,44 +75,6 @@ function withFs(fs: FileSystem, overrides: Partial<FileSystem>): FileSystem {
   };
 }
 
-/**
- * A crash switch that fires at the first step boundary whose name matches (rather than at a
- * count): "before rename .tandem-tmp-dl-… -> a.txt", "after server commitFile", "before
- * journalComplete". Everything after it throws too: the process is dead.
- */
-class CrashWhen extends CrashSwitch {
-  readonly match: (boundary: string) => boolean;
-  fired: string | undefined;
-
-  constructor(match: (boundary: string) => boolean) {
-    super();
-    this.match = match;
-  }
-
-  #check(boundary: string): void {
-    if (this.dead) throw new SimulatedCrash(`${boundary} (already dead)`);
-    if (this.match(boundary)) {
-      this.dead = true;
-      this.fired = boundary;
-      throw new SimulatedCrash(boundary);
-    }
-    this.boundaries.push(boundary);
-  }
-
-  override async wrap<T>(name: string, call: () => Promise<T>): Promise<T> {
-    this.#check(`before ${name}`);
-    const result = await call();
-    this.#check(`after ${name}`);
-    return result;
-  }
-
-  override wrapSync<T>(name: string, call: () => T): T {
-    this.#check(`before ${name}`);
-    const result = call();
-    this.#check(`after ${name}`);
-    return result;
-  }
-}
 
 /** Requests that carry content to the server (blocks) or fetch it (block downloads). */
 const isBlockUpload = (r: Pick<WireRequest, 'method' | 'path'>) => r.method === 'POST' && r.path === '/v1/blocks';

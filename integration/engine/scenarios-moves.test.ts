@@ -10,7 +10,7 @@ import { cp, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { CrashSwitch, SimulatedCrash } from '../../src-main/engine/executor/test-support/crash-switch.ts';
+import { CrashWhen } from '../../src-main/engine/executor/test-support/crash-switch.ts';
 import { pathOf } from '../../src-main/engine/tree/tree.ts';
 import type { RemoteAnswer, RemoteOps } from '../../src-main/engine/executor/ports.ts';
 import type { FetchLike } from '../../src-main/engine/remote/remote-client.ts';
@@ -92,43 +92,6 @@ async function trashedPaths(device: Device): Promise<string[]> {
   return (await device.client.trash()).map((entry) => entry.original_path).sort();
 }
 
-/**
- * A crash switch that fires at the first step boundary whose name matches ("before
- * journalComplete", "after rename A/E -> E"); every later call throws too: the process is dead.
- */
-class CrashWhen extends CrashSwitch {
-  readonly match: (boundary: string) => boolean;
-  fired: string | undefined;
-
-  constructor(match: (boundary: string) => boolean) {
-    super();
-    this.match = match;
-  }
-
-  #check(boundary: string): void {
-    if (this.dead) throw new SimulatedCrash(`${boundary} (already dead)`);
-    if (this.match(boundary)) {
-      this.dead = true;
-      this.fired = boundary;
-      throw new SimulatedCrash(boundary);
-    }
-    this.boundaries.push(boundary);
-  }
-
-  override async wrap<T>(name: string, call: () => Promise<T>): Promise<T> {
-    this.#check(`before ${name}`);
-    const result = await call();
-    this.#check(`after ${name}`);
-    return result;
-  }
-
-  override wrapSync<T>(name: string, call: () => T): T {
-    this.#check(`before ${name}`);
-    const result = call();
-    this.#check(`after ${name}`);
-    return result;
-  }
-}
 
 it('#8 A renames, B edits content: the renamed item carries the new content (ids are stable)', async () => {
   const { a, b, tapA } = await pair();

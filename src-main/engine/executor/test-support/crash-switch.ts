@@ -88,3 +88,42 @@ export class CrashSwitch {
     return { ...ports, fs: crashFs, remote: crashRemote, store: crashStore };
   }
 }
+
+/**
+ * A crash switch that fires at the first step boundary whose name matches (rather than at a
+ * count): "before rename .tandem-tmp-dl-… -> a.txt", "after server commitFile", "before
+ * journalComplete". Everything after it throws too: the process is dead.
+ */
+export class CrashWhen extends CrashSwitch {
+  readonly match: (boundary: string) => boolean;
+  fired: string | undefined;
+
+  constructor(match: (boundary: string) => boolean) {
+    super();
+    this.match = match;
+  }
+
+  #check(boundary: string): void {
+    if (this.dead) throw new SimulatedCrash(`${boundary} (already dead)`);
+    if (this.match(boundary)) {
+      this.dead = true;
+      this.fired = boundary;
+      throw new SimulatedCrash(boundary);
+    }
+    this.boundaries.push(boundary);
+  }
+
+  override async wrap<T>(name: string, call: () => Promise<T>): Promise<T> {
+    this.#check(`before ${name}`);
+    const result = await call();
+    this.#check(`after ${name}`);
+    return result;
+  }
+
+  override wrapSync<T>(name: string, call: () => T): T {
+    this.#check(`before ${name}`);
+    const result = call();
+    this.#check(`after ${name}`);
+    return result;
+  }
+}
