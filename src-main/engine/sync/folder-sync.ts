@@ -17,7 +17,7 @@ import { resolve } from 'node:path';
 import { ChunkWorkerPool } from '../chunker/worker-pool.ts';
 import { Executor } from '../executor/executor.ts';
 import type { ExecutedOperation, RunResult } from '../executor/executor.ts';
-import { FolderStopped } from '../executor/errors.ts';
+import { FolderStopped, messageOf } from '../executor/errors.ts';
 import { checkFolderMarker, writeFolderMarker } from '../executor/guards.ts';
 import { indexStore } from '../executor/index-store.ts';
 import type { ExecutorPorts } from '../executor/ports.ts';
@@ -308,7 +308,7 @@ export class FolderSync {
     if (answer === 'no' && question) {
       keepWhatWouldBeDeleted(this.#index, question.side, newItemId);
       this.#index.forgetQuestions([batchKey]);
-      this.#observer.rebase(storedLocalState(this.#index, this.#index.loadTree('local')!, this.#observer.state.ignoredIds));
+      this.#rebaseScanner();
     }
     await this.#requestPass();
   }
@@ -322,7 +322,7 @@ export class FolderSync {
     await this.#observer.idle();
     const result = await removeExcludedCopies(this.#ports.fs, this.#index, added);
     this.#index.setExcludedIds(next);
-    this.#observer.rebase(storedLocalState(this.#index, this.#index.loadTree('local')!, this.#observer.state.ignoredIds));
+    this.#rebaseScanner();
     for (const path of result.kept) {
       this.#notice({ path, code: 'excluded_kept', message: 'Kept on this device: it has changes that are not on the server yet.' });
     }
@@ -354,15 +354,14 @@ export class FolderSync {
   #bootstrap(): Promise<void> {
     this.#bootstrapped ??= (async () => {
       this.#setState('starting', 'Checking the folder.');
-      const trees = this.#trees();
       if (this.#index.journalEntries().length > 0) {
         try {
           await checkFolderMarker(this.#ports.fs, this.#folderId);
-          await recover(this.#ports, trees, this.#hasher);
+          await recover(this.#ports, this.#trees(), this.#hasher);
         } catch (error) {
           if (!(error instanceof FolderStopped)) throw error;
         }
-        this.#observer.rebase(storedLocalState(this.#index, this.#index.loadTree('local')!, new Set()));
+        this.#rebaseScanner();
       }
     })().catch((error: unknown) => {
       // Not recovered (e.g. the server could not be asked): the next pass tries again.
@@ -370,6 +369,11 @@ export class FolderSync {
       throw error;
     });
     return this.#bootstrapped;
+  }
+
+  /** The scanner starts its next scan from the local tree the index holds (after the engine changed it). */
+  #rebaseScanner(local: Tree = this.#index.loadTree('local')!): void {
+    this.#observer.rebase(storedLocalState(this.#index, local, this.#observer.state.ignoredIds));
   }
 
   #hinted(hints: { paths: readonly string[]; rescanAll: boolean }): void {
@@ -480,7 +484,7 @@ export class FolderSync {
       return { outcome: 'in_sync', more: false };
     }
 
-    this.#setState('syncing', describeWork(work));
+    this.#setState('syncing', describeWork(this.#status.pending));
     this.#pauseController = new AbortController();
     const executor = new Executor(this.#ports, {
       folderId: this.#folderId,
@@ -496,7 +500,7 @@ export class FolderSync {
       this.#pauseController = undefined;
     }
     trees = result.trees;
-    this.#observer.rebase(storedLocalState(this.#index, trees.local, this.#observer.state.ignoredIds));
+    this.#rebaseScanner(trees.local);
     for (const report of result.reports) if (!isSkipCode(report.code)) this.#notice({ path: report.path, code: report.code, message: report.message });
     const failed = result.executed.filter((entry) => entry.outcome.status === 'failed' || entry.outcome.status === 'refused');
     // Downloads that wait for disk space are listed with their sentence (#59): the person must act.
@@ -665,15 +669,10 @@ export class FolderSync {
   }
 }
 
-function describeWork(work: readonly Operation[]): string {
-  const transfers = work.filter((op) => op.kind === 'upload' || op.kind === 'download').length;
-  const others = work.filter((op) => op.kind !== 'upload' && op.kind !== 'download' && op.kind !== 'markSynced' && op.kind !== 'rekeyLocal').length;
+function describeWork(pending: FolderStatus['pending']): string {
+  const transfers = pending.uploads + pending.downloads;
   const parts = [];
   if (transfers > 0) parts.push(`${transfers} file${transfers === 1 ? '' : 's'} to transfer`);
-  if (others > 0) parts.push(`${others} other change${others === 1 ? '' : 's'}`);
+  if (pending.other > 0) parts.push(`${pending.other} other change${pending.other === 1 ? '' : 's'}`);
   return parts.length === 0 ? 'Recording what is already in sync.' : `Syncing: ${parts.join(', ')}.`;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
