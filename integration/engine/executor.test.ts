@@ -10,7 +10,6 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Executor } from '../../src-main/engine/executor/executor.ts';
 import { writeFolderMarker } from '../../src-main/engine/executor/guards.ts';
 import { indexStore } from '../../src-main/engine/executor/index-store.ts';
-import { chunkFile } from '../../src-main/engine/chunker/chunk-file.ts';
 import { NodeFileSystem } from '../../src-main/engine/fs/node-file-system.ts';
 import { getHasher } from '../../src-main/engine/hasher.ts';
 import type { Hasher } from '../../src-main/engine/hasher.ts';
@@ -20,14 +19,14 @@ import { CrashSwitch, SimulatedCrash } from '../../src-main/engine/executor/test
 import { LocalIndex } from '../../src-main/engine/index/local-index.ts';
 import { isWork } from '../../src-main/engine/planner/operations.ts';
 import { plan } from '../../src-main/engine/planner/planner.ts';
-import { readFeed } from '../../src-main/engine/remote/feed.ts';
-import { remoteOps, toTreeItem } from '../../src-main/engine/remote/remote-ops.ts';
+import { remoteOps } from '../../src-main/engine/remote/remote-ops.ts';
 import type { RemoteClient } from '../../src-main/engine/remote/remote-client.ts';
-import { scanFolder } from '../../src-main/engine/scanner/scan-folder.ts';
 import { newItemId } from '../../src-main/engine/scanner/new-item-id.ts';
-import { emptyTree, makeTree, pathOf } from '../../src-main/engine/tree/tree.ts';
-import type { Tree } from '../../src-main/engine/tree/tree.ts';
+import { pullRemoteTree } from '../../src-main/engine/sync/remote-tree.ts';
+import { emptyTree } from '../../src-main/engine/tree/tree.ts';
 import { TestServer } from './remote-harness.ts';
+import { describeTree, folderContents } from './sync-harness.ts';
+import { scanIntoIndex } from './transfer-harness.ts';
 
 const FOLDER_ID = 'integration-folder';
 let server: TestServer;
@@ -56,7 +55,6 @@ interface Device {
   fs: NodeFileSystem;
   index: LocalIndex;
   executor: Executor;
-  cursor: string | undefined;
   ignored: Set<string>;
 }
 
@@ -70,40 +68,15 @@ async function device(name: string, account: Account): Promise<Device> {
   const index = LocalIndex.open({ stateDir: state, syncedFolder: dir });
   for (const tree of ['local', 'remote', 'synced'] as const) index.saveTree(tree, emptyTree(rootId));
   const ports = { fs, remote: remoteOps(client, { hasher }), store: indexStore(index), clock: { now: Date.now, sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)), random: Math.random }, newKey: newItemId };
-  return { name, account, ports, dir, fs, index, executor: new Executor(ports, { folderId: FOLDER_ID, hasher, concurrency: 3 }), cursor: undefined, ignored: new Set() };
+  return { name, account, ports, dir, fs, index, executor: new Executor(ports, { folderId: FOLDER_ID, hasher, concurrency: 3 }), ignored: new Set() };
 }
 
 async function scan(d: Device): Promise<void> {
-  const previous = d.index.loadTree('local') ?? emptyTree(d.account.rootId);
-  const result = await scanFolder({
-    previous,
-    previousFacts: d.index.allFacts(),
-    source: { root: d.dir },
-    hashFile: async (path) => {
-      const chunked = await chunkFile(join(d.dir, ...path.split('/')), { hasher });
-      return { hash: chunked.hash, size: chunked.size, mtimeMs: chunked.mtimeMs };
-    },
-    newId: newItemId,
-  });
-  d.index.saveTree('local', result.tree);
-  const gone = [...d.index.allFacts().keys()].filter((id) => !result.facts.has(id));
-  d.index.removeFacts(gone);
-  d.index.putFacts([...result.facts].flatMap(([id, f]) => (f.hash ? [{ id, size: f.size, mtimeMs: f.mtimeMs, inode: f.inode, hash: f.hash, blocks: d.index.getFacts(id)?.hash === f.hash ? d.index.getFacts(id)!.blocks : [] }] : [])));
-  d.ignored = result.ignoredIds;
+  d.ignored = await scanIntoIndex({ dir: d.dir, index: d.index, rootId: d.account.rootId }, hasher);
 }
 
 async function pull(d: Device): Promise<void> {
-  const { client, rootId } = d.account;
-  const read = await readFeed(client, d.cursor);
-  const current = read.kind === 'full' ? new Map() : new Map(d.index.loadTree('remote')!.items);
-  current.set(rootId, { id: rootId, parentId: null, name: '', kind: 'folder' });
-  for (const item of read.items) {
-    if (item.id === rootId) continue;
-    if (item.deleted) current.delete(item.id);
-    else current.set(item.id, toTreeItem(item));
-  }
-  d.index.replaceRemoteTree(makeTree(rootId, current.values()), read.cursor);
-  d.cursor = read.cursor;
+  await pullRemoteTree(d.account.client, d.index, d.account.rootId);
 }
 
 function trees(d: Device) {
@@ -126,30 +99,8 @@ async function syncUntilQuiet(d: Device): Promise<void> {
   throw new Error(`${d.name} did not settle`);
 }
 
-/** path -> hash of what the folder holds (Tandem's own files left out). */
-async function contents(dir: string, prefix = ''): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const entry of await readdir(join(dir, prefix), { withFileTypes: true })) {
-    if (entry.name.startsWith('.tandem')) continue;
-    const path = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) {
-      out.set(path, 'folder');
-      for (const [p, h] of await contents(dir, path)) out.set(p, h);
-    } else {
-      const mode = (await stat(join(dir, path))).mode;
-      out.set(path, `${hasher.hash(await readFile(join(dir, path)))}${mode & 0o100 ? '+x' : ''}`);
-    }
-  }
-  return out;
-}
-
-function describe(tree: Tree): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const item of tree.items.values()) {
-    if (item.id === tree.rootId || item.name.startsWith('.tandem')) continue;
-    out.set(pathOf(tree, item.id)!, item.kind === 'folder' ? 'folder' : `${item.hash}${item.executable ? '+x' : ''}`);
-  }
-  return out;
+function contents(dir: string): Promise<Map<string, string>> {
+  return folderContents(dir, hasher);
 }
 
 it('two devices converge through a real server: new files, edits, renames, deletes, exec bit, a conflict', async () => {
@@ -193,9 +144,9 @@ it('two devices converge through a real server: new files, edits, renames, delet
 
   for (const d of [a, b]) {
     const t = trees(d);
-    expect(describe(t.local)).toEqual(final);
-    expect(describe(t.synced)).toEqual(final);
-    expect(describe(t.remote)).toEqual(final);
+    expect(describeTree(t.local)).toEqual(final);
+    expect(describeTree(t.synced)).toEqual(final);
+    expect(describeTree(t.remote)).toEqual(final);
     expect(d.index.journalEntries()).toEqual([]);
   }
 }, 60_000);
@@ -203,9 +154,9 @@ it('two devices converge through a real server: new files, edits, renames, delet
 /** Both devices' state agrees with their disk and the server, and no journal entry is open. */
 function expectConverged(d: Device, disk: Map<string, string>): void {
   const t = trees(d);
-  expect(describe(t.local)).toEqual(disk);
-  expect(describe(t.synced)).toEqual(disk);
-  expect(describe(t.remote)).toEqual(disk);
+  expect(describeTree(t.local)).toEqual(disk);
+  expect(describeTree(t.synced)).toEqual(disk);
+  expect(describeTree(t.remote)).toEqual(disk);
   expect(d.index.journalEntries()).toEqual([]);
 }
 

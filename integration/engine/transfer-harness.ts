@@ -3,7 +3,7 @@
 // (remoteOps), synced by the engine's loop done by hand — scan, read the changes feed, plan,
 // execute — as in executor.test.ts. Every device's fetch counts the bytes the server answered, per
 // request path, so a test can tell what a download cost on the wire.
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -17,14 +17,16 @@ import type { Hasher } from '../../src-main/engine/hasher.ts';
 import { LocalIndex } from '../../src-main/engine/index/local-index.ts';
 import { type Operation, isWork } from '../../src-main/engine/planner/operations.ts';
 import { plan } from '../../src-main/engine/planner/planner.ts';
-import { readFeed } from '../../src-main/engine/remote/feed.ts';
 import { type FetchLike, RemoteClient } from '../../src-main/engine/remote/remote-client.ts';
-import { remoteOps, toTreeItem } from '../../src-main/engine/remote/remote-ops.ts';
+import { remoteOps } from '../../src-main/engine/remote/remote-ops.ts';
 import { newItemId } from '../../src-main/engine/scanner/new-item-id.ts';
 import { scanFolder } from '../../src-main/engine/scanner/scan-folder.ts';
-import { emptyTree, makeTree, pathOf } from '../../src-main/engine/tree/tree.ts';
+import { emptyTree } from '../../src-main/engine/tree/tree.ts';
+import { commitLocalScan, storedLocalState } from '../../src-main/engine/sync/local-commit.ts';
+import { pullRemoteTree } from '../../src-main/engine/sync/remote-tree.ts';
 import type { Tree } from '../../src-main/engine/tree/tree.ts';
 import { FAST_RETRY, type TestServer } from './remote-harness.ts';
+import { describeTree, folderContents } from './sync-harness.ts';
 
 const FOLDER_ID = 'transfer-folder';
 
@@ -111,42 +113,14 @@ export class Devices {
     return { name, client, rootId, dir, index, ports, executor, wire, ignored: new Set() };
   }
 
-  /** Scan: the local tree and facts; a block list is kept while the file's hash is unchanged (as sync/local-commit.ts does). */
+  /** Scan into the index, as the sync loop stores a scan (block lists kept while a file's hash is unchanged). */
   async scan(d: Device): Promise<void> {
-    const hasher = this.#hasher;
-    const previous = d.index.loadTree('local') ?? emptyTree(d.rootId);
-    const result = await scanFolder({
-      previous,
-      previousFacts: d.index.allFacts(),
-      source: { root: d.dir },
-      hashFile: async (path) => {
-        const chunked = await chunkFile(join(d.dir, ...path.split('/')), { hasher });
-        return { hash: chunked.hash, size: chunked.size, mtimeMs: chunked.mtimeMs };
-      },
-      newId: newItemId,
-    });
-    d.index.saveTree('local', result.tree);
-    const stored = d.index.allFacts();
-    d.index.removeFacts([...stored.keys()].filter((id) => !result.facts.has(id)));
-    d.index.putFacts(
-      [...result.facts].flatMap(([id, f]) =>
-        f.hash ? [{ id, size: f.size, mtimeMs: f.mtimeMs, inode: f.inode, hash: f.hash, blocks: stored.get(id)?.hash === f.hash ? stored.get(id)!.blocks : [] }] : [],
-      ),
-    );
-    d.ignored = result.ignoredIds;
+    d.ignored = await scanIntoIndex(d, this.#hasher);
   }
 
   /** Reads the changes feed into the remote tree; the index keeps the cursor with it. */
   async pull(d: Device): Promise<void> {
-    const read = await readFeed(d.client, d.index.cursor);
-    const current = read.kind === 'full' ? new Map() : new Map(d.index.loadTree('remote')!.items);
-    current.set(d.rootId, { id: d.rootId, parentId: null, name: '', kind: 'folder' });
-    for (const item of read.items) {
-      if (item.id === d.rootId) continue;
-      if (item.deleted) current.delete(item.id);
-      else current.set(item.id, toTreeItem(item));
-    }
-    d.index.replaceRemoteTree(makeTree(d.rootId, current.values()), read.cursor);
+    await pullRemoteTree(d.client, d.index, d.rootId);
   }
 
   trees(d: Device): { local: Tree; remote: Tree; synced: Tree } {
@@ -180,31 +154,37 @@ export class Devices {
   }
 
   /** path -> content hash ('folder' for folders) of what the folder holds, Tandem's own files left out. */
-  async contents(dir: string, prefix = ''): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    for (const entry of await readdir(join(dir, prefix), { withFileTypes: true })) {
-      if (entry.name.startsWith('.tandem')) continue;
-      const path = prefix ? `${prefix}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) {
-        out.set(path, 'folder');
-        for (const [p, h] of await this.contents(dir, path)) out.set(p, h);
-      } else out.set(path, this.#hasher.hash(await readFile(join(dir, path))));
-    }
-    return out;
+  contents(dir: string): Promise<Map<string, string>> {
+    return folderContents(dir, this.#hasher);
   }
 
   /** path -> content hash of a tree, in the same form as contents(). */
   describe(tree: Tree): Map<string, string> {
-    const out = new Map<string, string>();
-    for (const item of tree.items.values()) {
-      if (item.id === tree.rootId || item.name.startsWith('.tandem')) continue;
-      out.set(pathOf(tree, item.id)!, item.kind === 'folder' ? 'folder' : item.hash!);
-    }
-    return out;
+    return describeTree(tree);
   }
 
   async close(): Promise<void> {
     for (const index of this.#indexes) index.close();
     for (const dir of this.#cleanup) await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Scans the device's folder from the index's local tree and stores the result as the sync loop
+ * does (sync/local-commit.ts); returns the ids the ignore rules cover, for the planner.
+ */
+export async function scanIntoIndex(d: { dir: string; index: LocalIndex; rootId: string }, hasher: Hasher): Promise<Set<string>> {
+  const previous = storedLocalState(d.index, d.index.loadTree('local') ?? emptyTree(d.rootId), new Set());
+  const result = await scanFolder({
+    previous: previous.tree,
+    previousFacts: previous.facts,
+    source: { root: d.dir },
+    hashFile: async (path) => {
+      const chunked = await chunkFile(join(d.dir, ...path.split('/')), { hasher });
+      return { hash: chunked.hash, size: chunked.size, mtimeMs: chunked.mtimeMs };
+    },
+    newId: newItemId,
+  });
+  commitLocalScan(d.index, result.tree, result.facts);
+  return result.ignoredIds;
 }
