@@ -2,13 +2,14 @@
 // and synced folder, real engines, not watching -- tests say when to sync) called through the IPC
 // dispatcher, so every argument and answer is checked against the contract as the renderer's
 // would be.
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createIpcDispatcher } from '../../src-shared/ipc/dispatch.ts';
 import { type IpcArgs, ipcRequests, type IpcRequestName, type IpcResult } from '../../src-shared/ipc/contract.ts';
 import { App, type AppOptions } from '../../src-main/app/app.ts';
 import { FAST_RETRY, TestServer } from '../engine/remote-harness.ts';
+import { TestFolder } from '../test-folder.ts';
 
 export class AppCallError extends Error {
   readonly code: string;
@@ -18,7 +19,7 @@ export class AppCallError extends Error {
   }
 }
 
-export class TestApp {
+export class TestApp extends TestFolder {
   readonly name: string;
   readonly stateDir: string;
   readonly folder: string;
@@ -26,6 +27,7 @@ export class TestApp {
   readonly #options: Partial<AppOptions>;
 
   constructor(name: string, stateDir: string, folder: string, options: Partial<AppOptions>) {
+    super(folder);
     this.name = name;
     this.stateDir = stateDir;
     this.folder = folder;
@@ -65,26 +67,6 @@ export class TestApp {
     await this.app.close();
     this.app = this.#make();
     await this.app.ready();
-  }
-
-  path(relative: string): string {
-    return join(this.folder, ...relative.split('/'));
-  }
-
-  async write(relative: string, content: string | Uint8Array): Promise<void> {
-    await mkdir(dirname(this.path(relative)), { recursive: true });
-    await writeFile(this.path(relative), content);
-  }
-
-  read(relative: string): Promise<string> {
-    return readFile(this.path(relative), 'utf8');
-  }
-
-  async exists(relative: string): Promise<boolean> {
-    return stat(this.path(relative)).then(
-      () => true,
-      () => false,
-    );
   }
 
   async folderId(): Promise<string> {

@@ -2,9 +2,9 @@
 // devices that are real FolderSync engines on real temp folders with real SQLite indexes. Tests
 // change files with plain node:fs calls, then `settle()` runs every device until all are quiet,
 // and `expectInvariants()` checks SCENARIOS.md's invariants that can be observed at the end.
-import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { getHasher } from '../../src-main/engine/hasher.ts';
 import type { Hasher } from '../../src-main/engine/hasher.ts';
@@ -16,6 +16,7 @@ import { pathOf } from '../../src-main/engine/tree/tree.ts';
 import type { Tree } from '../../src-main/engine/tree/tree.ts';
 import type { ServerOptions } from '../../src-server/index.ts';
 import { FAST_RETRY, TestServer } from './remote-harness.ts';
+import { TestFolder } from '../test-folder.ts';
 
 export interface Account {
   name: string;
@@ -69,7 +70,7 @@ export class SyncWorld {
   }
 }
 
-export class Device {
+export class Device extends TestFolder {
   readonly world: SyncWorld;
   readonly name: string;
   readonly account: Account;
@@ -80,6 +81,7 @@ export class Device {
   engine!: FolderSync;
 
   constructor(world: SyncWorld, name: string, account: Account, dir: string, stateDir: string, options: DeviceOptions) {
+    super(dir);
     this.world = world;
     this.name = name;
     this.account = account;
@@ -119,28 +121,6 @@ export class Device {
   /** One runUntilIdle(): scan everything, pull, plan, execute until quiet. */
   sync(): Promise<IdleOutcome> {
     return this.engine.runUntilIdle();
-  }
-
-  path(relative: string): string {
-    return join(this.dir, ...relative.split('/'));
-  }
-
-  async write(relative: string, content: string | Uint8Array): Promise<void> {
-    await mkdir(dirname(this.path(relative)), { recursive: true });
-    await writeFile(this.path(relative), content);
-  }
-
-  read(relative: string): Promise<string> {
-    return readFile(this.path(relative), 'utf8');
-  }
-
-  async exists(relative: string): Promise<boolean> {
-    try {
-      await lstat(this.path(relative));
-      return true;
-    } catch {
-      return false;
-    }
   }
 
   mkdir(relative: string): Promise<string | undefined> {
