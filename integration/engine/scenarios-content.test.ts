@@ -12,7 +12,6 @@ import { delegate } from '../../src-main/engine/executor/test-support/fake-remot
 import type { ExecutorPorts } from '../../src-main/engine/executor/ports.ts';
 import { LOCAL_TRASH_FOLDER } from '../../src-main/engine/fs/file-system.ts';
 import type { FileSystem } from '../../src-main/engine/fs/file-system.ts';
-import { pathOf } from '../../src-main/engine/tree/tree.ts';
 import type { Device } from './sync-harness.ts';
 import { SyncWorld, expectInvariants, settle } from './sync-harness.ts';
 import { wiretap } from './remote-harness.ts';
@@ -25,13 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await world.close();
 });
-
-/** The server item id at `path`, as the device's remote tree knows it. */
-function remoteId(device: Device, path: string): string | undefined {
-  const tree = device.engine.index.loadTree('remote')!;
-  for (const item of tree.items.values()) if (pathOf(tree, item.id) === path) return item.id;
-  return undefined;
-}
 
 /** The bytes the server holds for an item, fetched block by block and put together here. */
 async function serverBytes(device: Device, id: string): Promise<{ hash: string; bytes: Buffer }> {
@@ -89,7 +81,7 @@ it('#1 A and B edit the same file differently while offline: the first commit ke
   const b = await world.device('Bob', account);
   await a.write('notes/plan.txt', 'base');
   await settle([a, b]);
-  const id = remoteId(a, 'notes/plan.txt');
+  const id = a.serverId('notes/plan.txt');
 
   await a.write('notes/plan.txt', "Ada's version");
   await b.write('notes/plan.txt', "Bob's longer version");
@@ -104,7 +96,7 @@ it('#1 A and B edit the same file differently while offline: the first commit ke
     expect(await device.read(copies[0]!), device.name).toBe("Bob's longer version");
   }
   // The name kept its item (and so its history); the copy is a new item on the server.
-  expect(remoteId(b, 'notes/plan.txt')).toBe(id);
+  expect(b.serverId('notes/plan.txt')).toBe(id);
   expect(b.engine.status.conflicts.map((c) => c.path)).toEqual(await b.conflictedCopies());
   await expectInvariants([a, b]);
 }, 60_000);
@@ -116,7 +108,7 @@ it('#2 both sides edit to identical bytes: no conflict; the base advances', asyn
   const b = await world.device('Bob', account, { client: { fetch: tap.fetch } });
   await a.write('same.txt', 'base');
   await settle([a, b]);
-  const id = remoteId(a, 'same.txt')!;
+  const id = a.serverId('same.txt')!;
 
   await a.write('same.txt', 'the same new words');
   await b.write('same.txt', 'the same new words');
@@ -158,7 +150,7 @@ it('#3 A saves twice fast (the second before the first upload is acknowledged): 
   const b = await world.device('Bob', account);
   await a.write('draft.md', 'v0');
   await settle([a, b]);
-  const id = remoteId(a, 'draft.md')!;
+  const id = a.serverId('draft.md')!;
 
   // First save; its commit is held until the second save has hit the disk.
   await a.write('draft.md', 'v1: first save');
@@ -170,7 +162,7 @@ it('#3 A saves twice fast (the second before the first upload is acknowledged): 
     expect(await device.read('draft.md'), device.name).toBe('v2: second save, a moment later');
     expect(await device.conflictedCopies(), device.name).toEqual([]);
   }
-  expect(remoteId(b, 'draft.md')).toBe(id);
+  expect(b.serverId('draft.md')).toBe(id);
 
   // The same with the first commit's answer lost on the wire: the retry is answered from the
   // idempotency record, and the second save follows as a plain edit.
@@ -311,7 +303,7 @@ it('#7 the same new path created on both: different content makes a conflicted c
     expect(copies, device.name).toEqual([expect.stringMatching(/^shared\/todo \(conflicted copy from Bob .*\)\.txt$/)]);
     expect(await device.read(copies[0]!), device.name).toBe("Bob's list");
   }
-  expect(remoteId(b, 'shared/photo.jpg')).toBe(remoteId(a, 'shared/photo.jpg'));
+  expect(b.serverId('shared/photo.jpg')).toBe(a.serverId('shared/photo.jpg'));
   await expectInvariants([a, b]);
 }, 60_000);
 
@@ -360,7 +352,7 @@ it('#36 a file that changes while it is hashed or uploaded: abort, rehash; the c
   during = 'send';
   await settle([a, b]);
   expect(during).toBeUndefined();
-  const big = remoteId(a, 'big.bin')!;
+  const big = a.serverId('big.bin')!;
   const onServer = await serverBytes(b, big);
   expect(onServer.hash).toBe(world.hasher.hash(onServer.bytes));
   expect(onServer.hash).toBe(world.hasher.hash(v2));
@@ -372,7 +364,7 @@ it('#36 a file that changes while it is hashed or uploaded: abort, rehash; the c
   during = 'hash';
   await settle([a, b]);
   expect(during).toBeUndefined();
-  const small = remoteId(a, 'small.txt')!;
+  const small = a.serverId('small.txt')!;
   const smallOnServer = await serverBytes(b, small);
   expect(smallOnServer.hash).toBe(world.hasher.hash(smallOnServer.bytes));
   expect(smallOnServer.hash).toBe(world.hasher.hash(v3));
@@ -470,7 +462,7 @@ it('#38 an upload interrupted by the network or a crash resumes by blocks; no pa
   const resent = tap.requests.slice(restartMark).filter(isBlockUpload).reduce((sum, r) => sum + r.bodyBytes, 0);
   expect(resent).toBeLessThan(1024 * 1024);
   expect((await b.contents()).get('video.bin')).toBe(world.hasher.hash(edited));
-  const versions = await a.client.versions(remoteId(a, 'video.bin')!);
+  const versions = await a.client.versions(a.serverId('video.bin')!);
   expect(versions.map((v) => v.content_hash).sort()).toEqual([world.hasher.hash(big), world.hasher.hash(edited)].sort());
 
   // A file sent in two requests (16 MiB each at most): the network dies after the first. Back
@@ -554,7 +546,7 @@ it('#40 a crash after applying an operation, before recording it: the next run s
   await a.write('up.txt', 'v1');
   await a.write('down.txt', 'v1');
   await settle([a, b]);
-  const up = remoteId(a, 'up.txt')!;
+  const up = a.serverId('up.txt')!;
 
   // Ada's upload is committed on the server, then she dies before recording it.
   const crashA = new CrashWhen((boundary) => boundary === 'before journalComplete');
@@ -680,7 +672,7 @@ it('#52 a disk without exec bits (Windows) never clears the bit for everyone: it
   await a.chmod('build.sh', 0o755);
   await a.write('notes.txt', 'plain');
   await settle([a, w]);
-  const id = remoteId(a, 'build.sh')!;
+  const id = a.serverId('build.sh')!;
 
   // On Windows the file reads as not executable (played here by clearing the bit on its disk):
   // that is no change of the user's, so nothing goes to the server.

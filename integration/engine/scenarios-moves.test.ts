@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CrashWhen } from '../../src-main/engine/executor/test-support/crash-switch.ts';
-import { pathOf } from '../../src-main/engine/tree/tree.ts';
 import type { RemoteAnswer, RemoteOps } from '../../src-main/engine/executor/ports.ts';
 import type { FetchLike } from '../../src-main/engine/remote/remote-client.ts';
 import type { Device, DeviceOptions } from './sync-harness.ts';
@@ -60,13 +59,6 @@ async function pair(options: DeviceOptions = {}): Promise<{ a: Device; b: Device
   return { a, b, tapA, tapB };
 }
 
-/** The server id of the item at `path`, as the device last saw the server. */
-function serverId(device: Device, path: string): string | undefined {
-  const tree = device.engine.index.loadTree('remote')!;
-  for (const item of tree.items.values()) if (pathOf(tree, item.id) === path) return item.id;
-  return undefined;
-}
-
 /** Changes recorded since `mark` (a length taken earlier). */
 function since(tap: { changes: Change[] }, mark: number): Change[] {
   return tap.changes.slice(mark);
@@ -97,7 +89,7 @@ it('#8 A renames, B edits content: the renamed item carries the new content (ids
   const { a, b, tapA } = await pair();
   await a.write('notes/draft.txt', 'base');
   await settle([a, b]);
-  const id = serverId(a, 'notes/draft.txt');
+  const id = a.serverId('notes/draft.txt');
 
   await a.rename('notes/draft.txt', 'notes/final.txt');
   await b.write('notes/draft.txt', 'edited by Bob');
@@ -109,8 +101,8 @@ it('#8 A renames, B edits content: the renamed item carries the new content (ids
   for (const device of [a, b]) {
     expect(await listing(device)).toEqual({ notes: 'folder', 'notes/final.txt': hashOf('edited by Bob') });
   }
-  expect(serverId(a, 'notes/final.txt')).toBe(id);
-  expect(serverId(b, 'notes/final.txt')).toBe(id);
+  expect(a.serverId('notes/final.txt')).toBe(id);
+  expect(b.serverId('notes/final.txt')).toBe(id);
   await expectInvariants([a, b]);
 }, 60_000);
 
@@ -118,7 +110,7 @@ it('#8 (same device) renamed and edited before a scan: still one item, moved and
   const { a, b, tapA } = await pair();
   await a.write('notes/draft.txt', 'base');
   await settle([a, b]);
-  const id = serverId(a, 'notes/draft.txt');
+  const id = a.serverId('notes/draft.txt');
   const mark = tapA.changes.length;
 
   await a.rename('notes/draft.txt', 'notes/final.txt');
@@ -126,7 +118,7 @@ it('#8 (same device) renamed and edited before a scan: still one item, moved and
   await settle([a, b]);
 
   for (const device of [a, b]) expect(await listing(device)).toEqual({ notes: 'folder', 'notes/final.txt': hashOf('base, then more') });
-  expect(serverId(b, 'notes/final.txt')).toBe(id);
+  expect(b.serverId('notes/final.txt')).toBe(id);
   expect(since(tapA, mark).filter((c) => c !== 'blocks-up').sort()).toEqual(['commit', 'update']);
   await expectInvariants([a, b]);
 }, 60_000);
@@ -135,7 +127,7 @@ it('#9 A and B rename the same item to different names: the first move wins on b
   const { a, b, tapA, tapB } = await pair();
   await a.write('report.txt', 'quarterly numbers');
   await settle([a, b]);
-  const id = serverId(a, 'report.txt');
+  const id = a.serverId('report.txt');
   const marks = [tapA.changes.length, tapB.changes.length] as const;
 
   await a.rename('report.txt', 'report-ada.txt');
@@ -145,7 +137,7 @@ it('#9 A and B rename the same item to different names: the first move wins on b
   await settle([a, b]);
 
   for (const device of [a, b]) expect(await listing(device)).toEqual({ 'report-ada.txt': hashOf('quarterly numbers') });
-  expect(serverId(b, 'report-ada.txt')).toBe(id);
+  expect(b.serverId('report-ada.txt')).toBe(id);
   expect(b.engine.status.notices).toContainEqual(expect.objectContaining({ code: 'move_refused', path: expect.stringContaining('report') }));
   expect(transfers([...since(tapA, marks[0]), ...since(tapB, marks[1])])).toEqual([]);
   expect(await a.conflictedCopies()).toEqual([]);
@@ -159,7 +151,7 @@ it('#9 (three devices) A and B rename differently while C edits: the first renam
   const c = await world.device('Cy', account);
   await a.write('doc.txt', 'v1');
   await settle([a, b, c]);
-  const id = serverId(a, 'doc.txt');
+  const id = a.serverId('doc.txt');
   await a.rename('doc.txt', 'ada.txt');
   await b.rename('doc.txt', 'bob.txt');
   await c.write('doc.txt', 'v2 by Cy');
@@ -168,7 +160,7 @@ it('#9 (three devices) A and B rename differently while C edits: the first renam
   await a.sync();
   await settle([a, b, c]);
   for (const device of [a, b, c]) expect(await listing(device)).toEqual({ 'bob.txt': hashOf('v2 by Cy') });
-  expect(serverId(c, 'bob.txt')).toBe(id);
+  expect(c.serverId('bob.txt')).toBe(id);
   expect(a.engine.status.notices).toContainEqual(expect.objectContaining({ code: 'move_refused' }));
   await expectInvariants([a, b, c]);
 }, 60_000);
@@ -224,7 +216,7 @@ it('#10 the same file moved into different folders on each side: one determinist
   await a.mkdir('keep');
   await a.write('letter.txt', 'dear Bob');
   await settle([a, b]);
-  const id = serverId(a, 'letter.txt');
+  const id = a.serverId('letter.txt');
   const marks = [tapA.changes.length, tapB.changes.length] as const;
 
   await a.rename('letter.txt', 'archive/letter.txt');
@@ -235,7 +227,7 @@ it('#10 the same file moved into different folders on each side: one determinist
 
   const expected = { archive: 'folder', 'archive/letter.txt': hashOf('dear Bob'), inbox: 'folder', keep: 'folder' };
   for (const device of [a, b]) expect(await listing(device)).toEqual(expected);
-  expect(serverId(b, 'archive/letter.txt')).toBe(id);
+  expect(b.serverId('archive/letter.txt')).toBe(id);
   const all = [...since(tapA, marks[0]), ...since(tapB, marks[1])];
   expect(all.filter((c) => c === 'delete')).toEqual([]);
   expect(transfers(all)).toEqual([]);
@@ -247,7 +239,7 @@ it('#11 a folder renamed differently on both sides: one name wins; contents inta
   await a.write('Photos/2024/beach.jpg', 'sand');
   await a.write('Photos/index.txt', 'list');
   await settle([a, b]);
-  const id = serverId(a, 'Photos');
+  const id = a.serverId('Photos');
   const marks = [tapA.changes.length, tapB.changes.length] as const;
 
   await a.rename('Photos', 'Pictures');
@@ -258,7 +250,7 @@ it('#11 a folder renamed differently on both sides: one name wins; contents inta
 
   const expected = { Pictures: 'folder', 'Pictures/2024': 'folder', 'Pictures/2024/beach.jpg': hashOf('sand'), 'Pictures/index.txt': hashOf('list') };
   for (const device of [a, b]) expect(await listing(device)).toEqual(expected);
-  expect(serverId(b, 'Pictures')).toBe(id);
+  expect(b.serverId('Pictures')).toBe(id);
   expect(b.engine.status.notices).toContainEqual(expect.objectContaining({ code: 'move_refused' }));
   expect(transfers([...since(tapA, marks[0]), ...since(tapB, marks[1])])).toEqual([]);
   await expectInvariants([a, b]);
@@ -268,7 +260,7 @@ it('#11 (identical) both rename a folder to the same name: one move, no conflict
   const { a, b, tapB } = await pair();
   await a.write('Drafts/f.txt', 'f');
   await settle([a, b]);
-  const id = serverId(a, 'Drafts');
+  const id = a.serverId('Drafts');
   const mark = tapB.changes.length;
   await a.rename('Drafts', 'Final');
   await b.rename('Drafts', 'Final');
@@ -276,7 +268,7 @@ it('#11 (identical) both rename a folder to the same name: one move, no conflict
   await b.sync();
   await settle([a, b]);
   for (const device of [a, b]) expect(await listing(device)).toEqual({ Final: 'folder', 'Final/f.txt': hashOf('f') });
-  expect(serverId(b, 'Final')).toBe(id);
+  expect(b.serverId('Final')).toBe(id);
   expect(since(tapB, mark), 'Bob has nothing left to send').toEqual([]);
   expect([...a.engine.status.notices, ...b.engine.status.notices]).toEqual([]);
   await expectInvariants([a, b]);
@@ -287,7 +279,7 @@ it('#12 A moves X into Y, B moves Y into X: the cycle is refused, one move undon
   await a.write('X/x.txt', 'in X');
   await a.write('Y/y.txt', 'in Y');
   await settle([a, b]);
-  const ids = { X: serverId(a, 'X'), Y: serverId(a, 'Y') };
+  const ids = { X: a.serverId('X'), Y: a.serverId('Y') };
   const marks = [tapA.changes.length, tapB.changes.length] as const;
 
   await a.rename('X', 'Y/X');
@@ -298,8 +290,8 @@ it('#12 A moves X into Y, B moves Y into X: the cycle is refused, one move undon
 
   const expected = { Y: 'folder', 'Y/X': 'folder', 'Y/X/x.txt': hashOf('in X'), 'Y/y.txt': hashOf('in Y') };
   for (const device of [a, b]) expect(await listing(device)).toEqual(expected);
-  expect(serverId(b, 'Y/X')).toBe(ids.X);
-  expect(serverId(b, 'Y')).toBe(ids.Y);
+  expect(b.serverId('Y/X')).toBe(ids.X);
+  expect(b.serverId('Y')).toBe(ids.Y);
   expect(b.engine.status.notices).toContainEqual(expect.objectContaining({ code: 'move_refused' }));
   const all = [...since(tapA, marks[0]), ...since(tapB, marks[1])];
   expect(transfers(all)).toEqual([]);
@@ -378,7 +370,7 @@ it('#13 A renames a folder, B edits a file inside: the edit lands in the renamed
   await a.write('Thesis/chapter1.md', 'first draft');
   await a.write('Thesis/chapter2.md', 'untouched');
   await settle([a, b]);
-  const ids = { folder: serverId(a, 'Thesis'), file: serverId(a, 'Thesis/chapter1.md') };
+  const ids = { folder: a.serverId('Thesis'), file: a.serverId('Thesis/chapter1.md') };
   const marks = [tapA.changes.length, tapB.changes.length] as const;
 
   await a.rename('Thesis', 'Thesis-final');
@@ -393,8 +385,8 @@ it('#13 A renames a folder, B edits a file inside: the edit lands in the renamed
     'Thesis-final/chapter2.md': hashOf('untouched'),
   };
   for (const device of [a, b]) expect(await listing(device)).toEqual(expected);
-  expect(serverId(a, 'Thesis-final')).toBe(ids.folder);
-  expect(serverId(a, 'Thesis-final/chapter1.md')).toBe(ids.file);
+  expect(a.serverId('Thesis-final')).toBe(ids.folder);
+  expect(a.serverId('Thesis-final/chapter1.md')).toBe(ids.file);
   // One move (Ada's), one upload (Bob's commit, its blocks) and Ada's download of it: nothing else.
   expect(since(tapA, marks[0]).filter((c) => c !== 'blocks-down')).toEqual(['update']);
   expect(since(tapB, marks[1]).filter((c) => c !== 'blocks-up')).toEqual(['commit']);
@@ -406,7 +398,7 @@ it('#14 A renames a folder, B renames a child: both renames applied as moves; no
   await a.write('Music/song.mp3', 'la la la');
   await a.write('Music/other.mp3', 'tra la');
   await settle([a, b]);
-  const ids = { folder: serverId(a, 'Music'), child: serverId(a, 'Music/song.mp3') };
+  const ids = { folder: a.serverId('Music'), child: a.serverId('Music/song.mp3') };
   const marks = [tapA.changes.length, tapB.changes.length] as const;
 
   await a.rename('Music', 'Audio');
@@ -417,8 +409,8 @@ it('#14 A renames a folder, B renames a child: both renames applied as moves; no
 
   const expected = { Audio: 'folder', 'Audio/hit.mp3': hashOf('la la la'), 'Audio/other.mp3': hashOf('tra la') };
   for (const device of [a, b]) expect(await listing(device)).toEqual(expected);
-  expect(serverId(a, 'Audio')).toBe(ids.folder);
-  expect(serverId(a, 'Audio/hit.mp3')).toBe(ids.child);
+  expect(a.serverId('Audio')).toBe(ids.folder);
+  expect(a.serverId('Audio/hit.mp3')).toBe(ids.child);
   expect(since(tapA, marks[0])).toEqual(['update']);
   expect(since(tapB, marks[1])).toEqual(['update']);
   await expectInvariants([a, b]);
@@ -430,7 +422,7 @@ it('#14 (out) A moves a folder into P, B moves a file out of it: both moves appl
   await a.write('D/g.txt', 'g');
   await a.mkdir('P');
   await settle([a, b]);
-  const ids = { D: serverId(a, 'D'), f: serverId(a, 'D/f.txt') };
+  const ids = { D: a.serverId('D'), f: a.serverId('D/f.txt') };
   const marks = [tapA.changes.length, tapB.changes.length] as const;
   await a.rename('D', 'P/D');
   await b.rename('D/f.txt', 'f.txt');
@@ -438,8 +430,8 @@ it('#14 (out) A moves a folder into P, B moves a file out of it: both moves appl
   await b.sync();
   await settle([a, b]);
   for (const device of [a, b]) expect(await listing(device)).toEqual({ P: 'folder', 'P/D': 'folder', 'P/D/g.txt': hashOf('g'), 'f.txt': hashOf('f') });
-  expect(serverId(a, 'P/D')).toBe(ids.D);
-  expect(serverId(a, 'f.txt')).toBe(ids.f);
+  expect(a.serverId('P/D')).toBe(ids.D);
+  expect(a.serverId('f.txt')).toBe(ids.f);
   expect(since(tapA, marks[0])).toEqual(['update']);
   expect(since(tapB, marks[1])).toEqual(['update']);
   await expectInvariants([a, b]);
@@ -455,19 +447,19 @@ it('#14 (watching) a folder of 60 files renamed, and a file moved into a new fol
   await a.sync();
   await a.engine.start();
   await settle([b]);
-  const ids = { big: serverId(a, 'Big'), loose: serverId(a, 'loose.txt') };
+  const ids = { big: a.serverId('Big'), loose: a.serverId('loose.txt') };
   const before = await listing(b);
   const mark = tapA.changes.length;
 
   await a.rename('Big', 'Huge');
   await a.mkdir('Fresh');
   await a.rename('loose.txt', 'Fresh/loose.txt');
-  await expect.poll(() => serverId(a, 'Fresh/loose.txt') !== undefined && serverId(a, 'Huge') !== undefined, { timeout: 15_000, interval: 50 }).toBe(true);
+  await expect.poll(() => a.serverId('Fresh/loose.txt') !== undefined && a.serverId('Huge') !== undefined, { timeout: 15_000, interval: 50 }).toBe(true);
   await a.engine.idle();
   await settle([b]);
 
-  expect(serverId(b, 'Huge')).toBe(ids.big);
-  expect(serverId(b, 'Fresh/loose.txt')).toBe(ids.loose);
+  expect(b.serverId('Huge')).toBe(ids.big);
+  expect(b.serverId('Fresh/loose.txt')).toBe(ids.loose);
   expect(since(tapA, mark).sort()).toEqual(['create-folder', 'update', 'update']);
   const moved = Object.fromEntries(Object.entries(before).map(([path, hash]) => [path.replace(/^Big/, 'Huge').replace(/^loose\.txt$/, 'Fresh/loose.txt'), hash]));
   expect(await listing(b)).toEqual({ ...moved, Fresh: 'folder' });
@@ -479,7 +471,7 @@ it('#15 parent and child inverted (A/E → E, A → E/A): pure moves, no delete 
   await a.write('A/a.txt', 'in A');
   await a.write('A/E/e.txt', 'in E');
   await settle([a, b]);
-  const ids = { A: serverId(a, 'A'), E: serverId(a, 'A/E') };
+  const ids = { A: a.serverId('A'), E: a.serverId('A/E') };
   const marks = [tapA.changes.length, tapB.changes.length] as const;
 
   await a.rename('A/E', 'E');
@@ -488,8 +480,8 @@ it('#15 parent and child inverted (A/E → E, A → E/A): pure moves, no delete 
 
   const expected = { E: 'folder', 'E/A': 'folder', 'E/A/a.txt': hashOf('in A'), 'E/e.txt': hashOf('in E') };
   for (const device of [a, b]) expect(await listing(device)).toEqual(expected);
-  expect(serverId(b, 'E')).toBe(ids.E);
-  expect(serverId(b, 'E/A')).toBe(ids.A);
+  expect(b.serverId('E')).toBe(ids.E);
+  expect(b.serverId('E/A')).toBe(ids.A);
   expect(since(tapA, marks[0])).toEqual(['update', 'update']);
   expect(since(tapB, marks[1])).toEqual([]);
   await expectInvariants([a, b]);
@@ -507,7 +499,7 @@ it('#15 (crash) the inversion survives a crash between its moves, on the sending
     await a.write('A/a.txt', 'in A');
     await a.write('A/E/e.txt', 'in E');
     await settle([a, b]);
-    const ids = { A: serverId(a, 'A'), E: serverId(a, 'A/E') };
+    const ids = { A: a.serverId('A'), E: a.serverId('A/E') };
     const [victim, tap] = side === 'send' ? [a, tapA] : [b, tapB];
     const crash = new CrashWhen(at);
     await victim.restart({ client: { fetch: tap.fetch }, wrapPorts: (ports) => crash.ports(ports) });
@@ -523,8 +515,8 @@ it('#15 (crash) the inversion survives a crash between its moves, on the sending
 
     const expected = { E: 'folder', 'E/A': 'folder', 'E/A/a.txt': hashOf('in A'), 'E/e.txt': hashOf('in E') };
     for (const device of [a, b]) expect(await listing(device), `${side}: ${device.name}`).toEqual(expected);
-    expect(serverId(b, 'E'), side).toBe(ids.E);
-    expect(serverId(b, 'E/A'), side).toBe(ids.A);
+    expect(b.serverId('E'), side).toBe(ids.E);
+    expect(b.serverId('E/A'), side).toBe(ids.A);
     const after = [...since(tapA, marks[0]), ...since(tapB, marks[1])];
     expect(after.filter((c) => c !== 'update'), side).toEqual([]);
     await expectInvariants([a, b]);
@@ -536,7 +528,7 @@ it('#15 a folder swapped with its sibling\'s child (right/inner → inner, left 
   await a.write('left/l.txt', 'l');
   await a.write('right/inner/r.txt', 'r');
   await settle([a, b]);
-  const ids = { left: serverId(a, 'left'), inner: serverId(a, 'right/inner') };
+  const ids = { left: a.serverId('left'), inner: a.serverId('right/inner') };
   const marks = [tapA.changes.length, tapB.changes.length] as const;
 
   await a.rename('right/inner', 'inner');
@@ -545,8 +537,8 @@ it('#15 a folder swapped with its sibling\'s child (right/inner → inner, left 
 
   const expected = { inner: 'folder', 'inner/r.txt': hashOf('r'), right: 'folder', 'right/left': 'folder', 'right/left/l.txt': hashOf('l') };
   for (const device of [a, b]) expect(await listing(device)).toEqual(expected);
-  expect(serverId(b, 'right/left')).toBe(ids.left);
-  expect(serverId(b, 'inner')).toBe(ids.inner);
+  expect(b.serverId('right/left')).toBe(ids.left);
+  expect(b.serverId('inner')).toBe(ids.inner);
   expect(since(tapA, marks[0])).toEqual(['update', 'update']);
   expect(since(tapB, marks[1])).toEqual([]);
   await expectInvariants([a, b]);
@@ -557,7 +549,7 @@ it('#15 (files) two names swapped through a third name: each path keeps its item
   await a.write('a.txt', 'first');
   await a.write('b.txt', 'second');
   await settle([a, b]);
-  const ids = { a: serverId(a, 'a.txt'), b: serverId(a, 'b.txt') };
+  const ids = { a: a.serverId('a.txt'), b: a.serverId('b.txt') };
   const marks = [tapA.changes.length, tapB.changes.length] as const;
 
   await a.rename('a.txt', 'swap.tmp');
@@ -566,8 +558,8 @@ it('#15 (files) two names swapped through a third name: each path keeps its item
   await settle([a, b]);
 
   for (const device of [a, b]) expect(await listing(device)).toEqual({ 'a.txt': hashOf('second'), 'b.txt': hashOf('first') });
-  expect(serverId(b, 'a.txt')).toBe(ids.a);
-  expect(serverId(b, 'b.txt')).toBe(ids.b);
+  expect(b.serverId('a.txt')).toBe(ids.a);
+  expect(b.serverId('b.txt')).toBe(ids.b);
   const all = [...since(tapA, marks[0]), ...since(tapB, marks[1])];
   expect(all.filter((c) => c === 'blocks-up' || c === 'create-file' || c === 'delete')).toEqual([]);
   expect(await a.conflictedCopies()).toEqual([]);
@@ -579,7 +571,7 @@ it('#16 move a file out of a folder, then delete the folder: move before delete;
   await a.write('Old/keep.txt', 'precious');
   await a.write('Old/drop.txt', 'junk');
   await settle([a, b]);
-  const id = serverId(a, 'Old/keep.txt');
+  const id = a.serverId('Old/keep.txt');
   const mark = tapA.changes.length;
 
   await a.rename('Old/keep.txt', 'keep.txt');
@@ -587,7 +579,7 @@ it('#16 move a file out of a folder, then delete the folder: move before delete;
   await settle([a, b]);
 
   for (const device of [a, b]) expect(await listing(device)).toEqual({ 'keep.txt': hashOf('precious') });
-  expect(serverId(b, 'keep.txt')).toBe(id);
+  expect(b.serverId('keep.txt')).toBe(id);
   const changes = since(tapA, mark);
   expect(transfers(changes)).toEqual([]);
   expect(changes.indexOf('update')).toBeLessThan(changes.indexOf('delete'));
@@ -606,17 +598,17 @@ it('#16 (watching) move a file out of a folder, then delete the folder, seen by 
   await a.sync();
   await a.engine.start();
   await settle([b]);
-  const id = serverId(a, 'Old/keep.txt');
+  const id = a.serverId('Old/keep.txt');
   const mark = tapA.changes.length;
 
   await a.rename('Old/keep.txt', 'keep.txt');
   await a.remove('Old');
-  await expect.poll(() => serverId(a, 'Old'), { timeout: 15_000, interval: 50 }).toBeUndefined();
+  await expect.poll(() => a.serverId('Old'), { timeout: 15_000, interval: 50 }).toBeUndefined();
   await a.engine.idle();
   await settle([b]);
 
   for (const device of [a, b]) expect(await listing(device)).toEqual({ 'keep.txt': hashOf('precious') });
-  expect(serverId(b, 'keep.txt')).toBe(id);
+  expect(b.serverId('keep.txt')).toBe(id);
   expect(transfers(since(tapA, mark))).toEqual([]);
   await expectInvariants([a, b]);
 }, 60_000);
@@ -655,7 +647,7 @@ it('#18 A moves a folder into P; B deletes P: P comes back holding the moved fol
     await a.write('P/old.txt', 'old');
     await a.write('M/m.txt', 'moved content');
     await settle([a, b]);
-    const id = serverId(a, 'M');
+    const id = a.serverId('M');
 
     await a.rename('M', 'P/M');
     await b.remove('P');
@@ -670,7 +662,7 @@ it('#18 A moves a folder into P; B deletes P: P comes back holding the moved fol
 
     const expected = { P: 'folder', 'P/M': 'folder', 'P/M/m.txt': hashOf('moved content') };
     for (const device of [a, b]) expect(await listing(device), `move first: ${moveFirst}`).toEqual(expected);
-    expect(serverId(a, 'P/M'), `the moved folder keeps its id (move first: ${moveFirst})`).toBe(id);
+    expect(a.serverId('P/M'), `the moved folder keeps its id (move first: ${moveFirst})`).toBe(id);
     expect((await trashedPaths(a)).some((p) => p.endsWith('old.txt'))).toBe(true);
     await expectInvariants([a, b]);
   }
@@ -811,11 +803,11 @@ it('#60 the same folder content reachable twice (a folder and its identical copy
   await a.write('Shared/plan.txt', 'same bytes');
   await a.write('Shared/deep/data.bin', 'same data');
   await settle([a, b]);
-  const ids = { folder: serverId(a, 'Shared'), plan: serverId(a, 'Shared/plan.txt') };
+  const ids = { folder: a.serverId('Shared'), plan: a.serverId('Shared/plan.txt') };
 
   await cp(a.path('Shared'), a.path('Copy'), { recursive: true });
   await settle([a, b]);
-  const copyIds = { folder: serverId(a, 'Copy'), plan: serverId(a, 'Copy/plan.txt') };
+  const copyIds = { folder: a.serverId('Copy'), plan: a.serverId('Copy/plan.txt') };
   expect(copyIds.folder).not.toBe(ids.folder);
   expect(copyIds.plan).not.toBe(ids.plan);
 
@@ -828,20 +820,20 @@ it('#60 the same folder content reachable twice (a folder and its identical copy
   await settle([a, b]);
   const expected = { Shared: 'folder', 'Shared/deep': 'folder', 'Shared/deep/data.bin': hashOf('same data'), 'Shared/deep/plan.txt': hashOf('same bytes') };
   for (const device of [a, b]) expect(await listing(device)).toEqual(expected);
-  expect(serverId(a, 'Shared/deep/plan.txt')).toBe(ids.plan);
-  expect(serverId(a, 'Shared')).toBe(ids.folder);
+  expect(a.serverId('Shared/deep/plan.txt')).toBe(ids.plan);
+  expect(a.serverId('Shared')).toBe(ids.folder);
   expect(transfers(since(tapA, mark))).toEqual([]);
 
   // Copy again, then a move out of one twin into the other and a delete of the first twin's rest.
   await cp(a.path('Shared'), a.path('Twin'), { recursive: true });
   await settle([a, b]);
-  const twinPlan = serverId(a, 'Twin/deep/plan.txt');
+  const twinPlan = a.serverId('Twin/deep/plan.txt');
   await a.rename('Twin/deep/plan.txt', 'Shared/plan-from-twin.txt');
   await a.remove('Twin');
   await settle([a, b]);
   for (const device of [a, b]) expect(await listing(device)).toEqual({ ...expected, 'Shared/plan-from-twin.txt': hashOf('same bytes') });
-  expect(serverId(b, 'Shared/plan-from-twin.txt')).toBe(twinPlan);
-  expect(serverId(b, 'Shared/deep/plan.txt')).toBe(ids.plan);
+  expect(b.serverId('Shared/plan-from-twin.txt')).toBe(twinPlan);
+  expect(b.serverId('Shared/deep/plan.txt')).toBe(ids.plan);
   await expectInvariants([a, b]);
 }, 60_000);
 
@@ -851,7 +843,7 @@ it('#61 one move seen in two halves (a scan between them, through a temp name): 
     await a.write('Inbox/mail.eml', 'hello');
     await a.mkdir('Done');
     await settle([a, b]);
-    const id = serverId(a, 'Inbox/mail.eml');
+    const id = a.serverId('Inbox/mail.eml');
     const marks = [tapA.changes.length, tapB.changes.length] as const;
     if (split) {
       await a.rename('Inbox/mail.eml', 'mail.eml.tmp');
@@ -861,7 +853,7 @@ it('#61 one move seen in two halves (a scan between them, through a temp name): 
       await a.rename('Inbox/mail.eml', 'Done/mail.eml');
     }
     await settle([a, b]);
-    expect(serverId(b, 'Done/mail.eml'), `the move keeps the id (split: ${split})`).toBe(id);
+    expect(b.serverId('Done/mail.eml'), `the move keeps the id (split: ${split})`).toBe(id);
     expect(transfers([...since(tapA, marks[0]), ...since(tapB, marks[1])]), `no transfer (split: ${split})`).toEqual([]);
     await expectInvariants([a, b]);
     return [await listing(a), await listing(b)];
@@ -885,17 +877,17 @@ it('#61 one move whose two halves reach a real watcher in different batches (out
     await a.sync();
     await a.engine.start();
     await settle([b]);
-    const id = serverId(a, 'Inbox/mail.eml');
+    const id = a.serverId('Inbox/mail.eml');
     const mark = tapA.changes.length;
     const parked = join(outside, `${name}.eml`);
     await rename(a.path('Inbox/mail.eml'), parked);
     await apart(a);
     await rename(parked, a.path('Done/mail.eml'));
-    await expect.poll(() => serverId(a, 'Done/mail.eml'), { timeout: 15_000, interval: 50 }).toBeDefined();
+    await expect.poll(() => a.serverId('Done/mail.eml'), { timeout: 15_000, interval: 50 }).toBeDefined();
     await a.engine.idle();
     await settle([b]);
     await expectInvariants([a, b]);
-    return { id, after: serverId(b, 'Done/mail.eml'), listing: [await listing(a), await listing(b)], changes: since(tapA, mark) };
+    return { id, after: b.serverId('Done/mail.eml'), listing: [await listing(a), await listing(b)], changes: since(tapA, mark) };
   };
   const expected = { Done: 'folder', 'Done/mail.eml': hashOf('hello'), Inbox: 'folder' };
   // Both halves within the quiet time (300 ms apart: two watcher batches): one move, the same
@@ -907,7 +899,7 @@ it('#61 one move whose two halves reach a real watcher in different batches (out
   // The second half long after the first: the file counts as deleted (the delete reaches the
   // server by itself), then comes back as a new file; the same final result.
   const slow = await run('slow', async (a) => {
-    await expect.poll(() => serverId(a, 'Inbox/mail.eml'), { timeout: 10_000, interval: 50 }).toBeUndefined();
+    await expect.poll(() => a.serverId('Inbox/mail.eml'), { timeout: 10_000, interval: 50 }).toBeUndefined();
   });
   expect(slow.listing).toEqual([expected, expected]);
   expect(slow.changes).toContain('delete');
@@ -926,19 +918,19 @@ it('#61 (folder) a folder moved out of the folder and back in elsewhere, two wat
   await a.sync();
   await a.engine.start();
   await settle([b]);
-  const id = serverId(a, 'Inbox/trip');
+  const id = a.serverId('Inbox/trip');
   const mark = tapA.changes.length;
 
   await rename(a.path('Inbox/trip'), join(outside, 'trip'));
   await new Promise((resolve) => setTimeout(resolve, 300));
   await rename(join(outside, 'trip'), a.path('Done/trip'));
-  await expect.poll(() => serverId(a, 'Done/trip/two.txt'), { timeout: 15_000, interval: 50 }).toBeDefined();
+  await expect.poll(() => a.serverId('Done/trip/two.txt'), { timeout: 15_000, interval: 50 }).toBeDefined();
   await a.engine.idle();
   await settle([b]);
 
   const expected = { Done: 'folder', 'Done/trip': 'folder', 'Done/trip/one.txt': hashOf('1'), 'Done/trip/two.txt': hashOf('2'), Inbox: 'folder' };
   for (const device of [a, b]) expect(await listing(device)).toEqual(expected);
-  expect(serverId(b, 'Done/trip')).toBe(id);
+  expect(b.serverId('Done/trip')).toBe(id);
   expect(since(tapA, mark)).toEqual(['update']);
   await expectInvariants([a, b]);
   await rm(outside, { recursive: true, force: true });

@@ -20,13 +20,6 @@ afterAll(async () => {
   await world.close();
 });
 
-/** The server item id at `path`, as the device's remote tree knows it. */
-function remoteId(device: Device, path: string): string | undefined {
-  const tree = device.engine.index.loadTree('remote')!;
-  for (const item of tree.items.values()) if (pathOf(tree, item.id) === path) return item.id;
-  return undefined;
-}
-
 /** Every path on the server (the remote tree) and in the server's trash. */
 async function serverPaths(device: Device): Promise<string[]> {
   const tree = device.engine.index.loadTree('remote')!;
@@ -56,8 +49,8 @@ async function expectOneUpdate(
   doc: { path: string; id: string; content: string; versions: number },
   serverFiles: readonly string[],
 ): Promise<void> {
-  expect(remoteId(a, doc.path), 'the same item on the server').toBe(doc.id);
-  expect(remoteId(b, doc.path), 'the same item on the server').toBe(doc.id);
+  expect(a.serverId(doc.path), 'the same item on the server').toBe(doc.id);
+  expect(b.serverId(doc.path), 'the same item on the server').toBe(doc.id);
   const versions = await a.client.versions(doc.id);
   expect(versions, 'one new version per save').toHaveLength(doc.versions);
   expect(versions.find((v) => v.current)?.content_hash).toBe(world.hasher.hash(Buffer.from(doc.content)));
@@ -83,7 +76,7 @@ async function writeSlowly(device: Device, path: string, content: string): Promi
 
 it('#30 write a temp file, rename it over the original (gedit, Sublime, VS Code, vim): one content update of the same item; the temp file never uploaded', async () => {
   const { a, b } = await pair({ 'notes/todo.txt': 'buy milk' });
-  const id = remoteId(a, 'notes/todo.txt')!;
+  const id = a.serverId('notes/todo.txt')!;
 
   // gedit (GLib): .goutputstream-XXXXXX, written while a sync runs, then renamed over.
   await writeSlowly(a, 'notes/.goutputstream-K3J9QZ', 'buy milk\nbuy bread');
@@ -101,7 +94,7 @@ it('#30 write a temp file, rename it over the original (gedit, Sublime, VS Code,
 
 it('#31 macOS safe-save: original renamed to name.sb-…, the new file written, the backup deleted: one update', async () => {
   const { a, b } = await pair({ 'Report.rtf': '{\\rtf1 first draft}' });
-  const id = remoteId(a, 'Report.rtf')!;
+  const id = a.serverId('Report.rtf')!;
 
   // TextEdit / NSDocument: the original steps aside as a safe-save backup, the new bytes take
   // the name; the backup lingers while the app finishes (a sync sees it), then goes.
@@ -119,7 +112,7 @@ it('#31 macOS safe-save: original renamed to name.sb-…, the new file written, 
 
 it("#32 vim's 4913 probe, name~ backup and .name.swp swap file: all ignored; the write is one update", async () => {
   const { a, b } = await pair({ 'src/main.c': 'int main(void) { return 0; }\n' });
-  const id = remoteId(a, 'src/main.c')!;
+  const id = a.serverId('src/main.c')!;
 
   // Editing: the swap file sits beside the file for as long as vim has it open.
   await a.write('src/.main.c.swp', 'b0VIM 9.0 swap data');
@@ -148,7 +141,7 @@ it("#32 vim's 4913 probe, name~ backup and .name.swp swap file: all ignored; the
 
 it('#33 Microsoft Office: ~$owner file, ~WRD/~WRL temp files, delete + create of the target: lock and temp files ignored, the net effect one update', async () => {
   const { a, b } = await pair({ 'Reports/Q3.docx': 'PK Q3 report v1' });
-  const id = remoteId(a, 'Reports/Q3.docx')!;
+  const id = a.serverId('Reports/Q3.docx')!;
 
   // Word opens the document: its owner file appears and stays while it is open.
   await a.write('Reports/~$Q3.docx', 'Ada Lovelace');
@@ -182,7 +175,7 @@ it('#33 Microsoft Office: ~$owner file, ~WRD/~WRL temp files, delete + create of
 
 it('#34 LibreOffice .~lock.name.odt# lock file: ignored while the document is open and saved', async () => {
   const { a, b } = await pair({ 'budget.ods': 'PK budget v1' });
-  const id = remoteId(a, 'budget.ods')!;
+  const id = a.serverId('budget.ods')!;
   const lock = '.~lock.budget.ods#';
 
   await a.write(lock, ',Ada Lovelace,ada-laptop,22.11.2026 09:15,file:///home/ada/.config/libreoffice/4;');
@@ -210,7 +203,7 @@ it('#30–33 while watching: the watcher sees every step of each save (delete + 
   const docs = { 'todo.txt': 'todo v1', 'Report.rtf': 'report v1', 'main.c': 'main v1', 'Q3.docx': 'Q3 v1', 'sheet.xlsx': 'sheet v1' };
   for (const [path, content] of Object.entries(docs)) await a.write(path, content);
   await settle([a, b]);
-  const ids = Object.fromEntries(Object.keys(docs).map((path) => [path, remoteId(a, path)!]));
+  const ids = Object.fromEntries(Object.keys(docs).map((path) => [path, a.serverId(path)!]));
   await a.engine.start();
   await b.engine.start();
 
@@ -269,7 +262,7 @@ it('#30–33 while watching: the watcher sees every step of each save (delete + 
   await a.engine.idle();
   await settle([a, b]);
   for (const save of saves) {
-    expect(remoteId(a, save.path), save.path).toBe(ids[save.path]);
+    expect(a.serverId(save.path), save.path).toBe(ids[save.path]);
     expect(await a.client.versions(ids[save.path]!), save.path).toHaveLength(2);
   }
   expect(await serverPaths(a)).toEqual(Object.keys(docs).sort());

@@ -123,6 +123,13 @@ export class Device extends TestFolder {
     return this.engine.runUntilIdle();
   }
 
+  /** The server item id at `path`, as this device last read the server's tree. */
+  serverId(path: string): string | undefined {
+    const tree = this.engine.index.loadTree('remote')!;
+    for (const item of tree.items.values()) if (pathOf(tree, item.id) === path) return item.id;
+    return undefined;
+  }
+
   mkdir(relative: string): Promise<string | undefined> {
     return mkdir(this.path(relative), { recursive: true });
   }
