@@ -18,6 +18,8 @@ export interface AppOptions {
   keyring?: KeyringEntryFactory | string;
   /** The desktop shell's "open at login" switch; absent in the headless host. */
   loginItems?: { set(enabled: boolean): void | Promise<void> };
+  /** True in the desktop shell, which looks for updates at the settings' updateUrl; absent in the headless host. */
+  updates?: boolean;
   /** The desktop shell's "show in the file manager" (Electron's shell.openPath: '' or why not); absent in the headless host. */
   openPath?: (absolutePath: string) => Promise<string>;
   /** Where "host on this computer" listens: every address by default, so other computers reach it. */

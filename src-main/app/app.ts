@@ -19,6 +19,7 @@ import {
   type IpcHandlers,
   ipcRequests,
   type IpcRequestName,
+  type ShowScreen,
 } from '../../src-shared/ipc/contract.ts';
 import { AccountsService } from './accounts.ts';
 import { ActivityLog } from './activity.ts';
@@ -266,6 +267,11 @@ export class App {
     const peek = peekSettings(this.options.stateDir);
     const setUp = peek.accounts.length > 0 && peek.folders.length > 0;
     return appState({ version: this.options.version, folders: [], setUp, paused: peek.pause !== null, pausedUntil: peek.pause?.until ?? null, warnings: 0, starting: setUp });
+  }
+
+  /** Asks the window(s) to show a screen: the tray menu's "Resolve conflicts…", "Preferences…". */
+  show(screen: ShowScreen['screen']): void {
+    this.emit('app.show', { screen });
   }
 
   /** Subscribes to every event the app emits; returns the unsubscribe function. */

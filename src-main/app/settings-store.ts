@@ -8,7 +8,7 @@ import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConflictDefault } from '../../src-shared/ipc/models.ts';
+import { ConflictDefault, UpdateUrl } from '../../src-shared/ipc/models.ts';
 
 export const SETTINGS_FILE = 'settings.json';
 
@@ -45,6 +45,8 @@ export const StoredSettings = z.object({
   massDelete: z.object({ minCount: z.number().int().min(1), percent: z.number().int().min(1).max(100) }).default({ minCount: 25, percent: 30 }),
   largeFolderThresholdMiB: z.number().int().min(1).default(1024),
   conflictDefault: ConflictDefault.default('ask'),
+  /** The update server (electron-updater's generic feed); null: the desktop app does not look for updates. */
+  updateUrl: UpdateUrl.nullable().default(null),
   /** The server this app hosts, when it does. */
   hostedServer: z.object({ port: z.number().int().min(0).max(65535) }).nullable().default(null),
 });

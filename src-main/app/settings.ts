@@ -44,6 +44,8 @@ export class SettingsService {
       massDelete: s.massDelete,
       largeFolderThresholdMiB: s.largeFolderThresholdMiB,
       conflictDefault: s.conflictDefault,
+      updateUrl: s.updateUrl,
+      updatesSupported: this.#ctx.options.updates === true,
       credentialStorage: this.#ctx.credentials.kind,
       about: { version: this.#ctx.options.version, stateFolder: this.#ctx.options.stateDir, logsFolder: join(this.#ctx.options.stateDir, 'logs') },
     };

@@ -102,6 +102,8 @@ export function createTandemStore(client: IpcClient, connection: Connection): St
   }
 
   client.on('app.state', (app) => store.setState({ app }));
+  // The tray menu's "Resolve conflicts…", "Version history…" and "Preferences…".
+  client.on('app.show', ({ screen }) => store.getState().open({ kind: screen }));
   client.on('app.activity', (entry) => store.setState({ activity: [entry, ...store.getState().activity.filter((e) => e.id !== entry.id)].slice(0, 20) }));
   connection.onStatus((status) => {
     store.setState({ connection: status });

@@ -22,6 +22,7 @@ function draftOf(view: SettingsView): Draft {
     massDelete: { ...view.massDelete },
     largeFolderThresholdMiB: view.largeFolderThresholdMiB,
     conflictDefault: view.conflictDefault,
+    updateUrl: view.updateUrl,
   };
 }
 

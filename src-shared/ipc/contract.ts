@@ -32,6 +32,7 @@ import {
   SetupDefaults,
   SettingsPatch,
   SettingsView,
+  ShowScreen,
   SignedInAccount,
   VersionList,
   VersionRestored,
@@ -146,8 +147,13 @@ export const ipcEvents = {
   'app.state': AppState,
   /** Something was added, changed, moved, deleted or restored. */
   'app.activity': ActivityEntry,
-  /** Something worth a desktop notification (new conflicts, errors); the shell rate-limits them. */
+  /**
+   * Something worth a desktop notification (new conflicts, errors, a question). Sent only while
+   * the notifications preference is on, and already rate-limited: a burst comes as one.
+   */
   'app.notification': Notification,
+  /** The desktop shell asks the window to show a screen (from the tray menu). */
+  'app.show': ShowScreen,
 } as const;
 
 export type IpcRequestName = keyof typeof ipcRequests;

@@ -263,6 +263,29 @@ export const MassDeleteThreshold = z.object({
   percent: z.number().int().min(1).max(100),
 });
 
+/**
+ * Why this text cannot be the update server's address (a sentence), or undefined when it can:
+ * electron-updater's generic provider fetches `latest.yml` over http(s) from it.
+ */
+export function updateUrlProblem(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return 'The update address must be a full web address, like https://updates.example.com/tandem.';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'The update address must start with https:// or http://.';
+  if (url.username || url.password) return 'The update address must not contain a user name or password.';
+  return undefined;
+}
+export const UpdateUrl = z
+  .string()
+  .max(2000)
+  .superRefine((text, ctx) => {
+    const problem = updateUrlProblem(text);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
 export const HostedServer = z.object({
   /** What this app uses. */
   localUrl: z.string(),
@@ -287,6 +310,10 @@ export const SettingsView = z.object({
   /** New server folders larger than this are asked about instead of pulled. */
   largeFolderThresholdMiB: z.number().int().min(1),
   conflictDefault: ConflictDefault,
+  /** Where the desktop app looks for new versions (electron-updater's generic feed); null: it does not look. */
+  updateUrl: z.string().nullable(),
+  /** False when this shell cannot update itself (the headless host): the setting is kept for the desktop app. */
+  updatesSupported: z.boolean(),
   credentialStorage: z.enum(['keychain', 'system', 'file']),
   about: z.object({ version: z.string(), stateFolder: z.string(), logsFolder: z.string() }),
 });
@@ -302,6 +329,7 @@ export const SettingsPatch = z
     massDelete: MassDeleteThreshold,
     largeFolderThresholdMiB: z.number().int().min(1).max(10_000_000),
     conflictDefault: ConflictDefault,
+    updateUrl: UpdateUrl.nullable(),
   })
   .partial()
   .strict();
@@ -344,3 +372,9 @@ export const Notification = z.object({
   at: z.number(),
 });
 export type Notification = z.infer<typeof Notification>;
+
+// --- screens the desktop shell opens ------------------------------------------------------------------------------------------------
+
+/** A screen the tray menu asks the window to show ("Resolve conflicts…", "Preferences…"). */
+export const ShowScreen = z.object({ screen: z.enum(['popover', 'conflicts', 'history', 'preferences']) });
+export type ShowScreen = z.infer<typeof ShowScreen>;
