@@ -1,5 +1,5 @@
 // Version history, deleted files and selective sync through the app, with real engines: an old
-// version restored (and the one it replaced kept), a copy of the current version saved, a
+// version restored (and the one it replaced kept), copies of the current and an old version saved, a
 // deleted file put back where it was; a folder left out of sync leaves the disk and comes back
 // when included again, with the space it frees or needs said first; ignore rules; a mass delete
 // asked about in health and answered.
@@ -55,8 +55,47 @@ describe('version history', () => {
     const saved = await ada.call('history.saveCopy', { folderId, path: 'essay.txt', version: current.version });
     expect(await readFile(saved.savedTo, 'utf8')).toBe('draft one');
     expect(saved.savedTo).toMatch(/essay \(version from .*\)\.txt$/);
-    await expect(ada.call('history.saveCopy', { folderId, path: 'essay.txt', version: after.versions[2]!.version })).rejects.toThrow(/not possible yet/);
     await expect(ada.call('history.versions', { folderId, path: 'no-such-file.txt' })).rejects.toThrow(/not on the server/);
+  });
+
+  it('saves a copy of an old version beside the file: its bytes, not the current ones', async () => {
+    const v1 = Buffer.from('version one: the first words\n');
+    // Several blocks (the chunker cuts at 16 KiB or more), some shared with the later versions.
+    const shared = Buffer.alloc(300 * 1024, 7);
+    for (let i = 0; i < shared.length; i += 4099) shared[i] = i % 251;
+    await ada.write('Notes/plan.txt', Buffer.concat([v1, shared]));
+    await ada.sync();
+    await bob.sync();
+    await bob.write('Notes/plan.txt', Buffer.concat([Buffer.from('version two, by Bob\n'), shared]));
+    await bob.sync();
+    await ada.sync();
+    await ada.write('Notes/plan.txt', 'version three, short');
+    await ada.sync();
+
+    const folderId = await ada.folderId();
+    const { versions } = await ada.call('history.versions', { folderId, path: 'Notes/plan.txt' });
+    expect(versions.map((v) => v.current)).toEqual([true, false, false]);
+    const oldest = versions[2]!;
+    const saved = await ada.call('history.saveCopy', { folderId, path: 'Notes/plan.txt', version: oldest.version });
+    expect(saved.savedTo.startsWith(ada.path('Notes/plan (version from '))).toBe(true);
+    expect(saved.savedTo.endsWith(').txt')).toBe(true);
+    expect(Buffer.compare(await readFile(saved.savedTo), Buffer.concat([v1, shared]))).toBe(0);
+    // The file itself is untouched, and a second copy of the same version gets a name of its own.
+    expect(await ada.read('Notes/plan.txt')).toBe('version three, short');
+    const again = await ada.call('history.saveCopy', { folderId, path: 'Notes/plan.txt', version: oldest.version });
+    expect(again.savedTo).not.toBe(saved.savedTo);
+    expect(again.savedTo).toMatch(/plan \(version from [^)]*\) 2\.txt$/);
+    expect(Buffer.compare(await readFile(again.savedTo), await readFile(saved.savedTo))).toBe(0);
+    // The copy is an ordinary new file: it reaches the other computer.
+    await ada.sync();
+    await bob.sync();
+    expect(Buffer.compare(await readFile(bob.path(saved.savedTo.slice(ada.folder.length + 1))), Buffer.concat([v1, shared]))).toBe(0);
+
+    // A version that is not there, and a destination that is not a full path, change nothing.
+    await expect(ada.call('history.saveCopy', { folderId, path: 'Notes/plan.txt', version: 99 })).rejects.toThrow(/no such version/);
+    await expect(ada.call('history.saveCopy', { folderId, path: 'Notes/plan.txt', version: 1, destination: 'relative.txt' })).rejects.toThrow(/full path/);
+    await expect(ada.call('history.saveCopy', { folderId, path: 'Notes/plan.txt', version: 1, destination: saved.savedTo })).rejects.toThrow(/already exists/);
+    expect(await ada.exists('relative.txt')).toBe(false);
   });
 
   it('lists deleted files and puts a deleted folder back with what was deleted with it', async () => {

@@ -1,14 +1,15 @@
 // Version history and deleted files, straight from the server: a file's versions (newest first,
 // labelled with the device that made each), restoring one (it becomes a new current version; the
-// one it replaces stays in history), saving a copy of the current version, the folder's deleted
+// one it replaces stays in history), saving a copy of any version, the folder's deleted
 // files, and putting them back where they were. The engine then brings the change to the disk.
 import { randomUUID } from 'node:crypto';
 import { rename, rm, stat } from 'node:fs/promises';
-import { dirname, isAbsolute } from 'node:path';
+import { basename, dirname, isAbsolute } from 'node:path';
 import { TandemError } from '../../src-shared/errors.ts';
 import type { DeletedFile, FileVersion, IpcHandlers } from '../../src-shared/ipc/contract.ts';
 import { splitExtension } from '../engine/conflict-names.ts';
 import { downloadToFile } from '../engine/remote/block-transfer.ts';
+import { RemoteError } from '../engine/remote/remote-error.ts';
 import type { AccountsService } from './accounts.ts';
 import type { ActivityLog } from './activity.ts';
 import type { AppContext } from './app-context.ts';
@@ -24,6 +25,17 @@ function dateStamp(ms: number): string {
   const d = new Date(ms);
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}${pad(d.getMinutes())}`;
+}
+
+function nameOf(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 export class HistoryService {
@@ -83,39 +95,45 @@ export class HistoryService {
     return { path, message: 'Restored. The version it replaced stays in history.' };
   }
 
-  /** Saves the current version's bytes as a new file (beside the original by default). */
+  /**
+   * Saves a version's bytes (the current one or an older one) as a new file, beside the original
+   * by default: "report (version from 2026-11-22 0912).txt", numbered if that name is taken.
+   * The server gives the version's block list; every block is checked against its hash as it
+   * arrives, and the file appears under its name only once complete.
+   */
   async saveCopy(folderId: string, path: string, version: number, destination: string | undefined): Promise<{ savedTo: string; message: string }> {
     const runtime = this.#folders.get(folderId);
     const id = this.#fileId(runtime, path);
+    if (destination !== undefined && !isAbsolute(destination)) throw new TandemError('bad_request', `Choose where to save by its full path, not "${destination}".`);
     const client = await this.#accounts.clientFor(runtime.record.accountId);
-    const item = await client.getItem(id).catch((error: unknown) => {
-      throw serverProblem(error, client.serverUrl, 'reading the file');
+    const content = await client.version(id, version).catch((error: unknown) => {
+      if (error instanceof RemoteError && error.status === 404) {
+        throw new TandemError('not_found', `${path} has no such version any more (old versions are kept for a limited time). Look at its versions again.`);
+      }
+      throw serverProblem(error, client.serverUrl, 'reading the version');
     });
-    if (item.content_version !== version) {
-      throw new TandemError(
-        'not_built',
-        'Saving a copy of an older version is not possible yet (the server cannot send old versions’ bytes). Restore it instead; the current version stays in history.',
-      );
-    }
     let target: string;
     if (destination) {
-      if (!isAbsolute(destination)) throw new TandemError('bad_request', `Choose where to save by its full path, not "${destination}".`);
       target = destination;
+      if (await exists(target)) throw new TandemError('conflict', `${target} already exists; choose another name.`);
     } else {
-      const { stem, ext } = splitExtension(item.name, 'file');
+      const { stem, ext } = splitExtension(nameOf(path), 'file');
       const parent = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
-      target = diskPath(runtime.record.path, `${parent ? `${parent}/` : ''}${stem} (version from ${dateStamp(item.modified_at)})${ext}`);
+      const base = `${parent ? `${parent}/` : ''}${stem} (version from ${dateStamp(content.created_at)})`;
+      target = diskPath(runtime.record.path, `${base}${ext}`);
+      for (let n = 2; await exists(target); n += 1) target = diskPath(runtime.record.path, `${base} ${n}${ext}`);
     }
-    if (await stat(target).then(() => true, () => false)) throw new TandemError('conflict', `${target} already exists; choose another name.`);
     const temp = `${dirname(target)}/.tandem-save-${randomUUID()}`;
     try {
-      await downloadToFile(client, item, temp);
+      await downloadToFile(client, content, temp);
       await rename(temp, target);
     } catch (error) {
       await rm(temp, { force: true });
-      throw error instanceof TandemError ? error : new TandemError('internal', `The copy could not be saved: ${messageOf(error)}`);
+      if (error instanceof TandemError) throw error;
+      if (error instanceof RemoteError) throw serverProblem(error, client.serverUrl, 'downloading the version');
+      throw new TandemError('internal', `The copy could not be saved: ${messageOf(error)}`);
     }
-    return { savedTo: target, message: `Saved a copy (${describeBytes(item.size)}).` };
+    return { savedTo: target, message: `Saved a copy (${describeBytes(content.size)}) as ${basename(target)}.` };
   }
 
   async deleted(folderId: string): Promise<DeletedFile[]> {

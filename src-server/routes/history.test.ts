@@ -1,5 +1,6 @@
 // Versions, trash and quotas over the API, and the purge that ends the retention period.
 import { afterEach, describe, expect, it } from 'vitest';
+import { decodeBlockFrames } from '../../src-shared/protocol/blocks.ts';
 import { openDatabase } from '../db/database.ts';
 import { purgeExpired } from '../trash/trash.ts';
 import { TestServer, type TestUser } from '../testing/test-server.ts';
@@ -49,6 +50,27 @@ describe('versions', () => {
     expect(await refcounts(v1Blocks)).toEqual({ [v1Blocks[0]!]: 2 });
     const versions = await server.request('GET', `/v1/items/${file.id}/versions`, { token: alice.token });
     expect(versions.json().versions.map((v: { content_version: number }) => v.content_version)).toEqual([3, 2, 1]);
+  });
+
+  it("an old version's block list fetches that version's bytes; another account sees nothing", async () => {
+    server = await TestServer.start();
+    const alice = await server.user();
+    const file = await server.file(alice, alice.rootId, 'a.txt', 'version one');
+    const two = await server.upload(alice, Buffer.from('version two, longer'));
+    await server.request('PUT', `/v1/items/${file.id}/content`, { token: alice.token, headers: { 'if-match': file.etag }, body: two });
+    const one = await server.request('GET', `/v1/items/${file.id}/versions/1`, { token: alice.token });
+    expect(one.statusCode).toBe(200);
+    expect(one.json()).toMatchObject({ content_version: 1, current: false, size: 'version one'.length, content_hash: file.content_hash, blocks: file.blocks });
+    const fetched = await server.request('POST', '/v1/blocks/fetch', { token: alice.token, body: { hashes: one.json().blocks.map((b: { hash: string }) => b.hash) } });
+    expect(fetched.statusCode).toBe(200);
+    const frames = decodeBlockFrames(new Uint8Array(fetched.rawPayload));
+    expect(Buffer.concat(frames.map((f) => f.data)).toString()).toBe('version one');
+    expect((await server.request('GET', `/v1/items/${file.id}/versions/2`, { token: alice.token })).json()).toMatchObject({ current: true, blocks: two.blocks });
+
+    expect((await server.request('GET', `/v1/items/${file.id}/versions/7`, { token: alice.token })).statusCode).toBe(404);
+    expect((await server.request('GET', `/v1/items/${file.id}/versions/zero`, { token: alice.token })).statusCode).toBe(400);
+    const bob = await server.user('bob');
+    expect((await server.request('GET', `/v1/items/${file.id}/versions/1`, { token: bob.token })).statusCode).toBe(404);
   });
 
   it('restore needs a matching If-Match and an existing version', async () => {

@@ -4,12 +4,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorBodySchema } from '../../src-shared/protocol/common.ts';
 import { itemResponseSchema } from '../../src-shared/protocol/items.ts';
-import { trashListSchema, versionListSchema } from '../../src-shared/protocol/versions.ts';
+import { trashListSchema, versionListSchema, versionWithBlocksSchema } from '../../src-shared/protocol/versions.ts';
 import type { Db } from '../db/database.ts';
 import { checkIdempotencyKey } from '../items/idempotency.ts';
 import type { ItemService } from '../items/item-service.ts';
 import { listTrash, purgeFromTrash, restoreFromTrash } from '../trash/trash.ts';
-import { listVersions, restoreVersion } from '../versions/versions.ts';
+import { getVersion, listVersions, restoreVersion } from '../versions/versions.ts';
 
 export interface HistoryRouteOptions {
   db: Db;
@@ -33,6 +33,18 @@ export const historyRoutes: FastifyPluginAsync<HistoryRouteOptions> = async (app
     '/items/:id/versions',
     { schema: { summary: "A file's versions, newest first", params: idParams, response: { 200: versionListSchema, 404: errorBodySchema } } },
     async (request) => ({ versions: await listVersions(db, request.actor, request.params.id) }),
+  );
+
+  typed.get(
+    '/items/:id/versions/:version',
+    {
+      schema: {
+        summary: 'One version with its block list (fetch the blocks with POST /blocks/fetch to get its bytes)',
+        params: idParams.extend({ version: z.coerce.number().int().min(1) }),
+        response: { 200: versionWithBlocksSchema, 400: errorBodySchema, 404: errorBodySchema },
+      },
+    },
+    async (request) => getVersion(db, request.actor, request.params.id, request.params.version),
   );
 
   typed.post(

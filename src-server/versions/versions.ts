@@ -2,7 +2,7 @@
 // points at the old block list (no bytes copied; the blocks get one more reference).
 import { TandemError } from '../../src-shared/errors.ts';
 import type { BlockRef } from '../../src-shared/protocol/common.ts';
-import type { Version } from '../../src-shared/protocol/versions.ts';
+import type { Version, VersionWithBlocks } from '../../src-shared/protocol/versions.ts';
 import type { Db } from '../db/database.ts';
 import type { MutationResult } from '../items/idempotency.ts';
 import { type Actor, assertIfMatch, type MutationEnv, writeContent } from '../items/item-operations.ts';
@@ -25,6 +25,31 @@ export async function listVersions(db: Db, actor: Actor, itemId: string): Promis
     created_at: Number(row.created_at),
     current: Number(row.content_version) === Number(item.content_version),
   }));
+}
+
+/**
+ * One version with its block list, so a client can download an old version's bytes (the blocks
+ * stay readable by the account while any version references them).
+ */
+export async function getVersion(db: Db, actor: Actor, itemId: string, contentVersion: number): Promise<VersionWithBlocks> {
+  const item = await findItem(db, actor.accountId, itemId);
+  if (!item) throw new TandemError('not_found', `No item with id ${itemId}.`);
+  const row = await db
+    .selectFrom('versions')
+    .select(['content_version', 'size', 'content_hash', 'device_id', 'created_at', 'blocks'])
+    .where('item_id', '=', itemId)
+    .where('content_version', '=', contentVersion)
+    .executeTakeFirst();
+  if (!row) throw new TandemError('not_found', `Item ${itemId} has no version ${contentVersion} (it may have expired).`);
+  return {
+    content_version: Number(row.content_version),
+    size: Number(row.size),
+    content_hash: row.content_hash,
+    device_id: row.device_id,
+    created_at: Number(row.created_at),
+    current: Number(row.content_version) === Number(item.content_version),
+    blocks: JSON.parse(row.blocks) as BlockRef[],
+  };
 }
 
 export async function restoreVersion(env: MutationEnv, itemId: string, contentVersion: number, ifMatch: string | undefined): Promise<MutationResult> {

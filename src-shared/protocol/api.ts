@@ -12,7 +12,7 @@
 //   DELETE /v1/items/:id[?seen_cursor=]      to the trash                            (If-Match: both)
 //   GET    /v1/items/:id/children            live children by name, paged, + folder cursor
 //   GET    /v1/items/:id/changes?cursor=     what entered, changed in or left the folder
-//   GET    /v1/items/:id/versions · POST /v1/items/:id/versions/:v/restore
+//   GET    /v1/items/:id/versions · GET /v1/items/:id/versions/:v (with blocks) · POST …/versions/:v/restore
 //   GET    /v1/changes?cursor=&limit=&blocks=   the namespace feed; 410 cursor_expired → list again
 //   POST   /v1/batch                         many create/commit/update/delete, a result each
 //   GET    /v1/trash · POST /v1/trash/:id/restore · DELETE /v1/trash/:id
@@ -43,6 +43,7 @@ export const apiPath = {
   itemChildren: (id: string) => `${API_PREFIX}/items/${seg(id)}/children`,
   itemChanges: (id: string) => `${API_PREFIX}/items/${seg(id)}/changes`,
   itemVersions: (id: string) => `${API_PREFIX}/items/${seg(id)}/versions`,
+  itemVersion: (id: string, version: number) => `${API_PREFIX}/items/${seg(id)}/versions/${version}`,
   restoreVersion: (id: string, version: number) => `${API_PREFIX}/items/${seg(id)}/versions/${version}/restore`,
   changes: () => `${API_PREFIX}/changes`,
   batch: () => `${API_PREFIX}/batch`,

@@ -13,7 +13,9 @@ export const versionSchema = z.object({
 export type Version = z.infer<typeof versionSchema>;
 
 export const versionListSchema = z.object({ versions: z.array(versionSchema) });
+/** GET /items/:id/versions/:version: one version with its block list (to download its bytes). */
 export const versionWithBlocksSchema = versionSchema.extend({ blocks: z.array(blockRefSchema) });
+export type VersionWithBlocks = z.infer<typeof versionWithBlocksSchema>;
 
 export const trashEntrySchema = z.object({
   item: itemSchema,

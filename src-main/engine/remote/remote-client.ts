@@ -47,7 +47,7 @@ import {
   childrenResponseSchema,
   itemResponseSchema,
 } from '../../../src-shared/protocol/items.ts';
-import { trashListSchema, versionListSchema, type Version } from '../../../src-shared/protocol/versions.ts';
+import { trashListSchema, versionListSchema, versionWithBlocksSchema, type Version, type VersionWithBlocks } from '../../../src-shared/protocol/versions.ts';
 import { RemoteError, isRetryableStatus, networkError, parseRetryAfter, statusMessage } from './remote-error.ts';
 import { type Clock, type RetryPolicy, DEFAULT_RETRY_POLICY, cancelled, systemClock, withRetry } from './retry.ts';
 
@@ -346,6 +346,11 @@ export class RemoteClient {
   async versions(id: string, options: CallOptions = {}): Promise<Version[]> {
     const answer = await this.#json(versionListSchema, 'a version list', { method: 'GET', path: apiPath.itemVersions(id), signal: options.signal });
     return answer.versions;
+  }
+
+  /** One version with its block list (downloadToFile then gets its bytes). */
+  version(id: string, version: number, options: CallOptions = {}): Promise<VersionWithBlocks> {
+    return this.#json(versionWithBlocksSchema, 'a version', { method: 'GET', path: apiPath.itemVersion(id, version), signal: options.signal });
   }
 
   /** Makes an old version current again (as a new version). */
