@@ -196,7 +196,7 @@ describe('Electron main process', () => {
     const firstIcon = process.platform === 'darwin' ? 'tray-attentionTemplate.png' : 'tray-attention-onlight.png';
     expect(tray.images[0]).toBe(`${repoDir}assets/tray/${firstIcon}`);
     expect(existsSync(tray.images[0]!)).toBe(true);
-    expect(tray.tooltip).toBe('Tandem — No folder set up yet');
+    expect(tray.tooltip).toBe('Tandem — no folder set up yet');
 
     // The renderer pauses sync over IPC: the tray follows, and the window hears about it.
     const popover = windows[0]!;
@@ -207,7 +207,7 @@ describe('Electron main process', () => {
     expect(popover.webContents.send).toHaveBeenCalledWith('tandem:event', expect.objectContaining({ name: 'app.state' }));
 
     // ...and Resume in the tray's menu resumes it.
-    tray.menu.find((item) => item.id === 'pause')!.click!();
+    tray.menu.find((item) => item.id === 'resume')!.click!();
     // The app saves the change to its settings before the tray hears of it.
     await vi.waitFor(() => expect(tray.images.at(-1)).toMatch(/tray-attention/));
 
@@ -224,6 +224,11 @@ describe('Electron main process', () => {
     popover.hide();
     electron.app.emit('second-instance');
     expect(popover.visible).toBe(true);
+    // Preferences… in the menu shows the window on that screen.
+    popover.hide();
+    tray.menu.find((item) => item.id === 'preferences')!.click!();
+    expect(popover.visible).toBe(true);
+    expect(popover.webContents.send).toHaveBeenCalledWith('tandem:event', { type: 'event', name: 'app.show', payload: { screen: 'preferences' } });
     tray.menu.find((item) => item.id === 'quit')!.click!();
     expect(electron.app.quit).toHaveBeenCalled();
   });

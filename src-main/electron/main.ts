@@ -112,12 +112,19 @@ function startTrayApp(): void {
         platform: process.platform,
         darkMenu,
         actions: {
-          showWindow: showPopover,
+          showWindow: (screen) => {
+            // The window opens on that screen (a dialog, or back to the popover).
+            tandem.show(screen);
+            showPopover();
+          },
           openFolder: (path) => {
             void shell.openPath(path).then((problem) => problem && log(`could not open ${path}: ${problem}`));
           },
-          setPaused: (paused) => {
-            tandem.handlers['app.setPaused']({ paused }).catch((error: unknown) => log(`could not pause or resume: ${messageOf(error)}`));
+          pause: (duration) => {
+            tandem.handlers['app.pause']({ duration }).catch((error: unknown) => log(`could not pause: ${messageOf(error)}`));
+          },
+          resume: () => {
+            tandem.handlers['app.resume']({}).catch((error: unknown) => log(`could not resume: ${messageOf(error)}`));
           },
           quit: () => app.quit(),
         },

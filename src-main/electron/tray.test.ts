@@ -6,12 +6,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { App } from '../app/app.ts';
-import { AppPhase, type AppState } from '../../src-shared/ipc/contract.ts';
+import { AppPhase, type AppState, type FolderView } from '../../src-shared/ipc/contract.ts';
 import {
   iconStateFor,
   iconStyleFor,
   TRAY_ICON_STYLES,
   trayIconFile,
+  TOOLTIP_MAX,
+  tooltipFor,
   type TrayActions,
   type TrayMenuItem,
   TrayService,
@@ -39,13 +41,28 @@ function state(overrides: Partial<AppState> = {}): AppState {
 function recordingActions() {
   const calls: string[] = [];
   const actions: TrayActions = {
-    showWindow: () => calls.push('show'),
+    showWindow: (screen) => calls.push(`show ${screen}`),
     openFolder: (path) => calls.push(`open ${path}`),
-    setPaused: (paused) => calls.push(`paused=${paused}`),
+    pause: (duration) => calls.push(`pause ${duration}`),
+    resume: () => calls.push('resume'),
     quit: () => calls.push('quit'),
   };
   return { calls, actions };
 }
+
+const folderView: FolderView = {
+  id: 'f1',
+  path: '/home/ada/Tandem',
+  phase: 'up-to-date',
+  summary: 'Up to date',
+  server: 'http://nas.local:8750',
+  user: 'ada',
+  progress: null,
+  pending: { uploads: 0, downloads: 0, other: 0 },
+  lastSyncedAt: null,
+  conflictCount: 0,
+  attentionCount: 0,
+};
 
 const item = (menu: TrayMenuItem[], id: string) => {
   const found = menu.find((entry) => entry.id === id);
@@ -82,50 +99,71 @@ describe('trayView', () => {
     expect(trayView(state(), 'template', recordingActions().actions)).toMatchObject({ icon: 'tray/tray-up-to-dateTemplate.png', template: true });
   });
 
-  it('puts the status sentence first, disabled, and in the tooltip', () => {
-    const view = trayView(state({ summary: 'Syncing 12 files' }), 'onlight', recordingActions().actions);
-    expect(view.menu[0]).toMatchObject({ label: 'Syncing 12 files', enabled: false });
-    expect(view.tooltip).toBe('Tandem — Syncing 12 files');
+  it('has exactly the menu UI.md lists, in its order', () => {
+    const labels = (menu: TrayMenuItem[]) => menu.filter((entry) => entry.type !== 'separator').map((entry) => entry.label);
+    const upToDate = trayView(state({ folders: [folderView] }), 'onlight', recordingActions().actions).menu;
+    expect(labels(upToDate)).toEqual(['Up to date', 'Open Tandem folder', 'Pause', 'Version history…', 'Preferences…', 'Quit Tandem']);
+    expect(item(upToDate, 'pause').submenu?.map((entry) => entry.label)).toEqual(['For 30 minutes', 'For 1 hour', 'Until I resume']);
+
+    const conflicts = trayView(state({ phase: 'attention', summary: '3 conflicts to resolve', conflictCount: 3, attentionCount: 3, folders: [folderView] }), 'onlight', recordingActions().actions).menu;
+    expect(labels(conflicts)).toEqual(['3 conflicts to resolve', 'Open Tandem folder', 'Pause', 'Resolve conflicts… (3)', 'Version history…', 'Preferences…', 'Quit Tandem']);
+
+    const paused = trayView(state({ phase: 'paused', summary: 'Paused until you resume', paused: true, folders: [folderView] }), 'onlight', recordingActions().actions).menu;
+    expect(labels(paused)).toEqual(['Paused until you resume', 'Open Tandem folder', 'Resume', 'Version history…', 'Preferences…', 'Quit Tandem']);
   });
 
-  it('offers Show, Pause, Quit; Open folder only once there is one; Preferences says it is not there yet', () => {
+  it('each item does what it says', () => {
     const { calls, actions } = recordingActions();
-    const empty = trayView(state(), 'onlight', actions).menu;
-    expect(item(empty, 'open-folder')).toMatchObject({ label: 'Open Tandem folder (none set up yet)', enabled: false });
-    expect(item(empty, 'preferences')).toMatchObject({ label: 'Preferences… (not available yet)', enabled: false });
-    item(empty, 'show').click?.();
-    item(empty, 'pause').click?.();
-    item(empty, 'quit').click?.();
-    expect(item(empty, 'pause').label).toBe('Pause syncing');
-
-    const withFolder = trayView(state({
-        folders: [
-          {
-            id: 'f1',
-            path: '/home/ada/Tandem',
-            phase: 'up-to-date',
-            summary: 'Up to date',
-            server: 'http://nas.local:8750',
-            user: 'ada',
-            progress: null,
-            pending: { uploads: 0, downloads: 0, other: 0 },
-            lastSyncedAt: null,
-            conflictCount: 0,
-            attentionCount: 0,
-          },
-        ],
-      }), 'onlight', actions).menu;
-    item(withFolder, 'open-folder').click?.();
-    expect(item(withFolder, 'open-folder').enabled).not.toBe(false);
-    expect(calls).toEqual(['show', 'paused=true', 'quit', 'open /home/ada/Tandem']);
+    const menu = trayView(state({ phase: 'attention', conflictCount: 2, attentionCount: 2, folders: [folderView] }), 'onlight', actions).menu;
+    item(menu, 'status').click?.();
+    item(menu, 'open-folder').click?.();
+    for (const entry of item(menu, 'pause').submenu ?? []) entry.click?.();
+    item(menu, 'conflicts').click?.();
+    item(menu, 'history').click?.();
+    item(menu, 'preferences').click?.();
+    item(menu, 'quit').click?.();
+    item(trayView(state({ phase: 'paused', paused: true }), 'onlight', actions).menu, 'resume').click?.();
+    expect(calls).toEqual([
+      'show popover',
+      'open /home/ada/Tandem',
+      'pause 30m',
+      'pause 1h',
+      'pause untilResumed',
+      'show conflicts',
+      'show history',
+      'show preferences',
+      'quit',
+      'resume',
+    ]);
   });
 
-  it('offers Resume while paused', () => {
-    const { calls, actions } = recordingActions();
-    const menu = trayView(state({ phase: 'paused', paused: true }), 'onlight', actions).menu;
-    expect(item(menu, 'pause').label).toBe('Resume syncing');
-    item(menu, 'pause').click?.();
-    expect(calls).toEqual(['paused=false']);
+  it('offers no folder and no history before a folder is set up', () => {
+    const menu = trayView(state({ phase: 'setup', summary: 'No folder set up yet' }), 'onlight', recordingActions().actions).menu;
+    expect(item(menu, 'open-folder').enabled).toBe(false);
+    expect(item(menu, 'history').enabled).toBe(false);
+    expect(item(menu, 'preferences').enabled).not.toBe(false);
+    expect(menu.some((entry) => entry.id === 'conflicts')).toBe(false);
+  });
+
+  it('words the tooltip as UI.md does', () => {
+    expect(tooltipFor(state())).toBe('Tandem — up to date');
+    expect(tooltipFor(state({ phase: 'paused', paused: true, summary: 'Paused until 14:30' }))).toBe('Tandem — paused until 14:30');
+    expect(tooltipFor(state({ phase: 'attention', summary: '2 conflicts to resolve' }))).toBe('Tandem — 2 conflicts to resolve');
+    expect(tooltipFor(state({ phase: 'attention', summary: 'Tandem is waiting for your answer before deleting files' }))).toBe('Tandem is waiting for your answer before deleting files');
+    const syncing = 'Syncing 12 files, 34 MB of 120 MB, about 2 min left';
+    const progress = { filesDone: 3, filesTotal: 15, bytesDone: 34e6, bytesTotal: 120e6, secondsLeft: 120 };
+    expect(tooltipFor(state({ phase: 'syncing', summary: syncing, progress }))).toBe(syncing);
+    // Before there are numbers it is a state like the others.
+    expect(tooltipFor(state({ phase: 'syncing', summary: 'Looking for changes' }))).toBe('Tandem — looking for changes');
+    const long = tooltipFor(state({ phase: 'error', summary: `Cannot write ${'x'.repeat(300)}` }));
+    expect(long).toHaveLength(TOOLTIP_MAX);
+    expect(long.endsWith('…')).toBe(true);
+  });
+
+  it('puts the number that needs the person beside the icon only while it needs them', () => {
+    const actions = recordingActions().actions;
+    expect(trayView(state({ phase: 'attention', conflictCount: 2, attentionCount: 3 }), 'template', actions).title).toBe('3');
+    expect(trayView(state({ phase: 'syncing', attentionCount: 1 }), 'template', actions).title).toBe('');
   });
 });
 
@@ -134,8 +172,10 @@ function fakeElectron(platform: NodeJS.Platform = 'linux') {
   const images: { file: string; template: boolean }[] = [];
   const tooltips: string[] = [];
   const menus: TrayMenuItem[][] = [];
+  const titles: string[] = [];
   let dark = false;
   const tray = {
+    setTitle: (title: string) => titles.push(title),
     setImage: (image: { file: string; template: boolean }) => images.push(image),
     setToolTip: (tooltip: string) => tooltips.push(tooltip),
     setContextMenu: (menu: TrayMenuItem[] | null) => menu && menus.push(menu),
@@ -144,6 +184,7 @@ function fakeElectron(platform: NodeJS.Platform = 'linux') {
     images,
     tooltips,
     menus,
+    titles,
     setDark: (value: boolean) => (dark = value),
     options: {
       tray,
@@ -157,27 +198,49 @@ function fakeElectron(platform: NodeJS.Platform = 'linux') {
 }
 
 describe('TrayService', () => {
-  it('follows the app: Pause from the menu pauses sync, and the tray then shows paused and Resume', async () => {
+  it('follows the app: Pause from the menu pauses sync, the tray then shows paused, and Resume resumes', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'tandem-tray-test-'));
     const app = new App({ version: '1.0.0', stateDir });
     const fake = fakeElectron();
+    const shown: string[] = [];
+    app.onEvent((name, payload) => name === 'app.show' && shown.push(payload.screen));
     const service = new TrayService({
       ...fake.options,
-      actions: { ...recordingActions().actions, setPaused: (paused) => void app.handlers['app.setPaused']({ paused }) },
+      actions: {
+        ...recordingActions().actions,
+        showWindow: (screen) => app.show(screen),
+        pause: (duration) => void app.handlers['app.pause']({ duration }),
+        resume: () => void app.handlers['app.resume']({}),
+      },
     });
     app.onEvent((name, payload) => name === 'app.state' && service.render(payload));
     service.render(app.state());
     expect(fake.images.at(-1)).toEqual({ file: '/app/assets/tray/tray-attention-onlight.png', template: false });
 
-    item(fake.menus.at(-1)!, 'pause').click?.();
+    item(item(fake.menus.at(-1)!, 'pause').submenu!, 'pause-untilResumed').click?.();
     // The app saves the pause to its settings before it answers.
     await vi.waitFor(() => expect(app.state().paused).toBe(true));
-    expect(app.state().paused).toBe(true);
     expect(fake.images.at(-1)?.file).toBe('/app/assets/tray/tray-paused-onlight.png');
-    expect(item(fake.menus.at(-1)!, 'pause').label).toBe('Resume syncing');
-    expect(fake.tooltips.at(-1)).toBe('Tandem — Paused — no folder set up yet');
+    expect(fake.tooltips.at(-1)).toBe('Tandem — paused — no folder set up yet');
+    item(fake.menus.at(-1)!, 'resume').click?.();
+    await vi.waitFor(() => expect(app.state().paused).toBe(false));
+    expect(fake.images.at(-1)?.file).toBe('/app/assets/tray/tray-attention-onlight.png');
+    expect(item(fake.menus.at(-1)!, 'pause').submenu).toHaveLength(3);
+
+    // Preferences… asks the window to open that screen.
+    item(fake.menus.at(-1)!, 'preferences').click?.();
+    expect(shown).toEqual(['preferences']);
     await app.close();
     rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('sets the count beside the icon when it changes, and clears it', () => {
+    const fake = fakeElectron('darwin');
+    const service = new TrayService({ ...fake.options, actions: recordingActions().actions });
+    service.render(state({ phase: 'attention', conflictCount: 2, attentionCount: 2 }));
+    service.render(state({ phase: 'attention', conflictCount: 2, attentionCount: 2 }));
+    service.render(state());
+    expect(fake.titles).toEqual(['2', '']);
   });
 
   it('swaps the image only when the picture changes, but always rebuilds the menu', () => {

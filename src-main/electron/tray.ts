@@ -2,7 +2,7 @@
 // icon, the tooltip and the menu from the app's state. Electron's Tray, Menu and nativeImage are
 // injected, so what the tray shows for each state is tested under plain Node with fakes.
 import { join } from 'node:path';
-import type { AppPhase, AppState } from '../../src-shared/ipc/contract.ts';
+import type { AppPhase, AppState, PauseDuration, ShowScreen } from '../../src-shared/ipc/contract.ts';
 
 /** The six pictures the tray can show (UI.md, "The tray icon"). */
 export const TRAY_ICON_STATES = ['up-to-date', 'syncing', 'paused', 'offline', 'attention', 'error'] as const;
@@ -42,15 +42,21 @@ export function trayIconFile(state: TrayIconState, style: TrayIconStyle): string
 export interface TrayMenuItem {
   id?: string;
   label?: string;
-  type?: 'normal' | 'separator';
+  type?: 'normal' | 'separator' | 'submenu';
   enabled?: boolean;
+  submenu?: TrayMenuItem[];
   click?: () => void;
 }
 
+/** A screen the window can be asked to show (the contract's app.show). */
+export type TrayScreen = ShowScreen['screen'];
+
 export interface TrayActions {
-  showWindow(): void;
+  /** Shows the window, on the popover or on one of its dialogs. */
+  showWindow(screen: TrayScreen): void;
   openFolder(path: string): void;
-  setPaused(paused: boolean): void;
+  pause(duration: PauseDuration): void;
+  resume(): void;
   quit(): void;
 }
 
@@ -59,7 +65,26 @@ export interface TrayView {
   icon: string;
   template: boolean;
   tooltip: string;
+  /** Beside the icon (macOS menu bar only): how many things need the person, or ''. */
+  title: string;
   menu: TrayMenuItem[];
+}
+
+/** Windows cuts tray tooltips at 127 characters; cut them ourselves, with an ellipsis. */
+export const TOOLTIP_MAX = 127;
+
+/**
+ * UI.md's tooltip: "Syncing 12 files, 34 MB of 120 MB, about 2 min left" while transferring (the
+ * numbers are the news), otherwise "Tandem — up to date": the app's name, then its state.
+ */
+export function tooltipFor(state: AppState): string {
+  const progressing = state.phase === 'syncing' && state.progress !== null && state.progress.filesTotal > 0;
+  const summary = state.summary.replace(/\.$/u, '');
+  let text: string;
+  if (progressing || summary.startsWith('Tandem ')) text = summary;
+  // "Up to date" reads as part of the sentence; keep capitals that start a name ("OK", "NAS").
+  else text = `Tandem — ${/^[A-Z][a-z]/u.test(summary) ? summary[0]!.toLowerCase() + summary.slice(1) : summary}`;
+  return text.length > TOOLTIP_MAX ? `${text.slice(0, TOOLTIP_MAX - 1)}…` : text;
 }
 
 /** Everything the tray shows for one state. Pure. */
@@ -67,25 +92,41 @@ export function trayView(state: AppState, style: TrayIconStyle, actions: TrayAct
   const folder = state.folders[0];
   const separator: TrayMenuItem = { type: 'separator' };
   const menu: TrayMenuItem[] = [
-    { id: 'status', label: state.summary, enabled: false },
+    // The status line. Clicking it shows the popover: tray icon clicks are unreliable on Linux,
+    // so the menu must always lead to the window (Signal Desktop does the same with "Show").
+    { id: 'status', label: state.summary, click: () => actions.showWindow('popover') },
     separator,
-    { id: 'show', label: 'Show Tandem', click: () => actions.showWindow() },
     folder
       ? { id: 'open-folder', label: 'Open Tandem folder', click: () => actions.openFolder(folder.path) }
-      : { id: 'open-folder', label: 'Open Tandem folder (none set up yet)', enabled: false },
+      : { id: 'open-folder', label: 'Open Tandem folder', enabled: false },
     state.paused
-      ? { id: 'pause', label: 'Resume syncing', click: () => actions.setPaused(false) }
-      : { id: 'pause', label: 'Pause syncing', click: () => actions.setPaused(true) },
+      ? { id: 'resume', label: 'Resume', click: () => actions.resume() }
+      : {
+          id: 'pause',
+          label: 'Pause',
+          type: 'submenu',
+          submenu: [
+            { id: 'pause-30m', label: 'For 30 minutes', click: () => actions.pause('30m') },
+            { id: 'pause-1h', label: 'For 1 hour', click: () => actions.pause('1h') },
+            { id: 'pause-untilResumed', label: 'Until I resume', click: () => actions.pause('untilResumed') },
+          ],
+        },
     separator,
-    // Preferences arrive with the app's settings (issue 5); until then the item says so.
-    { id: 'preferences', label: 'Preferences… (not available yet)', enabled: false },
+    // Only when there is something to resolve (UI.md).
+    ...(state.conflictCount > 0 ? [{ id: 'conflicts', label: `Resolve conflicts… (${state.conflictCount})`, click: () => actions.showWindow('conflicts') }] : []),
+    folder
+      ? { id: 'history', label: 'Version history…', click: () => actions.showWindow('history') }
+      : { id: 'history', label: 'Version history…', enabled: false },
+    { id: 'preferences', label: 'Preferences…', click: () => actions.showWindow('preferences') },
     separator,
     { id: 'quit', label: 'Quit Tandem', click: () => actions.quit() },
   ];
+  const needsYou = state.phase === 'attention' ? state.attentionCount : 0;
   return {
     icon: trayIconFile(iconStateFor(state.phase), style),
     template: style === 'template',
-    tooltip: `Tandem — ${state.summary}`,
+    tooltip: tooltipFor(state),
+    title: needsYou > 0 ? String(needsYou) : '',
     menu,
   };
 }
@@ -95,6 +136,8 @@ export interface TrayHandle<Image, Menu> {
   setImage(image: Image): void;
   setToolTip(tooltip: string): void;
   setContextMenu(menu: Menu | null): void;
+  /** macOS only: text beside the icon (the "needs you" count). */
+  setTitle?(title: string): void;
 }
 
 export interface TrayServiceOptions<Image, Menu> {
@@ -113,6 +156,7 @@ export interface TrayServiceOptions<Image, Menu> {
 export class TrayService<Image, Menu> {
   private readonly options: TrayServiceOptions<Image, Menu>;
   private shownIcon: string | undefined;
+  private shownTitle = '';
   private lastState: AppState | undefined;
 
   constructor(options: TrayServiceOptions<Image, Menu>) {
@@ -130,6 +174,10 @@ export class TrayService<Image, Menu> {
       this.shownIcon = iconPath;
     }
     options.tray.setToolTip(view.tooltip);
+    if (view.title !== this.shownTitle) {
+      options.tray.setTitle?.(view.title);
+      this.shownTitle = view.title;
+    }
     options.tray.setContextMenu(options.buildMenu(view.menu));
   }
 
