@@ -8,6 +8,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   unauthorized: 401,
   not_found: 404,
   conflict: 409,
+  id_taken: 409,
   cursor_expired: 410,
   // A cursor the server never reached: its data went back in time (restored from a backup). The
   // client must list again AND stop trusting what it last synced (SCENARIOS #46).

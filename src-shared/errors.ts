@@ -6,6 +6,9 @@ export type ErrorCode =
   | 'unauthorized'
   | 'not_found'
   | 'conflict'
+  // A create proposed an id the server has already given out (the item may be in the trash since):
+  // ids are never reused, so the client must propose a fresh one.
+  | 'id_taken'
   | 'precondition_failed'
   | 'cursor_expired'
   | 'cursor_ahead'

@@ -614,6 +614,36 @@ it('#40 a crash after applying an operation, before recording it: the next run s
   await expectInvariants([a, b]);
 }, 60_000);
 
+it('#40 a new file\'s create lands, the device dies before recording it, and another device deletes it first: it is uploaded again as a new item, not refused forever', async () => {
+  const account = await world.account();
+  const a = await world.device('Ada', account);
+  const b = await world.device('Bob', account);
+  await a.write('Docs/keep.txt', 'kept');
+  await settle([a, b]);
+  await a.write('Docs/report.txt', 'draft by Ada');
+  const crash = new CrashWhen((boundary) => boundary === 'after server commitFile');
+  await a.restart({ wrapPorts: (ports) => crash.ports(ports) });
+  await a.sync();
+  expect(crash.fired).toBe('after server commitFile');
+  await a.restart({});
+
+  // Bob gets the file and deletes the whole folder before Ada reads the server again: the id
+  // Ada proposed is now a trashed item's, which the server never gives out twice.
+  await b.sync();
+  expect(await b.read('Docs/report.txt')).toBe('draft by Ada');
+  await b.remove('Docs');
+  await b.sync();
+  await a.write('Docs/report.txt', 'final by Ada');
+
+  expect(await settle([a, b])).toEqual(['in_sync', 'in_sync']);
+  for (const device of [a, b]) {
+    expect(await device.read('Docs/report.txt'), device.name).toBe('final by Ada');
+    expect(await device.exists('Docs/keep.txt'), device.name).toBe(false);
+    expect(device.engine.status.errors, device.name).toEqual([]);
+  }
+  await expectInvariants([a, b]);
+}, 60_000);
+
 it('#51 an empty file, or a file truncated to 0, syncs as an empty file', async () => {
   const account = await world.account();
   const a = await world.device('Ada', account);

@@ -143,7 +143,7 @@ export async function createItem(env: MutationEnv, request: CreateItemRequest): 
         existing.kind === request.kind &&
         (request.kind === 'folder' || existing.content_hash === content.hash);
       if (same) return { status: 200, body: await toItemWithBlocks(env.trx, existing) };
-      throw new TandemError('conflict', `The id ${request.id} is already used by another item; propose a new id.`);
+      throw new TandemError('id_taken', `The id ${request.id} is already used by another item; propose a new id.`);
     }
   }
 

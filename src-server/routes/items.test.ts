@@ -88,6 +88,7 @@ describe('create and read', () => {
     expect(again.json()).toEqual(first.json());
     const clash = await server.request('POST', '/v1/items', { token: alice.token, body: { ...body, name: 'other.txt' } });
     expect(clash.statusCode).toBe(409);
+    expect(clash.json()).toMatchObject({ code: 'id_taken' });
     const notV7 = await server.request('POST', '/v1/items', { token: alice.token, body: { ...body, id: '6ba7b810-9dad-11d1-80b4-00c04fd430c8' } });
     expect(notV7.statusCode).toBe(400);
     expect(notV7.json().message).toMatch(/UUIDv7/);

@@ -7,6 +7,8 @@
 //  failed    an error: retried with backoff when transient, else reported.
 // Refused and deferred are normal in a sync engine (the world moves while we work), never errors.
 
+import type { ChangeSet } from './change-set.ts';
+
 export type DeferReason = 'target_changed' | 'source_changed' | 'no_space' | 'not_empty' | 'missing';
 
 /** A local precondition failed: the operation changed nothing and waits for the next pass. */
@@ -22,14 +24,19 @@ export class Deferred extends Error {
   }
 }
 
-/** The server refused the operation (stale version, name taken, cycle, non-empty folder). */
+/**
+ * The server refused the operation (stale version, name taken, cycle, non-empty folder). `changes`:
+ * bookkeeping the refusal itself teaches (no disk, no server), recorded as the entry closes.
+ */
 export class Refused extends Error {
   readonly path: string;
+  readonly changes: ChangeSet | undefined;
 
-  constructor(message: string, path: string) {
+  constructor(message: string, path: string, changes?: ChangeSet) {
     super(message);
     this.name = 'Refused';
     this.path = path;
+    this.changes = changes;
   }
 }
 

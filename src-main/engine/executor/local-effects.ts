@@ -14,7 +14,7 @@ import type { Operation } from '../planner/operations.ts';
 import type { TreeItem } from '../tree/item.ts';
 import { isPlaceError, requireUnchanged, sameAsFacts, statOrUndefined } from './effect-context.ts';
 import type { EffectContext } from './effect-context.ts';
-import { Deferred } from './errors.ts';
+import { Deferred, Refused } from './errors.ts';
 import { ChangeSet, putFacts, removeFacts } from './change-set.ts';
 
 type Op<K extends Operation['kind']> = Extract<Operation, { kind: K }>;
@@ -44,6 +44,18 @@ export function rekey(ctx: Pick<EffectContext, 'ports' | 'trees'>, changes: Chan
     if (facts) putFacts(changes, toId, facts);
   }
   ctx.trees.putLocal(changes, moved);
+}
+
+/**
+ * The server refused to create item `id` because it gave that id out before: the create landed
+ * once (its answer lost to a crash), and the item was deleted on another device before this one
+ * heard of it. Ids are never reused, so the local item takes a fresh one and the next pass
+ * uploads it as new (edit beats delete); without this the same create was refused forever.
+ */
+export function idTakenRefusal(ctx: Pick<EffectContext, 'ports' | 'trees'>, id: string, path: string): Refused {
+  const changes = new ChangeSet();
+  rekey(ctx, changes, id, ctx.ports.newKey());
+  return new Refused(`"${path}" was deleted on another device before this one finished sending it; it is sent again as a new item.`, path, changes);
 }
 
 /** No disk: the caller batches re-keys into one transaction, so `changes` may be shared. */

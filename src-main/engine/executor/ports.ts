@@ -17,7 +17,9 @@ export type RemoteItem = TreeItem;
 /** A mutation's answer: applied (with the item as it is now) or refused (412/409/404, with the current item when known). */
 export type RemoteAnswer =
   | { ok: true; item: RemoteItem }
-  | { ok: false; reason: 'precondition_failed' | 'refused'; current: RemoteItem | undefined; message: string };
+  | { ok: false; reason: 'precondition_failed' | 'refused'; current: RemoteItem | undefined; message: string }
+  // A create whose proposed id the server gave out before (that item may be in the trash now).
+  | { ok: false; reason: 'id_taken'; current: undefined; message: string };
 
 /** A delete's answer: `kept` when the item is still there (a folder holding changes not yet seen here). */
 export type DeleteAnswer = Exclude<RemoteAnswer, { ok: true }> | { ok: true; item: RemoteItem; kept: boolean };
@@ -153,6 +155,6 @@ export interface ExecutorPorts {
   remote: RemoteOps;
   store: StateStore;
   clock: ExecutorClock;
-  /** Fresh Idempotency-Keys (UUIDs in the engine). */
+  /** Fresh UUIDv7s: Idempotency-Keys, and new ids for local items whose id the server refused. */
   newKey: () => string;
 }

@@ -5,6 +5,7 @@
 import type { Operation } from '../planner/operations.ts';
 import type { EffectContext } from './effect-context.ts';
 import { Refused } from './errors.ts';
+import { idTakenRefusal } from './local-effects.ts';
 import type { DeleteAnswer, RemoteAnswer } from './ports.ts';
 import { ChangeSet } from './change-set.ts';
 
@@ -16,11 +17,9 @@ function accepted<A extends RemoteAnswer | DeleteAnswer>(answer: A, what: string
 }
 
 export async function runCreateRemoteFolder(ctx: EffectContext, op: Op<'createRemoteFolder'>): Promise<ChangeSet> {
-  const answer = accepted(
-    await ctx.ports.remote.createFolder({ id: op.id, parentId: op.parentId, name: op.name }, ctx.idempotencyKey),
-    'create the folder',
-    op.path,
-  );
+  const created = await ctx.ports.remote.createFolder({ id: op.id, parentId: op.parentId, name: op.name }, ctx.idempotencyKey);
+  if (!created.ok && created.reason === 'id_taken') throw idTakenRefusal(ctx, op.id, op.path);
+  const answer = accepted(created, 'create the folder', op.path);
   const changes = new ChangeSet();
   ctx.trees.putRemote(changes, answer.item);
   ctx.trees.settle(changes, op.id);

@@ -69,7 +69,8 @@ export async function runOperation(
       return { status: 'done', attempts: attempt };
     } catch (error) {
       if (error instanceof Refused) {
-        await journal.abandon(entry.seq);
+        if (error.changes && !error.changes.isEmpty()) await journal.complete(entry.seq, error.changes.build());
+        else await journal.abandon(entry.seq);
         return { status: 'refused', message: error.message, attempts: attempt };
       }
       if (error instanceof Deferred) {

@@ -13,6 +13,7 @@ import type { EffectContext } from './effect-context.ts';
 import { Deferred, Refused } from './errors.ts';
 import type { CommitTarget } from './ports.ts';
 import { chunkContent, readBlocks } from './read-content.ts';
+import { idTakenRefusal } from './local-effects.ts';
 import { ChangeSet, putFacts } from './change-set.ts';
 
 type UploadOp = Extract<Operation, { kind: 'upload' }>;
@@ -74,6 +75,7 @@ export async function runUpload(ctx: EffectContext, op: UploadOp): Promise<Chang
       : { kind: 'commit', id: op.id, ifMatchContent: op.ifMatchContent, executable: op.executable };
   const blocks = content.blocks.map(({ hash, size }) => ({ hash, size }));
   const answer = await remote.commitFile(target, { hash: content.hash, size: content.size, blocks }, ctx.idempotencyKey);
+  if (!answer.ok && answer.reason === 'id_taken' && target.kind === 'create') throw idTakenRefusal(ctx, op.id, op.path);
   if (!answer.ok) throw new Refused(`The server did not take "${op.path}": ${answer.message}`, op.path);
 
   const changes = new ChangeSet();

@@ -297,7 +297,7 @@ function mutationAnswer(outcome: BatchOutcome): RemoteAnswer {
     if (!outcome.current) throw badAnswer('a 412 result did not say what the item is now');
     return { ok: false, reason: 'precondition_failed', current: toTreeItem(outcome.current as Item), message: outcome.message };
   }
-  if (REFUSALS.has(outcome.status)) return { ok: false, reason: 'refused', current: undefined, message: outcome.message };
+  if (REFUSALS.has(outcome.status)) return { ok: false, reason: outcome.code === 'id_taken' ? 'id_taken' : 'refused', current: undefined, message: outcome.message };
   throw new RemoteError(outcome.message, { kind: isRetryableStatus(outcome.status) ? 'retryable' : 'permanent', code: outcome.code, status: outcome.status });
 }
 

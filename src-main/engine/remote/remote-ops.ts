@@ -34,7 +34,7 @@ async function answer(outcome: Promise<MutationOutcome>): Promise<RemoteAnswer> 
     return { ok: false, reason: 'precondition_failed', current: toTreeItem(result.current), message: result.message };
   } catch (error) {
     if (error instanceof RemoteError && error.status !== undefined && REFUSALS.has(error.status)) {
-      return { ok: false, reason: 'refused', current: undefined, message: error.message };
+      return { ok: false, reason: error.code === 'id_taken' ? 'id_taken' : 'refused', current: undefined, message: error.message };
     }
     throw error;
   }

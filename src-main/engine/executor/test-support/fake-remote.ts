@@ -22,6 +22,8 @@ export class TransientError extends Error {
 
 export class FakeRemote implements RemoteOps {
   readonly items = new Map<string, RemoteItem>();
+  /** Ids of deleted items: like the real server, never given out again. */
+  readonly retiredIds = new Set<string>();
   readonly blockLists = new Map<string, BlockRef[]>();
   readonly blocks = new Map<string, Uint8Array>();
   /** Content hashes the server moved to its trash or replaced (versions): nothing is lost there. */
@@ -124,6 +126,7 @@ export class FakeRemote implements RemoteOps {
     this.#enter('createFolder');
     return this.#once(key, () => {
       if (this.items.has(request.id)) return this.#refused('the id exists', this.items.get(request.id));
+      if (this.retiredIds.has(request.id)) return { ok: false, reason: 'id_taken', current: undefined, message: 'the id was used before' };
       const problem = this.#placeProblem(request.id, request.parentId, request.name);
       if (problem) return this.#refused(problem);
       return { ok: true, item: this.putFolder(request.id, request.parentId, request.name) };
@@ -150,6 +153,7 @@ export class FakeRemote implements RemoteOps {
       for (const block of content.blocks) if (!this.blocks.has(block.hash)) return this.#refused(`block ${block.hash} is missing`);
       if (target.kind === 'create') {
         if (this.items.has(target.id)) return this.#refused('the id exists', this.items.get(target.id));
+        if (this.retiredIds.has(target.id)) return { ok: false, reason: 'id_taken', current: undefined, message: 'the id was used before' };
         const problem = this.#placeProblem(target.id, target.parentId, target.name);
         if (problem) return this.#refused(problem);
         const item: RemoteItem = {
@@ -212,6 +216,7 @@ export class FakeRemote implements RemoteOps {
       for (const other of this.items.values()) if (other.parentId === id) return this.#refused('the folder is not empty', existing);
       if (existing.hash) this.history.push(existing.hash);
       this.items.delete(id);
+      this.retiredIds.add(id);
       return { ok: true, item: existing };
     });
     return answer.ok ? { ...answer, kept: false } : answer;
