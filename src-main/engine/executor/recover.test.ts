@@ -110,4 +110,23 @@ describe('recover', () => {
     expect(names.filter((n) => n.includes('conflicted copy'))).toHaveLength(1);
     expect(new TextDecoder().decode(device.fs.get('m.txt'))).toBe('theirs');
   });
+
+  it('finishes a local move cut between its link and its unlink, so the file is not seen twice', async () => {
+    const device = await newDevice(hasher);
+    device.remote.putFile('r', ROOT_ID, 'old.txt', encode('report'));
+    await syncUntilQuiet(device);
+    device.remote.putFile('r', ROOT_ID, 'new.txt', encode('report'));
+    scan(device);
+    pull(device);
+    const move = makePlan(device).find((o) => o.kind === 'moveLocal');
+    if (move?.kind !== 'moveLocal') throw new Error('expected a local move');
+    device.store.journalBegin(move, 'key-4');
+    device.fs.putHardLink(move.path, move.fromPath);
+
+    await recover(device.ports, device.store.trees(), hasher);
+    expect(device.fs.get('old.txt')).toBeUndefined();
+    expect(new TextDecoder().decode(device.fs.get('new.txt'))).toBe('report');
+    await syncUntilQuiet(device);
+    expect([...device.remote.items.values()].filter((i) => i.kind === 'file').map((i) => i.name)).toEqual(['new.txt']);
+  });
 });

@@ -21,6 +21,7 @@
 
 import type { Operation } from '../planner/operations.ts';
 import { TEMP_PREFIX, joinPath, parentPath } from '../fs/file-system.ts';
+import type { EntryStat } from '../fs/file-system.ts';
 import { getHasher } from '../hasher.ts';
 import type { Hasher } from '../hasher.ts';
 import type { TreeItem } from '../tree/item.ts';
@@ -40,14 +41,17 @@ export interface RecoveryReport {
   removedTemps: string[];
 }
 
-async function exists(ports: ExecutorPorts, path: string): Promise<boolean> {
+async function statIfThere(ports: ExecutorPorts, path: string): Promise<EntryStat | undefined> {
   try {
-    await ports.fs.lstat(path);
-    return true;
+    return await ports.fs.lstat(path);
   } catch (error) {
-    if ((error as { code?: unknown }).code === 'not_found') return false;
+    if ((error as { code?: unknown }).code === 'not_found') return undefined;
     throw error;
   }
+}
+
+async function exists(ports: ExecutorPorts, path: string): Promise<boolean> {
+  return (await statIfThere(ports, path)) !== undefined;
 }
 
 /** Removes a file; false when it was already gone. */
@@ -128,6 +132,12 @@ export async function recover(ports: ExecutorPorts, trees: TreeSet, hasher?: Has
       working.settle(changes, op.id);
     };
     const moved = async (from: string, to: string) => (await exists(ports, to)) && (from.toLowerCase() === to.toLowerCase() || !(await exists(ports, from)));
+    // A file is moved by link + unlink (never replacing a file saved at the target meanwhile): a
+    // crash between the two leaves one file under both names, and the move is finished here.
+    if ((op.kind === 'moveLocal' || op.kind === 'conflictCopy') && op.fromPath.toLowerCase() !== op.path.toLowerCase()) {
+      const [from, to] = await Promise.all([statIfThere(ports, op.fromPath), statIfThere(ports, op.path)]);
+      if (from?.kind === 'file' && to?.kind === 'file' && from.inode === to.inode) await ports.fs.remove(op.fromPath);
+    }
     if (op.kind === 'download') {
       downloads += 1;
       const temp = downloadTempPath(op.path, entry.idempotencyKey);

@@ -139,6 +139,14 @@ export class FakeFileSystem implements FileSystem {
     folder.children.set(this.#key(name), { name: existing?.name ?? this.#stored(name), node });
   }
 
+  /** A second name for an existing file (a hard link: the same node, so the same inode and bytes). */
+  putHardLink(path: string, existing: string): void {
+    const node = this.#find(existing);
+    if (node?.kind !== 'file') throw new Error(`putHardLink: ${existing} is not a file`);
+    const { folder, name } = this.#parentOf(path);
+    folder.children.set(this.#key(name), { name: this.#stored(name), node });
+  }
+
   /** Creates a symbolic link (never followed by anything here). */
   putLink(path: string, target: string): void {
     const { folder, name } = this.#parentOf(path);

@@ -6,6 +6,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { afterEach, expect, it } from 'vitest';
 import { NodeFileSystem } from './node-file-system.ts';
 
@@ -117,4 +118,25 @@ it('keeps finding decomposed names as the folder changes, ours and others alike,
   await fs.writeFileAtomic(first, text('new'));
   expect(readdirSync(root)).toContain(first);
   expect(readdirSync(root)).not.toContain(first.normalize('NFD'));
+});
+
+it('never replaces a file the user saves at the target while a rename runs (the save always survives)', async () => {
+  const root = tempRoot();
+  const fs = new NodeFileSystem(root);
+  const outcomes = { moved: 0, refused: 0 };
+  for (let round = 0; round < 200; round++) {
+    writeFileSync(join(root, 'incoming'), 'from the server');
+    const save = writeFile(join(root, `saved-${round}.txt`), 'the user saved this');
+    const move = fs.rename('incoming', `saved-${round}.txt`).then(
+      () => outcomes.moved++,
+      (error: unknown) => {
+        expect((error as { code?: unknown }).code).toBe('exists');
+        outcomes.refused++;
+      },
+    );
+    await Promise.all([save, move]);
+    expect(readFileSync(join(root, `saved-${round}.txt`), 'utf8'), `round ${round}`).toBe('the user saved this');
+    rmSync(join(root, 'incoming'), { force: true });
+  }
+  expect(outcomes.moved + outcomes.refused).toBe(200);
 });

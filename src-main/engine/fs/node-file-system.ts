@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants, lstatSync, readFileSync, readdirSync } from 'node:fs';
 import type { Dirent, Stats } from 'node:fs';
-import { chmod, lstat, mkdir, open, readdir, rename, rm, rmdir, statfs, unlink, utimes } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, open, readdir, rename, rm, rmdir, statfs, unlink, utimes } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { showBytes } from '../fs-policy/disk-names.ts';
 import {
@@ -322,12 +322,14 @@ export class NodeFileSystem implements FileSystem {
       const source = await this.#onDisk(from, true);
       const target = await this.#onDisk(to);
       const existing = await lstat(target).catch(() => undefined);
+      const sourceStats = await lstat(source);
       if (existing) {
         // On a case-insensitive disk `a` → `A` finds the source itself at the target: allowed.
-        const sourceStats = await lstat(source);
         if (existing.ino !== sourceStats.ino || existing.dev !== sourceStats.dev || from === to) {
           throw new FsError('exists', `Could not move "${from}" to "${to}": the name is already taken.`, to, 'EEXIST');
         }
+      } else if (sourceStats.isFile() && (await this.#changing([dirname(source), dirname(target)], () => moveWithoutReplacing(source, target), source))) {
+        return;
       }
       await this.#changing([dirname(source), dirname(target)], () => rename(source, target), source);
     } catch (error) {
@@ -452,4 +454,23 @@ export class NodeSyncLister implements SyncLister {
       throw toFsError(error, 'read', path);
     }
   }
+}
+
+/**
+ * Moves a file only if nothing is at the target: link() fails with EEXIST atomically, where
+ * "check, then rename()" would replace a file the user saved there in between (rename() replaces
+ * silently; found as a lost write by the multi-client simulation under load). False when this
+ * disk has no hard links (FAT, some network shares): the caller falls back to its checked rename.
+ * A crash between link and unlink leaves both names on one file; recovery removes the source.
+ */
+async function moveWithoutReplacing(source: string, target: string): Promise<boolean> {
+  try {
+    await link(source, target);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS' || code === 'EMLINK' || code === 'EXDEV') return false;
+    throw error;
+  }
+  await unlink(source);
+  return true;
 }
