@@ -30,6 +30,7 @@ import { credentialStoreWith } from './credentials.ts';
 import { FoldersService } from './folders.ts';
 import { HealthService } from './health.ts';
 import { HistoryService } from './history.ts';
+import { NotificationLimiter } from './notifications.ts';
 import { SelectiveSyncService } from './selective.ts';
 import { SettingsService } from './settings.ts';
 import { peekSettings, SettingsStore } from './settings-store.ts';
@@ -53,6 +54,7 @@ interface Services {
   selective: SelectiveSyncService;
   settings: SettingsService;
   health: HealthService;
+  notifications: NotificationLimiter;
   handlers: IpcHandlers;
 }
 
@@ -70,6 +72,7 @@ export class App {
   private stateDirty = false;
   private lastConflictCount = 0;
   private lastErrorCount = 0;
+  private lastQuestionCount = 0;
   private closed = false;
 
   constructor(options: AppOptions) {
@@ -125,7 +128,13 @@ export class App {
     const selective = new SelectiveSyncService(folders);
     const settings = new SettingsService(ctx, folders, accounts);
     const health = new HealthService(ctx, folders, accounts, () => settingsStore.warning);
-    const services = { ctx, settingsStore, accounts, activity, folders, conflicts, history, selective, settings, health } as Omit<Services, 'handlers'>;
+    const notifications = new NotificationLimiter({
+      now: ctx.now,
+      enabled: () => settingsStore.current.notifications,
+      show: (notification) => this.emit('app.notification', notification),
+      ...(this.options.notificationSchedule ? { schedule: this.options.notificationSchedule } : {}),
+    });
+    const services = { ctx, settingsStore, accounts, activity, folders, conflicts, history, selective, settings, health, notifications } as Omit<Services, 'handlers'>;
 
     const own: Pick<
       IpcHandlers,
@@ -241,22 +250,19 @@ export class App {
     const state = this.stateOf(services);
     if (this.closed) return state;
     this.emit('app.state', state);
-    const errors = state.folders.filter((f) => f.phase === 'error').length;
-    if (state.conflictCount > this.lastConflictCount) {
-      const added = state.conflictCount - this.lastConflictCount;
-      this.emit('app.notification', {
-        kind: 'conflict',
-        title: added === 1 ? 'A file was changed on two computers' : `${added} files were changed on two computers`,
-        body: 'Both versions are kept. Open Tandem to choose which to keep.',
-        at: services.ctx.now(),
-      });
+    // Desktop notifications for what is new since the last state; the limiter decides whether
+    // and when (the preference, one per kind a minute, bursts collapsed).
+    const errors = state.folders.filter((f) => f.phase === 'error');
+    const questions = services.folders.runtimes().reduce((sum, r) => sum + (r.status?.questions.length ?? 0), 0);
+    if (state.conflictCount > this.lastConflictCount) services.notifications.offer({ kind: 'conflict', count: state.conflictCount - this.lastConflictCount });
+    if (errors.length > this.lastErrorCount) services.notifications.offer({ kind: 'error', count: errors.length - this.lastErrorCount, detail: errors[0]!.summary });
+    if (questions > this.lastQuestionCount) {
+      const waiting = state.folders.find((f) => f.summary.startsWith('Tandem is waiting'));
+      services.notifications.offer({ kind: 'question', count: questions - this.lastQuestionCount, ...(waiting ? { detail: waiting.summary } : {}) });
     }
-    if (errors > this.lastErrorCount) {
-      const folder = state.folders.find((f) => f.phase === 'error');
-      this.emit('app.notification', { kind: 'error', title: 'Tandem stopped syncing a folder', body: folder?.summary ?? 'Open Tandem to see why.', at: services.ctx.now() });
-    }
+    this.lastQuestionCount = questions;
     this.lastConflictCount = state.conflictCount;
-    this.lastErrorCount = errors;
+    this.lastErrorCount = errors.length;
     if (state.conflictCount > 0 && services.settingsStore.current.conflictDefault !== 'ask') void services.conflicts.applyDefault().catch(() => undefined);
     return state;
   }
@@ -287,6 +293,7 @@ export class App {
     this.closed = true;
     const services = await this.opening.catch(() => undefined);
     if (!services) return;
+    services.notifications.close();
     await services.folders.close();
     await services.accounts.close();
     await services.activity.flush().catch(() => undefined);

@@ -113,6 +113,17 @@ function makeFakeElectron(gotLock: boolean) {
       },
     },
     shell: { openPath: vi.fn(async () => '') },
+    Notification: Object.assign(
+      class {
+        readonly options: { title: string; body: string };
+        constructor(options: { title: string; body: string }) {
+          this.options = options;
+        }
+        on() {}
+        show() {}
+      },
+      { isSupported: () => true },
+    ),
     // No OS keychain here: the App falls back as it would on a desktop without one.
     safeStorage: {
       isEncryptionAvailable: () => false,
@@ -128,7 +139,7 @@ let fake: ReturnType<typeof makeFakeElectron>;
 // The factory runs once, so every export reads from whichever fake the current test made.
 vi.mock('electron', () =>
   Object.fromEntries(
-    ['app', 'BrowserWindow', 'Tray', 'Menu', 'nativeImage', 'nativeTheme', 'ipcMain', 'protocol', 'safeStorage', 'screen', 'session', 'shell'].map((name) => [
+    ['app', 'BrowserWindow', 'Tray', 'Menu', 'nativeImage', 'nativeTheme', 'Notification', 'ipcMain', 'protocol', 'safeStorage', 'screen', 'session', 'shell'].map((name) => [
       name,
       new Proxy(function () {}, {
         get: (_target, key) => Reflect.get(fake.electron[name as keyof typeof fake.electron], key),

@@ -2,14 +2,15 @@
 // popover window and the IPC bridge, and keeps itself to one running instance. Everything with
 // logic lives in the modules it imports, which are tested under plain Node; this file only
 // connects Electron's objects to them.
-import { app, BrowserWindow, ipcMain, Menu, nativeImage, nativeTheme, protocol, safeStorage, screen, session, shell, Tray } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, nativeImage, nativeTheme, Notification, protocol, safeStorage, screen, session, shell, Tray } from 'electron';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { App } from '../app/app.ts';
 import { defaultStateDir } from '../app/paths.ts';
 import { installIpcBridge } from './ipc-bridge.ts';
+import { showDesktopNotifications } from './notifications.ts';
 import { RENDERER_ENTRY_URL, RENDERER_SCHEME, RENDERER_SCHEME_PRIVILEGES, serveRendererRequest } from './renderer-protocol.ts';
-import { TrayService, iconStateFor, iconStyleFor, trayIconFile } from './tray.ts';
+import { TrayService, iconStateFor, iconStyleFor, trayIconFile, type TrayScreen } from './tray.ts';
 import { createPopoverWindow, denyAllPermissions, hardenWebContents, popoverPosition } from './window.ts';
 
 function log(line: string): void {
@@ -53,6 +54,13 @@ function startTrayApp(): void {
     popover.focus();
   };
 
+  /** Shows the window on a screen: the popover, or a dialog the tray menu or a notification asked for. */
+  const showScreen = (screen: TrayScreen) => {
+    tandem.show(screen);
+    showPopover();
+  };
+  let stopNotifications: (() => void) | undefined;
+
   app.on('second-instance', showPopover);
   // Every web contents, present or future, gets the same lock-down.
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, log));
@@ -63,6 +71,7 @@ function startTrayApp(): void {
   });
   app.on('will-quit', () => {
     disposeBridge?.();
+    stopNotifications?.();
     tray?.destroy();
   });
 
@@ -112,11 +121,7 @@ function startTrayApp(): void {
         platform: process.platform,
         darkMenu,
         actions: {
-          showWindow: (screen) => {
-            // The window opens on that screen (a dialog, or back to the popover).
-            tandem.show(screen);
-            showPopover();
-          },
+          showWindow: showScreen,
           openFolder: (path) => {
             void shell.openPath(path).then((problem) => problem && log(`could not open ${path}: ${problem}`));
           },
@@ -140,6 +145,7 @@ function startTrayApp(): void {
         }
       });
       nativeTheme.on('updated', () => trayService.refresh());
+      stopNotifications = showDesktopNotifications({ app: tandem, Notification, showWindow: showScreen, log });
       tray.on('click', () => created.toggle(showPopover));
     })
     .catch((error: unknown) => {
