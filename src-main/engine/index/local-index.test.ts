@@ -132,6 +132,59 @@ describe('trees', () => {
     index.close();
   });
 
+  it('property: the writer hands out the trees it keeps in memory, always equal to what is stored, also after transactions that failed part-way', () => {
+    // A random mix of saves, updates and failing transactions (whole, or one nested step caught).
+    const item = (n: number, name: string): TreeItem => ({ id: `i${n}`, parentId: 'root', name, kind: 'file', hash: hash(n), size: n });
+    const stepArb = fc.oneof(
+      fc.record({ kind: fc.constant('save' as const), ids: fc.uniqueArray(fc.nat(8), { maxLength: 6 }), name: fc.constantFrom('a', 'b') }),
+      fc.record({ kind: fc.constant('update' as const), put: fc.uniqueArray(fc.nat(8), { maxLength: 3 }), remove: fc.uniqueArray(fc.nat(8), { maxLength: 3 }), name: fc.constantFrom('a', 'c') }),
+      fc.record({ kind: fc.constant('failed' as const), put: fc.uniqueArray(fc.nat(8), { maxLength: 3 }), nested: fc.boolean() }),
+    );
+    const index = open();
+    const reader = () => {
+      const readOnly = LocalIndex.openReadOnly(state);
+      try {
+        return readOnly.loadTree('remote');
+      } finally {
+        readOnly.close();
+      }
+    };
+    const root: TreeItem = { id: 'root', parentId: null, name: '', kind: 'folder' };
+    index.saveTree('remote', makeTree('root', [root]));
+    fc.assert(
+      fc.property(fc.array(stepArb, { maxLength: 8 }), (steps) => {
+        for (const step of steps) {
+          if (step.kind === 'save') index.saveTree('remote', makeTree('root', [root, ...step.ids.map((n) => item(n, step.name))]));
+          else if (step.kind === 'update') index.updateTree('remote', { put: step.put.map((n) => item(n, step.name)), remove: step.remove.map((n) => `i${n}`) });
+          else if (step.nested) {
+            index.transaction(() => {
+              index.updateTree('remote', { remove: ['i0'] });
+              try {
+                index.transaction(() => {
+                  index.updateTree('remote', { put: step.put.map((n) => item(n, 'failed')) });
+                  throw new Error('the nested step fails');
+                });
+              } catch {
+                // caught: the outer transaction commits without it
+              }
+            });
+          } else {
+            expect(() =>
+              index.transaction(() => {
+                index.updateTree('remote', { put: step.put.map((n) => item(n, 'failed')), remove: ['i1'] });
+                throw new Error('the whole transaction fails');
+              }),
+            ).toThrow('the whole transaction fails');
+          }
+          expect(sortedItems(index.loadTree('remote') as Tree)).toEqual(sortedItems(reader() as Tree));
+        }
+      }),
+      { numRuns: 100 },
+    );
+    expect(index.loadTree('remote'), 'an unchanged tree is not read again').toBe(index.loadTree('remote'));
+    index.close();
+  });
+
   it('100k items save and load within a generous bound (bench/index.ts measures it properly)', () => {
     const items: TreeItem[] = [{ id: 'root', parentId: null, name: '', kind: 'folder' }];
     for (let i = 0; i < 100_000; i++) {

@@ -11,6 +11,13 @@
 //
 // Synchronous on purpose: better-sqlite3 answers in microseconds and one engine owns its index,
 // so there is nothing to wait for; every multi-row change is one transaction, all or nothing.
+//
+// The writer keeps each tree it has loaded or saved in memory, patched with every change it
+// writes (issue 6): the sync loop asks for the remote and synced trees on every pass, and reading
+// 100k rows back cost 150-200 ms each time. Only this object writes the index (one engine owns
+// it), every write goes through the methods below, and a transaction that fails puts the cached
+// trees back as they were, so the cache always equals what is stored. A read-only index (another
+// process's `tandem status`) never caches: the writer changes the rows under it.
 
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -19,7 +26,7 @@ import SqliteDatabase from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Operation } from '../planner/operations.ts';
 import type { TreeItem } from '../tree/item.ts';
-import { makeTree } from '../tree/tree.ts';
+import { makeTree, patchTree } from '../tree/tree.ts';
 import type { Tree } from '../tree/tree.ts';
 import { decodeBlockList, encodeBlockList } from './block-list.ts';
 import type { StoredBlock } from './block-list.ts';
@@ -87,12 +94,15 @@ export class LocalIndex {
   readonly syncedFolder: string;
   private readonly db: Database;
   private readonly statements: ReturnType<typeof prepare>;
+  /** The trees as stored, for the writer (undefined for a read-only index: nothing is cached). */
+  private cachedTrees: Map<TreeName, Tree> | undefined;
 
-  private constructor(db: Database, path: string, syncedFolder: string) {
+  private constructor(db: Database, path: string, syncedFolder: string, options: { cache: boolean }) {
     this.db = db;
     this.path = path;
     this.syncedFolder = syncedFolder;
     this.statements = prepare(db);
+    this.cachedTrees = options.cache ? new Map() : undefined;
   }
 
   /** Opens (creating and migrating as needed) the index of `syncedFolder` in `stateDir`. */
@@ -111,7 +121,7 @@ export class LocalIndex {
       db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
       db.pragma('busy_timeout = 5000');
       migrate(db, options.stateDir);
-      const index = new LocalIndex(db, path, folders.syncedFolder);
+      const index = new LocalIndex(db, path, folders.syncedFolder, { cache: true });
       index.claimFolder(options.stateDir);
       return index;
     } catch (error) {
@@ -144,7 +154,7 @@ export class LocalIndex {
         throw new IndexError('newer_schema', `The index in ${stateDir} is from an older Tandem; run tandem sync once to upgrade it.`, stateDir);
       }
       const owner = db.prepare("SELECT value FROM meta WHERE key = 'synced_folder'").pluck().get() as string | undefined;
-      return new LocalIndex(db, path, owner ?? '');
+      return new LocalIndex(db, path, owner ?? '', { cache: false });
     } catch (error) {
       db.close();
       if (error instanceof IndexError) throw error;
@@ -158,19 +168,38 @@ export class LocalIndex {
 
   /** Runs `fn` in one transaction (nested calls become savepoints): all of it or none of it. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    // Trees are values: keeping the three references is enough to undo the cache with the rows.
+    const before = this.cachedTrees && new Map(this.cachedTrees);
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (error) {
+      if (before) this.cachedTrees = before;
+      throw error;
+    }
   }
 
   // --- trees -------------------------------------------------------------------------------
 
-  /** The saved tree, or undefined if it was never saved. */
+  /** Whether the tree was ever saved (without loading it). */
+  hasTree(tree: TreeName): boolean {
+    return this.cachedTrees?.has(tree) === true || this.statements.treeRoot.get(tree) !== undefined;
+  }
+
+  /**
+   * The saved tree, or undefined if it was never saved. A value: the same object may be handed
+   * out again until the tree changes, so treat it as immutable (as every Tree is).
+   */
   loadTree(tree: TreeName): Tree | undefined {
+    const cached = this.cachedTrees?.get(tree);
+    if (cached) return cached;
     const root = this.statements.treeRoot.get(tree) as { root_id: string } | undefined;
     if (!root) return undefined;
     const rows = this.statements.treeItems.all(tree) as ItemRow[];
     const items: TreeItem[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) items[i] = rowToItem(rows[i] as ItemRow);
-    return makeTree(root.root_id, items);
+    const loaded = makeTree(root.root_id, items);
+    this.cachedTrees?.set(tree, loaded);
+    return loaded;
   }
 
   /**
@@ -195,6 +224,7 @@ export class LocalIndex {
         if (before === undefined || !sameRow(before, row)) insertItem.run(tree, ...row);
       }
       for (const id of stored.keys()) deleteItem.run(tree, id);
+      this.cachedTrees?.set(tree, storedForm(value));
     });
   }
 
@@ -419,8 +449,16 @@ export class LocalIndex {
     if (!this.statements.treeRoot.get(tree)) {
       throw new IndexError('not_found', `The ${tree} tree has not been saved yet, so it cannot be changed item by item.`);
     }
-    for (const id of change.remove ?? []) this.statements.deleteItem.run(tree, id);
-    for (const item of change.put ?? []) this.statements.insertItem.run(tree, ...itemToRow(item));
+    const remove = [...(change.remove ?? [])];
+    const put = [...(change.put ?? [])];
+    for (const id of remove) this.statements.deleteItem.run(tree, id);
+    for (const item of put) this.statements.insertItem.run(tree, ...itemToRow(item));
+    const cached = this.cachedTrees?.get(tree);
+    if (cached) {
+      // As the rows: removes first, then puts (an id in both stays, with the put item).
+      const putIds = new Set(put.map((item) => item.id));
+      this.cachedTrees!.set(tree, patchTree(cached, put.map(storedItem), remove.filter((id) => !putIds.has(id))));
+    }
   }
 
   private getMeta(key: string): string | undefined {
@@ -498,6 +536,27 @@ function itemToRow(item: TreeItem): ItemRow {
     item.metadataVersion ?? null,
     item.contentVersion ?? null,
   ];
+}
+
+const STORED_KEYS = new Set(['id', 'parentId', 'name', 'kind', 'hash', 'size', 'executable', 'metadataVersion', 'contentVersion']);
+
+/**
+ * The item as loadTree would give it back (optional fields absent rather than undefined, nothing
+ * else): the item itself when it already is, as nearly every item is, so the cache shares objects
+ * with the caller's tree instead of copying 100k of them.
+ */
+function storedItem(item: TreeItem): TreeItem {
+  for (const key in item) {
+    if (!STORED_KEYS.has(key) || (item as unknown as Record<string, unknown>)[key] === undefined) return rowToItem(itemToRow(item));
+  }
+  return item;
+}
+
+function storedForm(tree: Tree): Tree {
+  for (const item of tree.items.values()) {
+    if (storedItem(item) !== item) return makeTree(tree.rootId, [...tree.items.values()].map(storedItem));
+  }
+  return tree;
 }
 
 function sameRow(a: ItemRow, b: ItemRow): boolean {

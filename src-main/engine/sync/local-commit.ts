@@ -1,13 +1,27 @@
 // Storing what a scan saw: the local tree and the per-file facts (size, mtime, inode, hash) in
 // one transaction. A file's block list (what downloads and uploads reuse) is kept while its hash
 // is unchanged; new content gets its blocks when it is next chunked for an upload.
+//
+// Two ways: given the scan's delta (ScanResult.delta: what changed against the state the scan
+// started from, which is what the index holds), only that is written -- a watcher hint costs
+// what it changed, not 100k rows compared (0.5 s at 100k files, on every small edit). Without it
+// (full scans: at start and the periodic safety net) everything is compared with the index
+// itself, which also repairs any difference between the index and the scanner's picture.
 
 import type { LocalFacts, LocalIndex } from '../index/local-index.ts';
 import type { FileFacts } from '../scanner/local-tree.ts';
 import type { LocalState } from '../scanner/local-observer.ts';
+import type { ScanResult } from '../scanner/scan-folder.ts';
 import type { Tree } from '../tree/tree.ts';
 
-export function commitLocalScan(index: LocalIndex, tree: Tree, facts: ReadonlyMap<string, FileFacts>): void {
+/** Above this many changed facts, one read of all stored facts beats a lookup per id. */
+const LOOKUPS_PER_DELTA = 2000;
+
+export function commitLocalScan(index: LocalIndex, tree: Tree, facts: ReadonlyMap<string, FileFacts>, delta?: ScanResult['delta']): void {
+  if (delta) {
+    commitDelta(index, tree, facts, delta);
+    return;
+  }
   const stored = index.allFacts();
   const put: LocalFacts[] = [];
   for (const [id, fact] of facts) {
@@ -21,6 +35,25 @@ export function commitLocalScan(index: LocalIndex, tree: Tree, facts: ReadonlyMa
   index.transaction(() => {
     index.saveTree('local', tree);
     if (gone.length > 0) index.removeFacts(gone);
+    if (put.length > 0) index.putFacts(put);
+  });
+}
+
+function commitDelta(index: LocalIndex, tree: Tree, facts: ReadonlyMap<string, FileFacts>, delta: ScanResult['delta']): void {
+  const stored = delta.factsPut.length > LOOKUPS_PER_DELTA ? index.allFacts() : undefined;
+  const put: LocalFacts[] = [];
+  for (const id of delta.factsPut) {
+    const fact = facts.get(id);
+    if (!fact) continue;
+    const hash = fact.hash ?? '';
+    const before = stored ? stored.get(id) : index.getFacts(id);
+    if (before && before.hash === hash && before.size === fact.size && before.mtimeMs === fact.mtimeMs && before.inode === fact.inode) continue;
+    put.push({ id, size: fact.size, mtimeMs: fact.mtimeMs, inode: fact.inode, hash, blocks: hash !== '' && before?.hash === hash ? before.blocks : [] });
+  }
+  index.transaction(() => {
+    if (!index.hasTree('local')) index.saveTree('local', tree);
+    else if (delta.put.length > 0 || delta.removed.length > 0) index.updateTree('local', { put: delta.put, remove: delta.removed });
+    if (delta.factsRemoved.length > 0) index.removeFacts(delta.factsRemoved);
     if (put.length > 0) index.putFacts(put);
   });
 }
