@@ -1,7 +1,9 @@
 // Conflicts made by two real engines (Ada's and Bob's computers editing the same file between
-// syncs), shown with both sides labelled, and resolved each of the three ways; the files on both
-// disks are checked after each, and the discarded side is still recoverable.
-import { readdir } from 'node:fs/promises';
+// syncs), shown with both sides labelled, and resolved each of the three ways, one at a time and
+// several at once (Apply to all: newest, both), with and without Undo; the files on both disks are
+// checked after each, and the discarded side is still recoverable.
+import { readdir, utimes } from 'node:fs/promises';
+import { UNDO_WINDOW_MS } from '../../src-main/app/conflicts.ts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AppWorld, type TestApp } from './app-harness.ts';
 
@@ -149,6 +151,112 @@ describe('conflicts', () => {
     await bob.sync();
     expect(await conflictCopies(bob)).toEqual([]);
   });
+
+  it('an undoable choice changes nothing for a few seconds: Undo lists the conflict again with both files untouched; otherwise it is applied when the time is up', async () => {
+    await makeConflict('undo.txt');
+    const [conflict] = (await bob.call('conflicts.list', {})).conflicts;
+    expect(conflict!.path).toBe('undo.txt');
+    const [copy] = await conflictCopies(bob);
+    const before = Date.now();
+    const resolution = await bob.call('conflicts.resolve', { conflictIds: [conflict!.id], choice: 'theirs', undoable: true });
+    expect(resolution.resolved).toEqual([{ conflictId: conflict!.id, path: 'undo.txt', kept: ['undo.txt'] }]);
+    expect(resolution.undo!.until).toBeGreaterThanOrEqual(before + UNDO_WINDOW_MS);
+    expect(resolution.message).toMatch(/version history/);
+    // The row is gone at once, but the disk is as it was.
+    expect((await bob.call('conflicts.list', {})).conflicts).toEqual([]);
+    await expect(bob.call('conflicts.get', { conflictId: conflict!.id })).rejects.toThrow(/already resolved/);
+    expect(await conflictCopies(bob)).toEqual([copy]);
+
+    const undone = await bob.call('conflicts.undo', { undoId: resolution.undo!.id });
+    expect(undone).toEqual({ undone: 1, message: 'Undone: undo.txt still has both versions.' });
+    expect((await bob.call('conflicts.list', {})).conflicts.map((c) => c.id)).toEqual([conflict!.id]);
+    // Past the window, still nothing changed: the undone choice is gone for good.
+    await new Promise((resolve) => setTimeout(resolve, UNDO_WINDOW_MS + 500));
+    expect(await conflictCopies(bob)).toEqual([copy]);
+    expect(await bob.read('undo.txt')).toBe('first line\nthe same middle\nAda added this\n');
+    await expect(bob.call('conflicts.undo', { undoId: resolution.undo!.id })).rejects.toThrow(/already applied/);
+
+    // Chosen again, and left alone: applied when the few seconds are up.
+    const again = await bob.call('conflicts.resolve', { conflictIds: [conflict!.id], choice: 'mine', undoable: true });
+    expect(await conflictCopies(bob)).toEqual([copy]);
+    await vi.waitFor(async () => expect(await conflictCopies(bob)).toEqual([]), { timeout: UNDO_WINDOW_MS + 5_000, interval: 200 });
+    expect(await bob.read('undo.txt')).toBe('first line\nthe same middle\nBob added this\n');
+    await expect(bob.call('conflicts.undo', { undoId: again.undo!.id })).rejects.toThrow(/already applied/);
+    await bob.sync();
+    await ada.sync();
+    expect(await ada.read('undo.txt')).toBe('first line\nthe same middle\nBob added this\n');
+    expect(await conflictCopies(ada)).toEqual([]);
+  }, 60_000);
+
+  it('Apply to all with "keep the newest" keeps, for each file, the side changed last', async () => {
+    await makeConflict('older-copy.txt');
+    await makeConflict('newer-copy.txt');
+    const copies = await conflictCopies(bob);
+    const copyOf = (name: string) => copies.find((c) => c.startsWith(name.replace('.txt', ' (')))!;
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    const inAMinute = new Date(Date.now() + 60_000);
+    // older-copy.txt: the copy (Bob's edit) is the older side; newer-copy.txt: the copy is newer.
+    await utimes(bob.path(copyOf('older-copy.txt')), hourAgo, hourAgo);
+    await utimes(bob.path(copyOf('newer-copy.txt')), inAMinute, inAMinute);
+    await bob.sync();
+    const ids = (await bob.call('conflicts.list', {})).conflicts.map((c) => c.id);
+    expect(ids).toHaveLength(2);
+    const resolution = await bob.call('conflicts.resolve', { conflictIds: ids, choice: 'newest' });
+    expect(resolution.failed).toEqual([]);
+    expect(resolution.resolved.map((r) => r.path).sort()).toEqual(['newer-copy.txt', 'older-copy.txt']);
+    await bob.sync();
+    await ada.sync();
+    for (const app of [ada, bob]) {
+      expect(await app.read('older-copy.txt')).toBe('first line\nthe same middle\nAda added this\n');
+      expect(await app.read('newer-copy.txt')).toBe('first line\nthe same middle\nBob added this\n');
+      expect(await conflictCopies(app)).toEqual([]);
+    }
+  });
+
+  it('Apply to all with "keep both", undoable and then applied at once (the dialog closed), names every other version clearly', async () => {
+    await ada.write('Work/x.txt', 'x');
+    await makeConflict('Work/alpha.txt');
+    await makeConflict('Work/beta.txt');
+    const ids = (await bob.call('conflicts.list', {})).conflicts.map((c) => c.id);
+    expect(ids).toHaveLength(2);
+    const held = await bob.call('conflicts.resolve', { conflictIds: ids, choice: 'both', undoable: true });
+    expect(held.resolved.map((r) => r.kept).sort()).toEqual([
+      ['Work/alpha.txt', "Work/alpha (Bob desktop's version).txt"],
+      ['Work/beta.txt', "Work/beta (Bob desktop's version).txt"],
+    ]);
+    expect((await readdir(bob.path('Work'))).filter((e) => e.includes('conflicted copy'))).toHaveLength(2);
+    const applied = await bob.call('conflicts.applyNow', { undoId: held.undo!.id });
+    expect(applied.failed).toEqual([]);
+    expect(applied.resolved).toHaveLength(2);
+    expect(applied.undo).toBeNull();
+    await bob.sync();
+    await ada.sync();
+    for (const app of [ada, bob]) {
+      for (const name of ['alpha', 'beta']) {
+        expect(await app.read(`Work/${name}.txt`)).toBe('first line\nthe same middle\nAda added this\n');
+        expect(await app.read(`Work/${name} (Bob desktop's version).txt`)).toBe('first line\nthe same middle\nBob added this\n');
+      }
+      expect((await readdir(app.path('Work'))).filter((e) => e.includes('conflicted copy'))).toEqual([]);
+    }
+    // Applying again, or undoing now, says it is done and changes nothing.
+    expect((await bob.call('conflicts.applyNow', { undoId: held.undo!.id })).resolved).toEqual([]);
+    await expect(bob.call('conflicts.undo', { undoId: held.undo!.id })).rejects.toThrow(/already applied/);
+  });
+
+  it('a choice still held when the app quits is dropped, never half-done: the conflict is asked again', async () => {
+    await makeConflict('closing.txt');
+    const [conflict] = (await bob.call('conflicts.list', {})).conflicts;
+    const copies = await conflictCopies(bob);
+    await bob.call('conflicts.resolve', { conflictIds: [conflict!.id], choice: 'theirs', undoable: true });
+    await bob.restart();
+    // Even once the old app's few seconds are over.
+    await new Promise((resolve) => setTimeout(resolve, UNDO_WINDOW_MS + 500));
+    expect(await conflictCopies(bob)).toEqual(copies);
+    await bob.sync();
+    expect((await bob.call('conflicts.list', {})).conflicts.map((c) => c.path)).toEqual(['closing.txt']);
+    await bob.call('conflicts.resolve', { conflictIds: [(await bob.call('conflicts.list', {})).conflicts[0]!.id], choice: 'theirs' });
+    expect(await conflictCopies(bob)).toEqual([]);
+  }, 60_000);
 
   it('refuses an unknown or already resolved conflict in one sentence', async () => {
     await expect(bob.call('conflicts.get', { conflictId: 'nonsense' })).rejects.toThrow(/not known/);

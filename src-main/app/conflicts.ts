@@ -7,6 +7,13 @@
 //     copy is deleted;
 //   keep both: the copy is renamed to a clear name ("report (Bob's version).txt").
 // A choice is only made while both sides are safely on the server, so no choice loses a byte.
+//
+// Undo (UI.md: "the row disappears with an undo for a few seconds"): the dialog's choices are
+// HELD, not applied, for UNDO_WINDOW_MS. The conflict leaves the list at once; Undo in that
+// window simply forgets the choice (nothing on disk was touched, so nothing needs putting back).
+// When the window ends -- or the dialog closes (applyNow) -- the choice is applied as above, and
+// from then on the discarded side is in version history or Deleted files. A choice still held
+// when Tandem quits is dropped: the conflict is asked again, never resolved behind its back.
 import { randomUUID } from 'node:crypto';
 import { copyFile, readFile, rename, rm, stat } from 'node:fs/promises';
 import { TandemError } from '../../src-shared/errors.ts';
@@ -30,6 +37,19 @@ const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'imag
 const MAX_LISTED = 500;
 
 export const HISTORY_NOTE = 'You can get the other version back from version history or Deleted files.';
+
+/** How long an undoable choice waits before it changes anything on disk ("a few seconds"). */
+export const UNDO_WINDOW_MS = 6_000;
+
+/** What a choice does to one conflict, decided when it is made. */
+type Plan = { keep: 'copy' } | { keep: 'original' } | { keep: 'both'; newPath: string };
+
+interface HeldChoice {
+  id: string;
+  entries: Array<{ conflictId: string; located: Located; plan: Plan; kept: string[] }>;
+  until: number;
+  timer: NodeJS.Timeout;
+}
 
 interface Trees {
   local: Tree;
@@ -86,6 +106,12 @@ export function keptBothName(originalFileName: string, device: string, taken: (n
   }
 }
 
+function failureMessage(error: unknown): string {
+  return error instanceof TandemError
+    ? error.message
+    : `Tandem could not change the files on disk (${messageOf(error)}). Close any program that has them open, then try again.`;
+}
+
 async function statOrNull(path: string): Promise<{ size: number; mtimeMs: number } | null> {
   try {
     const info = await stat(path);
@@ -104,6 +130,8 @@ export class ConflictsService {
   #applying: Promise<void> | undefined;
   #appliedAt = 0;
   #trailing: NodeJS.Timeout | undefined;
+  /** Undoable choices inside their window, by undo id. */
+  readonly #held = new Map<string, HeldChoice>();
 
   constructor(ctx: AppContext, folders: FoldersService, accounts: AccountsService) {
     this.#ctx = ctx;
@@ -125,12 +153,22 @@ export class ConflictsService {
     };
   }
 
+  /** Every conflict without a choice made for it (a held choice hides its conflicts). */
   #all(): Located[] {
+    const held = this.#heldIds();
     const found: Located[] = [];
     for (const runtime of this.#folders.runtimes()) {
-      for (const entry of runtime.status?.conflicts ?? []) found.push(this.#locate(runtime, entry.path));
+      for (const entry of runtime.status?.conflicts ?? []) {
+        if (!held.has(conflictId(runtime.record.id, entry.path))) found.push(this.#locate(runtime, entry.path));
+      }
     }
     return found;
+  }
+
+  #heldIds(): Set<string> {
+    const ids = new Set<string>();
+    for (const choice of this.#held.values()) for (const entry of choice.entries) ids.add(entry.conflictId);
+    return ids;
   }
 
   async #summary(located: Located, cache: Map<FolderRuntime, Trees | undefined> = new Map()): Promise<ConflictSummary> {
@@ -223,6 +261,7 @@ export class ConflictsService {
     if (!(runtime.status?.conflicts ?? []).some((entry) => entry.path === copyPath)) {
       throw new TandemError('not_found', 'That conflict is already resolved. Refresh the list.');
     }
+    if (this.#heldIds().has(id)) throw new TandemError('not_found', 'That conflict is already resolved (you can still undo it for a moment). Refresh the list.');
     return this.#locate(runtime, copyPath);
   }
 
@@ -249,54 +288,153 @@ export class ConflictsService {
     return { kind: 'other', fileType, message: `${fileType}s can't be previewed here; compare the sizes and times, or open both to look.` };
   }
 
-  async resolve(ids: readonly string[], choice: ConflictChoice, remember = false): Promise<ConflictResolution> {
+  async resolve(ids: readonly string[], choice: ConflictChoice, remember = false, undoable = false): Promise<ConflictResolution> {
     if (remember) await this.#ctx.settings.update((s) => ({ ...s, conflictDefault: choice }));
     const resolution: ConflictResolution = { resolved: [], failed: [], message: HISTORY_NOTE };
-    const touched = new Set<FolderRuntime>();
+    const decided: HeldChoice['entries'] = [];
+    // Names given to "keep both" copies in this one request, so two of them never get the same.
+    const claimed = new Set<string>();
+    // Held busy from the decision to the change on disk, so the remembered default (which runs
+    // on every status change) never picks the same conflict meanwhile.
+    const mine: string[] = [];
     for (const id of ids) {
       if (this.#busy.has(id)) continue;
       this.#busy.add(id);
+      mine.push(id);
       try {
         const located = this.#find(id);
-        const kept = await this.#resolveOne(located, choice);
-        resolution.resolved.push({ conflictId: id, path: located.originalPath, kept });
-        touched.add(located.runtime);
+        if (!this.#resolvable(located)) {
+          throw new TandemError('conflict', `Tandem is still syncing a version of ${nameOf(located.originalPath)}; choose again once syncing is done.`);
+        }
+        const plan = await this.#plan(located, choice, claimed);
+        const kept = plan.keep === 'both' ? [located.originalPath, plan.newPath] : [located.originalPath];
+        decided.push({ conflictId: id, located, plan, kept });
       } catch (error) {
-        const message =
-          error instanceof TandemError
-            ? error.message
-            : `Tandem could not change the files on disk (${messageOf(error)}). Close any program that has them open, then try again.`;
-        resolution.failed.push({ conflictId: id, message });
-      } finally {
-        this.#busy.delete(id);
+        resolution.failed.push({ conflictId: id, message: failureMessage(error) });
       }
     }
-    // Let each engine see the change now instead of at its next look.
-    for (const runtime of touched) void runtime.engine?.runUntilIdle().catch(() => undefined);
+    try {
+      await this.#holdOrApply(decided, undoable, resolution);
+    } finally {
+      for (const id of mine) this.#busy.delete(id);
+    }
     if (resolution.resolved.length === 0 && resolution.failed.length > 0) resolution.message = resolution.failed[0]!.message;
     return resolution;
   }
 
-  async #resolveOne(located: Located, choice: ConflictChoice): Promise<string[]> {
-    if (!this.#resolvable(located)) {
-      throw new TandemError('conflict', `Tandem is still syncing a version of ${nameOf(located.originalPath)}; choose again once syncing is done.`);
+  async #holdOrApply(decided: HeldChoice['entries'], undoable: boolean, resolution: ConflictResolution): Promise<void> {
+    if (undoable && decided.length > 0) {
+      const undoId = randomUUID();
+      const until = this.#ctx.now() + UNDO_WINDOW_MS;
+      const timer = setTimeout(() => void this.applyNow(undoId).catch(() => undefined), UNDO_WINDOW_MS);
+      // A held choice never keeps a quitting Tandem alive (it is then dropped and asked again).
+      timer.unref();
+      this.#held.set(undoId, { id: undoId, entries: decided, until, timer });
+      for (const entry of decided) resolution.resolved.push({ conflictId: entry.conflictId, path: entry.located.originalPath, kept: entry.kept });
+      resolution.undo = { id: undoId, until };
+    } else {
+      const applied = await this.#applyAll(decided);
+      resolution.resolved.push(...applied.resolved);
+      resolution.failed.push(...applied.failed);
     }
+  }
+
+  /** Takes back a held choice: its conflicts are listed again; nothing on disk was touched. */
+  undo(undoId: string): { undone: number; message: string } {
+    const held = this.#held.get(undoId);
+    if (!held) throw new TandemError('not_found', 'That choice was already applied, so it cannot be undone here; the other version is in version history or Deleted files.');
+    clearTimeout(held.timer);
+    this.#held.delete(undoId);
+    const count = held.entries.length;
+    return { undone: count, message: count === 1 ? `Undone: ${held.entries[0]!.located.originalPath} still has both versions.` : `Undone: those ${count} files still have both versions.` };
+  }
+
+  /** Applies a held choice now (its window ended, or the dialog closed). Applying twice is harmless. */
+  async applyNow(undoId: string): Promise<ConflictResolution> {
+    const held = this.#held.get(undoId);
+    if (!held) return { resolved: [], failed: [], message: `That choice was already applied. ${HISTORY_NOTE}`, undo: null };
+    clearTimeout(held.timer);
+    this.#held.delete(undoId);
+    for (const entry of held.entries) this.#busy.add(entry.conflictId);
+    let applied;
+    try {
+      applied = await this.#applyAll(held.entries);
+    } finally {
+      for (const entry of held.entries) this.#busy.delete(entry.conflictId);
+    }
+    const resolution: ConflictResolution = { ...applied, message: HISTORY_NOTE, undo: null };
+    if (applied.failed.length > 0) {
+      resolution.message = applied.failed[0]!.message;
+    }
+    if (applied.failed.length > 0 && this.#folders.runtimes().length > 0) {
+      // Nobody may be looking at the dialog any more: say it where people see it.
+      this.#ctx.events.emit('app.notification', {
+        kind: 'error',
+        title: applied.failed.length === 1 ? 'A conflict choice could not be applied' : `${applied.failed.length} conflict choices could not be applied`,
+        body: `${applied.failed[0]!.message} The conflict is listed again.`,
+        at: this.#ctx.now(),
+      });
+    }
+    return resolution;
+  }
+
+  /** Applies decided choices; the caller holds their conflicts busy. */
+  async #applyAll(entries: HeldChoice['entries']): Promise<Pick<ConflictResolution, 'resolved' | 'failed'>> {
+    const out: Pick<ConflictResolution, 'resolved' | 'failed'> = { resolved: [], failed: [] };
+    const touched = new Set<FolderRuntime>();
+    const open = new Set(this.#folders.runtimes());
+    for (const { conflictId: id, located, plan, kept } of entries) {
+      try {
+        if (!open.has(located.runtime)) throw new TandemError('not_found', `${located.runtime.record.path} is not synced any more, so the choice for ${located.originalPath} was not applied.`);
+        if (!(located.runtime.status?.conflicts ?? []).some((entry) => entry.path === located.copyPath)) {
+          throw new TandemError('not_found', `The conflict over ${located.originalPath} was already resolved.`);
+        }
+        if (!this.#resolvable(located)) {
+          throw new TandemError('conflict', `Tandem is still syncing a version of ${nameOf(located.originalPath)}; choose again once syncing is done.`);
+        }
+        await this.#apply(located, plan);
+        out.resolved.push({ conflictId: id, path: located.originalPath, kept });
+        touched.add(located.runtime);
+      } catch (error) {
+        out.failed.push({ conflictId: id, message: failureMessage(error) });
+      }
+    }
+    // Let each engine see the change now instead of at its next look.
+    for (const runtime of touched) void runtime.engine?.runUntilIdle().catch(() => undefined);
+    return out;
+  }
+
+  /** Which side a choice keeps (and the clear name a kept-both copy gets), decided now. */
+  async #plan(located: Located, choice: ConflictChoice, claimed: Set<string>): Promise<Plan> {
+    const folder = located.runtime.record.path;
+    const copyIsMine = located.copyDevice === this.#ctx.settings.current.deviceName;
+    if (choice === 'newest') {
+      const [copyStat, originalStat] = await Promise.all([statOrNull(diskPath(folder, located.copyPath)), statOrNull(diskPath(folder, located.originalPath))]);
+      return { keep: !originalStat || (copyStat && copyStat.mtimeMs > originalStat.mtimeMs) ? 'copy' : 'original' };
+    }
+    if (choice !== 'both') return { keep: (choice === 'mine') === copyIsMine ? 'copy' : 'original' };
+    const parent = parentOf(located.originalPath);
+    const local = located.runtime.engine?.index.loadTree('local');
+    const takenNames = new Set<string>();
+    if (local) {
+      const parentItem = itemAtPath(local, parent);
+      if (parentItem) for (const item of local.items.values()) if (item.parentId === parentItem.id) takenNames.add(item.name.toLowerCase());
+    }
+    const inParent = (name: string) => (parent ? `${parent}/${name}` : name).toLowerCase();
+    const name = keptBothName(nameOf(located.originalPath), located.copyDevice, (candidate) => takenNames.has(candidate.toLowerCase()) || claimed.has(inParent(candidate)));
+    claimed.add(inParent(name));
+    return { keep: 'both', newPath: parent ? `${parent}/${name}` : name };
+  }
+
+  async #apply(located: Located, plan: Plan): Promise<void> {
     const folder = located.runtime.record.path;
     const copyAbs = diskPath(folder, located.copyPath);
     const originalAbs = diskPath(folder, located.originalPath);
-    const copyIsMine = located.copyDevice === this.#ctx.settings.current.deviceName;
-    let keep: 'copy' | 'original' | 'both';
-    if (choice === 'both') keep = 'both';
-    else if (choice === 'newest') {
-      const [copyStat, originalStat] = await Promise.all([statOrNull(copyAbs), statOrNull(originalAbs)]);
-      keep = !originalStat || (copyStat && copyStat.mtimeMs > originalStat.mtimeMs) ? 'copy' : 'original';
-    } else keep = (choice === 'mine') === copyIsMine ? 'copy' : 'original';
-
-    if (keep === 'original') {
+    if (plan.keep === 'original') {
       await rm(copyAbs);
-      return [located.originalPath];
+      return;
     }
-    if (keep === 'copy') {
+    if (plan.keep === 'copy') {
       // Through a temp file Tandem ignores (".tandem…"): the rename is an atomic save of the
       // original, so the engine uploads it as the original's new version.
       const temp = diskPath(folder, `${parentOf(located.originalPath) ? `${parentOf(located.originalPath)}/` : ''}.tandem-resolve-${randomUUID()}`);
@@ -308,21 +446,10 @@ export class ConflictsService {
         throw error;
       }
       await rm(copyAbs);
-      return [located.originalPath];
+      return;
     }
-    const parent = parentOf(located.originalPath);
-    const runtime = located.runtime;
-    const local = runtime.engine?.index.loadTree('local');
-    const takenNames = new Set<string>();
-    if (local) {
-      const parentItem = itemAtPath(local, parent);
-      if (parentItem) for (const item of local.items.values()) if (item.parentId === parentItem.id) takenNames.add(item.name.toLowerCase());
-    }
-    const name = keptBothName(nameOf(located.originalPath), located.copyDevice, (candidate) => takenNames.has(candidate.toLowerCase()));
-    const newPath = parent ? `${parent}/${name}` : name;
-    if (await statOrNull(diskPath(folder, newPath))) throw new TandemError('conflict', `${newPath} already exists; rename it and try again.`);
-    await rename(copyAbs, diskPath(folder, newPath));
-    return [located.originalPath, newPath];
+    if (await statOrNull(diskPath(folder, plan.newPath))) throw new TandemError('conflict', `${plan.newPath} already exists; rename it and try again.`);
+    await rename(copyAbs, diskPath(folder, plan.newPath));
   }
 
   /**
@@ -356,9 +483,11 @@ export class ConflictsService {
     if (ids.length > 0) await this.resolve(ids, rule);
   }
 
-  readonly handlers: Pick<IpcHandlers, 'conflicts.list' | 'conflicts.get' | 'conflicts.resolve'> = {
+  readonly handlers: Pick<IpcHandlers, 'conflicts.list' | 'conflicts.get' | 'conflicts.resolve' | 'conflicts.undo' | 'conflicts.applyNow'> = {
     'conflicts.list': () => this.list(),
     'conflicts.get': ({ conflictId: id }) => this.detail(id),
-    'conflicts.resolve': ({ conflictIds, choice, remember }) => this.resolve(conflictIds, choice, remember ?? false),
+    'conflicts.resolve': ({ conflictIds, choice, remember, undoable }) => this.resolve(conflictIds, choice, remember ?? false, undoable ?? false),
+    'conflicts.undo': async ({ undoId }) => this.undo(undoId),
+    'conflicts.applyNow': ({ undoId }) => this.applyNow(undoId),
   };
 }

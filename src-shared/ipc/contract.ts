@@ -14,6 +14,7 @@ import {
   ConflictDetail,
   ConflictList,
   ConflictResolution,
+  ConflictUndone,
   DeletedFileList,
   DeletedRestore,
   Diagnostics,
@@ -102,9 +103,21 @@ export const ipcRequests = {
   'conflicts.get': { args: z.object({ conflictId: z.string().min(1).max(5000) }).strict(), result: ConflictDetail },
   /** Resolves one or many with the same rule; `remember` makes it the default for new ones. */
   'conflicts.resolve': {
-    args: z.object({ conflictIds: z.array(z.string().min(1).max(5000)).min(1).max(10_000), choice: ConflictChoice, remember: z.boolean().optional() }).strict(),
+    args: z
+      .object({
+        conflictIds: z.array(z.string().min(1).max(5000)).min(1).max(10_000),
+        choice: ConflictChoice,
+        remember: z.boolean().optional(),
+        /** Hold the choice for a few seconds (the dialog's Undo) before changing anything on disk. */
+        undoable: z.boolean().optional(),
+      })
+      .strict(),
     result: ConflictResolution,
   },
+  /** Takes back an undoable choice still inside its few seconds: the conflicts are listed again, nothing changed. */
+  'conflicts.undo': { args: z.object({ undoId: z.string().min(1).max(100) }).strict(), result: ConflictUndone },
+  /** Applies an undoable choice now instead of at the end of its few seconds (the dialog closed). */
+  'conflicts.applyNow': { args: z.object({ undoId: z.string().min(1).max(100) }).strict(), result: ConflictResolution },
 
   // --- selective sync -------------------------------------------------------------------------------
   /** The server's folders inside `parentId` (the top when absent), with sizes and check states. */

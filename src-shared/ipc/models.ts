@@ -173,8 +173,15 @@ export const ConflictResolution = z.object({
   failed: z.array(z.object({ conflictId: z.string(), message: z.string() })),
   /** "You can get the other version back from history." */
   message: z.string(),
+  /**
+   * Set when the choice was made undoable: nothing on disk changes until `until` (or
+   * conflicts.applyNow); conflicts.undo with `id` before then takes the choice back.
+   */
+  undo: z.object({ id: z.string(), until: z.number() }).nullable().optional(),
 });
 export type ConflictResolution = z.infer<typeof ConflictResolution>;
+export const ConflictUndone = z.object({ undone: z.number().int().nonnegative(), message: z.string() });
+export type ConflictUndone = z.infer<typeof ConflictUndone>;
 
 // --- selective sync --------------------------------------------------------------------------------------------------
 
