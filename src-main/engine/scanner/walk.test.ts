@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { FakeFileSystem } from '../fs/fake-file-system.ts';
-import { ScanRootError, walkFolder } from './walk.ts';
+import { ScanRootError, walkFolder, walkPaths } from './walk.ts';
 
 function byPath(fs: FakeFileSystem) {
   const result = walkFolder(fs.syncLister);
@@ -101,5 +101,20 @@ describe('walkFolder', () => {
     const result = walkFolder(fs.syncLister, { batchSize: 6, onBatch: (batch) => batches.push(batch.length) });
     expect(batches.reduce((a, b) => a + b, 0)).toBe(result.observations.length);
     expect(batches.length).toBeGreaterThan(1);
+  });
+});
+
+describe('walkPaths', () => {
+  it('a hint inside another hinted folder is walked once, as part of that folder; look-alike names are not inside it', () => {
+    const fs = new FakeFileSystem();
+    fs.put('docs/a.txt', 'a');
+    fs.put('docs/sub/b.txt', 'b');
+    fs.put('docs-old/c.txt', 'c');
+    fs.put('docs b/d.txt', 'd');
+    const result = walkPaths(fs.syncLister, ['docs/sub/b.txt', 'docs', 'docs-old/c.txt', 'docs/a.txt', 'docs b/d.txt'], []);
+    expect(result.covered.sort()).toEqual(['docs', 'docs b/d.txt', 'docs-old/c.txt']);
+    const paths = result.observations.map((o) => o.path);
+    expect(paths.sort()).toEqual(['docs', 'docs b/d.txt', 'docs-old/c.txt', 'docs/a.txt', 'docs/sub', 'docs/sub/b.txt']);
+    expect(new Set(paths).size, 'nothing observed twice').toBe(paths.length);
   });
 });

@@ -79,7 +79,12 @@ export function walkPaths(
   // A hint inside another hinted path is covered by that one's walk.
   const checked = new Set(checks);
   const unique = [...new Set([...hints, ...checks])].sort();
-  const kept = unique.filter((hint) => !unique.some((other) => other !== hint && hint.startsWith(`${other}/`)));
+  // Ancestors looked up by name, not every pair compared: 10k hints cost 10k lookups, not 10^8.
+  const hinted = new Set(unique);
+  const kept = unique.filter((hint) => {
+    for (let slash = hint.indexOf('/'); slash >= 0; slash = hint.indexOf('/', slash + 1)) if (hinted.has(hint.slice(0, slash))) return false;
+    return true;
+  });
   const byParent = new Map<string, { names: Set<string>; mustExist: boolean }>();
   for (const hint of kept) {
     const slash = hint.lastIndexOf('/');
