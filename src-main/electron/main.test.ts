@@ -82,6 +82,7 @@ function makeFakeElectron(gotLock: boolean) {
     quit: vi.fn(),
     exit: vi.fn(),
     getVersion: () => '0.1.0-test',
+    setLoginItemSettings: vi.fn(),
     getAppPath: () => repoDir,
     whenReady: () => ready,
     dock: { hide: vi.fn() },
@@ -135,6 +136,19 @@ function makeFakeElectron(gotLock: boolean) {
 }
 
 let fake: ReturnType<typeof makeFakeElectron>;
+
+// electron-updater would load the real 'electron' and read app-update.yml: a fake autoUpdater instead.
+vi.mock('electron-updater', () => ({
+  default: {
+    autoUpdater: {
+      autoDownload: false,
+      autoInstallOnAppQuit: false,
+      setFeedURL: () => undefined,
+      checkForUpdatesAndNotify: async () => null,
+      on: () => undefined,
+    },
+  },
+}));
 
 // The factory runs once, so every export reads from whichever fake the current test made.
 vi.mock('electron', () =>

@@ -3,14 +3,17 @@
 // logic lives in the modules it imports, which are tested under plain Node; this file only
 // connects Electron's objects to them.
 import { app, BrowserWindow, ipcMain, Menu, nativeImage, nativeTheme, Notification, protocol, safeStorage, screen, session, shell, Tray } from 'electron';
+import electronUpdater from 'electron-updater';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { App } from '../app/app.ts';
 import { defaultStateDir } from '../app/paths.ts';
 import { installIpcBridge } from './ipc-bridge.ts';
+import { loginItemsFor } from './login-items.ts';
 import { showDesktopNotifications } from './notifications.ts';
 import { RENDERER_ENTRY_URL, RENDERER_SCHEME, RENDERER_SCHEME_PRIVILEGES, serveRendererRequest } from './renderer-protocol.ts';
 import { TrayService, iconStateFor, iconStyleFor, trayIconFile, type TrayScreen } from './tray.ts';
+import { UpdateChecker } from './updater.ts';
 import { createPopoverWindow, denyAllPermissions, hardenWebContents, popoverPosition } from './window.ts';
 
 function log(line: string): void {
@@ -38,7 +41,14 @@ if (!app.requestSingleInstanceLock()) {
 function startTrayApp(): void {
   // The same state directory as `tandem ui`, so both shells see the same folders and settings.
   // safeStorage seals the saved sign-in with a key the OS keychain holds (read after 'ready', when App starts).
-  const tandem = new App({ version: app.getVersion(), stateDir: defaultStateDir(process.env), cipher: safeStorage, openPath: (path) => shell.openPath(path) });
+  const tandem = new App({
+    version: app.getVersion(),
+    stateDir: defaultStateDir(process.env),
+    cipher: safeStorage,
+    openPath: (path) => shell.openPath(path),
+    loginItems: loginItemsFor(process.platform, app, process.env, process.execPath),
+    updates: true,
+  });
   let quitting = false;
   let popover: BrowserWindow | undefined;
   let tray: Tray | undefined;
@@ -60,6 +70,12 @@ function startTrayApp(): void {
     showPopover();
   };
   let stopNotifications: (() => void) | undefined;
+  // Looks for new versions at the address set in Preferences (none set: never looks).
+  const updates = new UpdateChecker({
+    autoUpdater: electronUpdater.autoUpdater,
+    updateUrl: async () => (await tandem.handlers['settings.get']({})).updateUrl,
+    log,
+  });
 
   app.on('second-instance', showPopover);
   // Every web contents, present or future, gets the same lock-down.
@@ -72,6 +88,7 @@ function startTrayApp(): void {
   app.on('will-quit', () => {
     disposeBridge?.();
     stopNotifications?.();
+    updates.stop();
     tray?.destroy();
   });
 
@@ -146,6 +163,7 @@ function startTrayApp(): void {
       });
       nativeTheme.on('updated', () => trayService.refresh());
       stopNotifications = showDesktopNotifications({ app: tandem, Notification, showWindow: showScreen, log });
+      updates.start();
       tray.on('click', () => created.toggle(showPopover));
     })
     .catch((error: unknown) => {
