@@ -1,11 +1,11 @@
 // Preferences (UI.md): account (server, user, sign out), folder location (move it), start at login,
-// notifications, bandwidth limits, pause on metered networks, ignore rules (with examples), the
+// notifications, updates, bandwidth limits, pause on metered networks (said plainly to be not built yet), ignore rules (with examples), the
 // mass-delete and large-new-folder thresholds, what to do with new conflicts, and about (version,
 // logs folder, copy diagnostics).
 import { type FormEvent, useEffect, useState } from 'react';
 import type { StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import type { ConflictDefault, HostedServer, SettingsPatch, SettingsView } from '../../src-shared/ipc/contract.ts';
+import { type ConflictDefault, type HostedServer, type SettingsPatch, type SettingsView, updateUrlProblem } from '../../src-shared/ipc/contract.ts';
 import type { TandemView } from '../state/tandem-store.ts';
 import { Dialog, ErrorLine } from './Dialog.tsx';
 import { messageOf } from './format.ts';
@@ -162,6 +162,7 @@ export function PreferencesDialog({ store }: { store: StoreApi<TandemView> }) {
     });
   }
 
+  const updateProblem = draft?.updateUrl ? updateUrlProblem(draft.updateUrl) : undefined;
   const close = () => open({ kind: 'popover' });
   const set = (patch: Partial<Draft>) => setDraft((d) => (d ? { ...d, ...patch } : d));
   const folder = view?.folders[0];
@@ -241,8 +242,31 @@ export function PreferencesDialog({ store }: { store: StoreApi<TandemView> }) {
                 <input type="checkbox" checked={draft.notifications} onChange={(e) => set({ notifications: e.target.checked })} /> Show notifications for conflicts and errors
               </label>
               <label className="check">
-                <input type="checkbox" checked={draft.pauseOnMeteredNetworks} onChange={(e) => set({ pauseOnMeteredNetworks: e.target.checked })} /> Pause on metered networks
+                <input type="checkbox" checked={false} disabled aria-describedby="metered-not-built" /> Pause on metered networks
               </label>
+              {/* No portable way to tell a metered network (a phone's hotspot) from Node or Electron yet. */}
+              <p className="muted" id="metered-not-built">
+                Not built yet: Tandem cannot tell yet whether a network is metered, so it never pauses on its own. Pause it from the tray while you use one.
+              </p>
+            </Section>
+            <Section title="Updates">
+              <label className="field">
+                Update server (leave empty to not look for updates)
+                <input
+                  type="url"
+                  value={draft.updateUrl ?? ''}
+                  placeholder="https://updates.example.com/tandem"
+                  aria-invalid={updateProblem !== undefined}
+                  aria-describedby="update-url-help"
+                  onChange={(e) => set({ updateUrl: e.target.value.trim() === '' ? null : e.target.value.trim() })}
+                />
+              </label>
+              {updateProblem ? <span className="action-error">{updateProblem}</span> : null}
+              <p className="muted" id="update-url-help">
+                {view.updatesSupported
+                  ? 'Tandem looks there for new versions a minute after it starts and every 6 hours, and installs them when you quit.'
+                  : 'The desktop app looks there for new versions; this window cannot update itself.'}
+              </p>
             </Section>
             <Section title="Bandwidth (KB per second, 0 for no limit)">
               <NumberField label="Upload limit" value={draft.bandwidth.uploadKiBps} min={0} onChange={(n) => set({ bandwidth: { ...draft.bandwidth, uploadKiBps: n } })} />
@@ -264,7 +288,7 @@ export function PreferencesDialog({ store }: { store: StoreApi<TandemView> }) {
               </label>
             </Section>
             <div className="dialog-buttons">
-              <button type="submit" className="primary" disabled={busy}>
+              <button type="submit" className="primary" disabled={busy || updateProblem !== undefined}>
                 Save preferences
               </button>
             </div>
