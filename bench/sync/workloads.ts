@@ -16,6 +16,11 @@ export interface SyncedPair {
 
 const MiB = 1024 * 1024;
 
+/** With TANDEM_BENCH_TRACE=1, a time-stamped line on stderr, beside the processes' own (tandem-pair.ts). */
+function trace(text: string): void {
+  if (process.env['TANDEM_BENCH_TRACE']) process.stderr.write(`${(performance.now() / 1000).toFixed(3)} bench: ${text}\n`);
+}
+
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number, pollMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check().catch(() => false))) {
@@ -38,8 +43,10 @@ export async function smallEdits(pair: SyncedPair, count: number, gapMs = 300): 
     const content = `edit ${i} ${Date.now()} ${Math.random()}\n`;
     const started = performance.now();
     await writeFile(join(pair.folderA, name), content);
+    trace(`edit ${i} written`);
     await waitFor(async () => (await readFile(join(pair.folderB, name), 'utf8')) === content, 30_000, 2, `edit ${i} on B`);
     latencies.push(performance.now() - started);
+    trace(`edit ${i} on B after ${(performance.now() - started).toFixed(0)} ms`);
     await sleep(gapMs);
   }
   return latencies.sort((a, b) => a - b);
@@ -56,7 +63,7 @@ export async function manySmallFiles(pair: SyncedPair, count: number, size: numb
     await writeFile(join(pair.folderA, folder, `file-${String(i).padStart(6, '0')}.bin`), block);
   }
   const writeSeconds = (performance.now() - started) / 1000;
-  if (process.env['TANDEM_BENCH_TRACE']) process.stderr.write(`${(performance.now() / 1000).toFixed(3)} bench: ${count} files written\n`);
+  trace(`${count} files written`);
   await waitFor(
     async () => {
       const names = await readdir(join(pair.folderB, folder));

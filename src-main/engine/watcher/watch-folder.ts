@@ -20,7 +20,11 @@ export interface WatchFolderOptions {
   onError?: (message: string) => void;
   /** 'auto' (default): @parcel/watcher, else chokidar. */
   backend?: WatcherBackend | 'auto';
-  /** Quiet time before a batch goes out. Default 75 ms. */
+  /**
+   * Quiet time before a batch goes out. Default 10 ms with @parcel/watcher, which itself waits
+   * for 50 ms of quiet (up to 500 ms) before it reports a batch, and 75 ms with chokidar, which
+   * reports every event at once. Every millisecond here is added to a small edit's latency.
+   */
   debounceMs?: number;
   /** Longest a busy folder waits for its hints. Default 1000 ms. */
   maxDelayMs?: number;
@@ -49,6 +53,11 @@ interface Backend {
 }
 
 type RawListener = { path: (absolute: string) => void; lost: (message: string) => void };
+
+/** Our quiet time on top of @parcel/watcher's own 50 ms (its Debounce.hh MIN_WAIT_TIME). */
+const PARCEL_DEBOUNCE_MS = 10;
+/** chokidar reports each event as it happens: wait a little for the rest of a save or a burst. */
+const CHOKIDAR_DEBOUNCE_MS = 75;
 
 /** Beyond this many patch subscriptions the whole folder is subscribed afresh (one full walk). */
 const MAX_PATCHES = 64;
@@ -129,12 +138,15 @@ function toRelative(root: string, absolute: string): string {
 export async function watchFolder(root: string, options: WatchFolderOptions): Promise<FolderWatcher> {
   // Backends report real paths (macOS: /private/var for /var), so compare against the real root.
   const realRoot = await realpath(root);
-  const coalescer = new HintCoalescer({
-    debounceMs: options.debounceMs ?? 75,
+  // The quiet time depends on the backend (set below once it is known): the coalescer reads it
+  // each time it arms its timer.
+  const coalescerOptions = {
+    debounceMs: options.debounceMs ?? PARCEL_DEBOUNCE_MS,
     maxDelayMs: options.maxDelayMs ?? 1000,
     maxPaths: options.maxPaths ?? 10_000,
     onHints: options.onHints,
-  });
+  };
+  const coalescer = new HintCoalescer(coalescerOptions);
   const listener: RawListener = {
     path: (absolute) => {
       const path = toRelative(realRoot, absolute);
@@ -166,6 +178,7 @@ export async function watchFolder(root: string, options: WatchFolderOptions): Pr
     }
   }
 
+  if (name === 'chokidar') coalescerOptions.debounceMs = options.debounceMs ?? CHOKIDAR_DEBOUNCE_MS;
   let closed = false;
   return {
     backend: name,
