@@ -72,6 +72,7 @@ export const syncCommand: CliCommand = {
       device,
       stateDir,
       password: async () => io.env['TANDEM_PASSWORD'] ?? (await io.readStdin())?.replace(/\r?\n$/, ''),
+      say: (line) => io.stdout(line),
     });
     const reporter = new StatusReporter(io);
     const engine = await FolderSync.open({
