@@ -1,7 +1,8 @@
 // The Conflicts dialog through the real `tandem ui`: the app's engine (Ada's laptop, watching its
 // folder) and a second engine (Bob's desktop) edit the same three files while Ada is paused, so
 // resuming makes three real conflicts. The dialog labels both sides by device, and each file is
-// resolved a different way (keep this computer's, keep Bob's, keep both), checked on disk.
+// resolved a different way (keep this computer's, keep Bob's, keep both), checked on disk; one
+// choice is first undone (the row comes back, the disk unchanged).
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,6 +87,16 @@ describe('conflicts dialog', () => {
 
     const copies = async () => (await readdir(folder)).filter((entry) => entry.includes('conflicted copy'));
 
+    // A choice can be taken back for a few seconds: the row comes back and nothing on disk changed.
+    await choose('mine.txt', 'Keep this one: the version from Bob desktop');
+    await eventually('mine.txt leaves the list', async () => (await dialog.getByRole('navigation').getByRole('button').count()) === 2);
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'conflicts-undo.png') });
+    await dialog.getByRole('status').getByRole('button', { name: 'Undo' }).click();
+    await dialog.getByRole('status').getByText('Undone: mine.txt still has both versions.').waitFor();
+    await eventually('mine.txt is listed again', async () => (await dialog.getByRole('navigation').getByRole('button').count()) === 3);
+    expect(await copies()).toHaveLength(3);
+    expect(await readFile(join(folder, 'mine.txt'), 'utf8')).toBe(BOB);
+
     await choose('mine.txt', 'Keep this one: the version from This computer (Ada laptop)');
     await eventually('mine.txt holds this computer\'s edit, on both computers', async () => {
       await bob.sync();
@@ -98,7 +109,7 @@ describe('conflicts dialog', () => {
     await choose('both.txt', 'Keep both');
     await eventually('both versions of both.txt are kept under clear names', async () => {
       const entries = await readdir(folder);
-      const other = entries.find((e) => e.startsWith('both (') && e.includes('Ada laptop'));
+      const other = entries.find((e) => e === "both (Ada laptop's version).txt");
       return other !== undefined && (await readFile(join(folder, other), 'utf8')) === ADA && (await readFile(join(folder, 'both.txt'), 'utf8')) === BOB;
     });
     expect(await copies()).toEqual([]);

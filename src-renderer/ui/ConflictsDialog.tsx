@@ -2,7 +2,10 @@
 // the right as two cards titled by the device that made each side, with time, size and a preview
 // (a line diff for text, both images, or file type and size); "Keep this one" under each card,
 // "Keep both", and the same rule for all of them, optionally remembered for new conflicts.
-import { useCallback, useEffect, useState } from 'react';
+// A choice is undoable for a few seconds: the app holds it before touching the disk, the row
+// leaves the list at once, and Undo brings it back. Closing the dialog, or making the next
+// choice, applies the one held (one Undo on screen at a time, for the latest choice).
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { ConflictChoice, ConflictDetail, ConflictSide, ConflictSummary } from '../../src-shared/ipc/contract.ts';
@@ -62,6 +65,26 @@ export function ConflictsDialog({ store }: { store: StoreApi<TandemView> }) {
   const [done, setDone] = useState<string>();
   const [rule, setRule] = useState<ConflictChoice>('newest');
   const [remember, setRemember] = useState(false);
+  /** The latest choice, still held by the app and undoable until `until`. */
+  const [undo, setUndo] = useState<{ id: string; until: number }>();
+  const undoRef = useRef<{ id: string; until: number }>(undefined);
+  undoRef.current = undo;
+
+  // The Undo button goes when the app applies the choice.
+  useEffect(() => {
+    if (!undo) return;
+    const timer = setTimeout(() => setUndo((current) => (current?.id === undo.id ? undefined : current)), Math.max(0, undo.until - Date.now()));
+    return () => clearTimeout(timer);
+  }, [undo]);
+
+  // Closing the dialog applies a held choice now: nobody is left to press Undo.
+  useEffect(
+    () => () => {
+      const held = undoRef.current;
+      if (held) void client.request('conflicts.applyNow', { undoId: held.id }).catch(() => undefined);
+    },
+    [client],
+  );
 
   const reload = useCallback(async () => {
     try {
@@ -92,18 +115,49 @@ export function ConflictsDialog({ store }: { store: StoreApi<TandemView> }) {
     };
   }, [client, selected]);
 
-  async function resolve(ids: string[], choice: ConflictChoice, rememberIt: boolean) {
+  /** `what`: the choice in words for one conflict ("Kept the version from Bob desktop"). */
+  async function resolve(ids: string[], choice: ConflictChoice, rememberIt: boolean, what?: string) {
     setBusy(true);
     setError(undefined);
     setDone(undefined);
     try {
-      const result = await client.request('conflicts.resolve', { conflictIds: ids, choice, remember: rememberIt || undefined });
-      const kept = result.resolved.map((r) => `${r.path}: kept ${r.kept.join(' and ')}`).join('. ');
+      // One Undo at a time: the choice before this one happens now.
+      const previous = undoRef.current;
+      setUndo(undefined);
+      if (previous) {
+        const applied = await client.request('conflicts.applyNow', { undoId: previous.id });
+        if (applied.failed.length > 0) setError(applied.failed.map((f) => f.message).join(' '));
+      }
+      const result = await client.request('conflicts.resolve', { conflictIds: ids, choice, remember: rememberIt || undefined, undoable: true });
+      const kept =
+        what && result.resolved.length === 1
+          ? `${result.resolved[0]!.path}: ${what}`
+          : result.resolved.length > 3
+            ? `${result.resolved.length} files resolved`
+            : result.resolved.map((r) => `${r.path}: kept ${r.kept.join(' and ')}`).join('. ');
       setDone(`${kept ? `${kept}. ` : ''}${result.message}`);
+      setUndo(result.undo ?? undefined);
       if (result.failed.length > 0) setError(result.failed.map((f) => f.message).join(' '));
       await reload();
     } catch (e) {
       setError(`Couldn't resolve that. ${messageOf(e)}`);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function undoLast() {
+    const held = undoRef.current;
+    if (!held) return;
+    setBusy(true);
+    setError(undefined);
+    setUndo(undefined);
+    try {
+      setDone((await client.request('conflicts.undo', { undoId: held.id })).message);
+      await reload();
+    } catch (e) {
+      setDone(undefined);
+      setError(`Couldn't undo that. ${messageOf(e)}`);
     } finally {
       setBusy(false);
     }
@@ -116,7 +170,12 @@ export function ConflictsDialog({ store }: { store: StoreApi<TandemView> }) {
     <Dialog title="Conflicts" onClose={close} wide>
       {done ? (
         <p className="done-message" role="status">
-          {done}
+          {done}{' '}
+          {undo ? (
+            <button type="button" className="small" disabled={busy} onClick={() => void undoLast()}>
+              Undo
+            </button>
+          ) : null}
         </p>
       ) : null}
       <ErrorLine message={error} />
@@ -145,8 +204,8 @@ export function ConflictsDialog({ store }: { store: StoreApi<TandemView> }) {
                 <h2>{current.path}</h2>
                 <p>{current.message}</p>
                 <div className="cards">
-                  <SideCard side={current.mine} image={current.preview.kind === 'image' ? current.preview.mine : undefined} disabled={busy || !current.resolvable} choose={() => void resolve([current.id], 'mine', false)} />
-                  <SideCard side={current.theirs} image={current.preview.kind === 'image' ? current.preview.theirs : undefined} disabled={busy || !current.resolvable} choose={() => void resolve([current.id], 'theirs', false)} />
+                  <SideCard side={current.mine} image={current.preview.kind === 'image' ? current.preview.mine : undefined} disabled={busy || !current.resolvable} choose={() => void resolve([current.id], 'mine', false, `kept the version from ${current.mine.device}`)} />
+                  <SideCard side={current.theirs} image={current.preview.kind === 'image' ? current.preview.theirs : undefined} disabled={busy || !current.resolvable} choose={() => void resolve([current.id], 'theirs', false, `kept the version from ${current.theirs.device}`)} />
                 </div>
                 <Preview detail={current} />
                 <div className="dialog-buttons">
