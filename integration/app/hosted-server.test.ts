@@ -17,8 +17,8 @@ afterEach(async () => {
 it('hosts the server, syncs a folder with it, and serves it again after a restart', async () => {
   const ada = await world.app('Ada laptop');
   await expect(ada.call('setup.hostHere', { user: 'ada', password: 'short', port: 0 })).rejects.toThrow(/Bad arguments/);
-  const hosted = await ada.call('setup.hostHere', { user: 'ada', password: 'a long enough password', port: 0 });
-  expect(hosted).toMatchObject({ user: 'ada', server: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
+  const hosted = await ada.call('setup.hostHere', { user: 'ada', password: 'a long enough password', port: 0, deviceName: 'Ada home server' });
+  expect(hosted).toMatchObject({ user: 'ada', deviceName: 'Ada home server', server: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
   const server = (await ada.call('settings.hostedServer', {})).server;
   expect(server).toMatchObject({ running: true, localUrl: hosted.server });
   expect((await ada.call('settings.get', {})).accounts).toEqual([expect.objectContaining({ hosted: true, user: 'ada' })]);

@@ -132,7 +132,7 @@ export class AccountsService {
     };
   }
 
-  async hostHere(args: { user: string; password: string; port?: number | undefined }): Promise<SignedInAccount> {
+  async hostHere(args: { user: string; password: string; port?: number | undefined; deviceName?: string | undefined }): Promise<SignedInAccount> {
     if (!this.#hosted) {
       const port = args.port ?? this.#ctx.settings.current.hostedServer?.port ?? 8750;
       try {
@@ -149,7 +149,7 @@ export class AccountsService {
       await this.#ctx.settings.update((s) => ({ ...s, hostedServer: { port: this.#hosted!.port } }));
     }
     await ensureHostedUser(this.#ctx.options.stateDir, args.user, args.password);
-    return this.signIn({ server: this.#hosted.localUrl, user: args.user, password: args.password, hosted: true });
+    return this.signIn({ server: this.#hosted.localUrl, user: args.user, password: args.password, deviceName: args.deviceName, hosted: true });
   }
 
   /** Forgets the account's sign-in (its folders are stopped by the folders service first). */

@@ -11,6 +11,16 @@ import { SelectiveTree } from './SelectiveTree.tsx';
 
 type Step = 'welcome' | 'server' | 'folder' | 'choose' | 'done';
 
+/** The port a server hosted here listens on unless the person picks another. */
+const DEFAULT_HOSTED_PORT = 8750;
+
+/** Where other computers find a server hosted here, in a sentence (or why they can't yet). */
+function HostedAddresses({ account }: { account: SignedInAccount }) {
+  if (account.addresses.length > 0) return <p className="hosted-addresses">Other computers should use: {account.addresses.join(', ')}</p>;
+  const port = new URL(account.server).port;
+  return <p className="hosted-addresses">This computer is not on a network right now. Once it is, other computers use its network address with port {port}; Preferences shows it.</p>;
+}
+
 export function SetupWizard({ store }: { store: StoreApi<TandemView> }) {
   const client = useStore(store, (s) => s.client);
   const open = useStore(store, (s) => s.open);
@@ -20,6 +30,7 @@ export function SetupWizard({ store }: { store: StoreApi<TandemView> }) {
   const [user, setUser] = useState('');
   const [password, setPassword] = useState('');
   const [deviceName, setDeviceName] = useState('');
+  const [port, setPort] = useState(String(DEFAULT_HOSTED_PORT));
   const [folder, setFolder] = useState('');
   const [inspection, setInspection] = useState<FolderInspection>();
   const [account, setAccount] = useState<SignedInAccount>();
@@ -70,7 +81,9 @@ export function SetupWizard({ store }: { store: StoreApi<TandemView> }) {
     event.preventDefault();
     void run(async () => {
       if (mode === 'host') {
-        setAccount(await client.request('setup.hostHere', { user: user.trim(), password }));
+        const portNumber = Number(port.trim() || DEFAULT_HOSTED_PORT);
+        if (!Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535) throw new Error(`"${port}" is not a port; use a whole number from 1 to 65535, like ${DEFAULT_HOSTED_PORT}.`);
+        setAccount(await client.request('setup.hostHere', { user: user.trim(), password, port: portNumber, deviceName: deviceName.trim() || undefined }));
       } else {
         const check = await client.request('setup.checkServer', { server: server.trim() });
         if (!check.ok) throw new Error(check.message);
@@ -128,7 +141,13 @@ export function SetupWizard({ store }: { store: StoreApi<TandemView> }) {
               <input type="url" required value={server} placeholder="https://tandem.example.com" onChange={(e) => setServer(e.target.value)} />
             </label>
           ) : (
-            <p className="muted">The server runs inside Tandem on this computer. Make the account other computers will sign in with.</p>
+            <>
+              <p className="muted">The server runs inside Tandem on this computer. Make the account other computers will sign in with.</p>
+              <label className="field">
+                Port other computers connect to
+                <input type="text" inputMode="numeric" value={port} onChange={(e) => setPort(e.target.value)} />
+              </label>
+            </>
           )}
           <label className="field">
             User name
@@ -158,10 +177,10 @@ export function SetupWizard({ store }: { store: StoreApi<TandemView> }) {
           <h2>Choose the Tandem folder</h2>
           {account ? (
             <p className="muted">
-              Signed in as {account.user} on {account.server}.
+              {mode === 'host' ? `The server is running on this computer; signed in to it as ${account.user}.` : `Signed in as ${account.user} on ${account.server}.`}
             </p>
           ) : null}
-          {account && account.addresses.length > 0 ? <p>Other computers should use: {account.addresses.join(', ')}</p> : null}
+          {account && mode === 'host' ? <HostedAddresses account={account} /> : null}
           {account?.warning ? <p className="warning">{account.warning}</p> : null}
           <label className="field">
             Folder on this computer
@@ -198,6 +217,7 @@ export function SetupWizard({ store }: { store: StoreApi<TandemView> }) {
           <h2>Tandem is syncing</h2>
           {appliedSummary ? <p>{appliedSummary}</p> : null}
           <p>Files you put in {inspection?.path ?? folder} now reach your other computers.</p>
+          {account && mode === 'host' ? <HostedAddresses account={account} /> : null}
           <div className="dialog-buttons">
             <button type="button" className="primary" onClick={close}>
               Done

@@ -74,7 +74,15 @@ export const ipcRequests = {
   },
   /** "Host on this computer": starts the server inside the app, makes the account, signs in. */
   'setup.hostHere': {
-    args: z.object({ user: z.string().min(1).max(200), password: z.string().min(8).max(1024), port: z.number().int().min(0).max(65535).optional() }).strict(),
+    args: z
+      .object({
+        user: z.string().min(1).max(200),
+        password: z.string().min(8).max(1024),
+        port: z.number().int().min(0).max(65535).optional(),
+        /** This computer's name, as setup.signIn takes it. */
+        deviceName: z.string().min(1).max(200).optional(),
+      })
+      .strict(),
     result: SignedInAccount,
   },
   /** What choosing this folder would mean ("it already has 12 files; they will be added"). */
