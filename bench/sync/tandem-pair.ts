@@ -40,7 +40,8 @@ export async function processCpuSeconds(pid: number): Promise<number> {
   return ticks / 100; // USER_HZ is 100 on Linux
 }
 
-class Service {
+/** One `tandem` process; its output is kept (and traced with TANDEM_BENCH_TRACE). */
+export class Service {
   readonly child: ChildProcess;
   output = '';
   constructor(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = [], name = args[0] ?? 'tandem') {
@@ -77,6 +78,15 @@ class Service {
   }
 }
 
+export type DeviceName = 'a' | 'b';
+
+export interface TandemPairOptions {
+  /** TANDEM_WATCHER for the clients (parcel or chokidar). */
+  watcherBackend?: string;
+  /** The devices whose client starts with the pair (default both); startClient starts the others. */
+  startClients?: readonly DeviceName[];
+}
+
 export class TandemPair {
   readonly root: string;
   readonly folderA: string;
@@ -84,38 +94,28 @@ export class TandemPair {
   readonly proxy: ByteCountingProxy;
   readonly #server: Service;
   readonly #clients: Service[];
+  readonly #watcherBackend: string | undefined;
 
-  private constructor(root: string, server: Service, proxy: ByteCountingProxy, clients: Service[]) {
+  private constructor(root: string, server: Service, proxy: ByteCountingProxy, clients: Service[], watcherBackend: string | undefined) {
     this.root = root;
     this.folderA = join(root, 'a');
     this.folderB = join(root, 'b');
     this.#server = server;
     this.proxy = proxy;
     this.#clients = clients;
+    this.#watcherBackend = watcherBackend;
   }
 
-  static async start(options: { watcherBackend?: string } = {}): Promise<TandemPair> {
+  static async start(options: TandemPairOptions = {}): Promise<TandemPair> {
     const root = await mkdtemp(join(tmpdir(), 'tandem-bench-sync-'));
     const data = join(root, 'server');
     await promisify(execFile)(process.execPath, [BIN, 'server', 'add-user', 'bench', '--data', data], { env: { ...process.env, TANDEM_PASSWORD: PASSWORD } });
     const server = new Service(['server', '--data', data, '--port', '0'], {}, profileArgs('server'));
     const port = Number((await server.waitForOutput(/http:\/\/127\.0\.0\.1:(\d+)/, 20_000))[1]);
     const proxy = await ByteCountingProxy.start(port);
-    const clients: Service[] = [];
-    for (const name of ['a', 'b']) {
-      await mkdir(join(root, name));
-      const env: Record<string, string> = { TANDEM_PASSWORD: PASSWORD };
-      if (options.watcherBackend) env['TANDEM_WATCHER'] = options.watcherBackend;
-      clients.push(
-        new Service(
-          ['sync', '--folder', join(root, name), '--server', `http://127.0.0.1:${proxy.port}`, '--user', 'bench', '--state', join(root, `${name}-state`), '--device', name],
-          env,
-          profileArgs(`sync-${name}`),
-          `sync ${name}`,
-        ),
-      );
-    }
-    const pair = new TandemPair(root, server, proxy, clients);
+    const pair = new TandemPair(root, server, proxy, [], options.watcherBackend);
+    for (const name of ['a', 'b']) await mkdir(join(root, name));
+    const clients = (options.startClients ?? ['a', 'b']).map((name) => pair.startClient(name));
     try {
       for (const client of clients) await client.waitForOutput(/^idle: /m, 30_000);
     } catch (error) {
@@ -123,6 +123,23 @@ export class TandemPair {
       throw error;
     }
     return pair;
+  }
+
+  /**
+   * Starts device `name`'s watching `tandem sync` (one the pair was told not to start, e.g. once
+   * its folder holds files) and returns its process without waiting for it.
+   */
+  startClient(name: DeviceName): Service {
+    const env: Record<string, string> = { TANDEM_PASSWORD: PASSWORD };
+    if (this.#watcherBackend) env['TANDEM_WATCHER'] = this.#watcherBackend;
+    const client = new Service(
+      ['sync', '--folder', join(this.root, name), '--server', `http://127.0.0.1:${this.proxy.port}`, '--user', 'bench', '--state', join(this.root, `${name}-state`), '--device', name],
+      env,
+      profileArgs(`sync-${name}`),
+      `sync ${name}`,
+    );
+    this.#clients.push(client);
+    return client;
   }
 
   get clientPids(): number[] {
