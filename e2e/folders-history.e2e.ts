@@ -1,6 +1,7 @@
 // Selective sync and version history through the real `tandem ui` (Ada's laptop) with a second
 // engine (Bob's desktop) on the same server: unchecking a folder removes it from disk and
-// re-checking brings it back; an old version and a deleted file are restored; all checked on disk.
+// re-checking brings it back; an old version and a deleted file are restored, and a copy of an old
+// version saved beside its file; all checked on disk.
 import { mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,6 +108,19 @@ describe('version history', () => {
     await table.getByRole('button', { name: /^Restore the version saved/ }).click();
     await dialog.getByRole('status').waitFor();
     await eventually('the first draft is the current file again', async () => (await readFile(join(folder, 'notes.txt'), 'utf8')) === 'first draft\n');
+
+    // Save a copy of an OLD version (the second draft, no longer current): its bytes land beside the file.
+    await eventually('the restore is listed as a third version', async () => (await table.getByRole('row').count()) === 4);
+    const secondDraft = table.getByRole('row').filter({ hasText: '21 bytes' });
+    expect(await secondDraft.getByText('(current)').count()).toBe(0);
+    await secondDraft.getByRole('button', { name: /^Save a copy of the version saved/ }).click();
+    const saved = dialog.getByRole('status').filter({ hasText: 'Saved a copy' });
+    await saved.waitFor();
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'history-saved-copy.png') });
+    const savedName = /as (notes \(version from [^)]+\)\.txt)\.$/.exec((await saved.textContent()) ?? '')?.[1];
+    expect(savedName).toBeDefined();
+    expect(await readFile(join(folder, savedName!), 'utf8')).toBe('second draft, longer\n');
+    expect(await readFile(join(folder, 'notes.txt'), 'utf8')).toBe('first draft\n');
 
     // A deleted file comes back where it was, folder and all.
     await unlink(join(folder, 'Documents/plan.txt'));
