@@ -243,6 +243,23 @@ describe('conflicts', () => {
     await expect(bob.call('conflicts.undo', { undoId: held.undo!.id })).rejects.toThrow(/already applied/);
   });
 
+  it('undoing a remembered Apply to all takes the remembered rule back too, so the conflicts stay asked', async () => {
+    await makeConflict('remembered.txt');
+    expect((await bob.call('settings.get', {})).conflictDefault).toBe('ask');
+    const ids = (await bob.call('conflicts.list', {})).conflicts.map((c) => c.id);
+    const held = await bob.call('conflicts.resolve', { conflictIds: ids, choice: 'theirs', remember: true, undoable: true });
+    expect((await bob.call('settings.get', {})).conflictDefault).toBe('theirs');
+    await bob.call('conflicts.undo', { undoId: held.undo!.id });
+    expect((await bob.call('settings.get', {})).conflictDefault).toBe('ask');
+    // Status changes (a sync) would run a remembered rule; none is left, so the conflict stays.
+    await bob.sync();
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await bob.call('conflicts.list', {})).conflicts.map((c) => c.path)).toEqual(['remembered.txt']);
+    expect(await conflictCopies(bob)).toHaveLength(1);
+    await bob.call('conflicts.resolve', { conflictIds: ids, choice: 'theirs' });
+    expect(await conflictCopies(bob)).toEqual([]);
+  });
+
   it('a choice still held when the app quits is dropped, never half-done: the conflict is asked again', async () => {
     await makeConflict('closing.txt');
     const [conflict] = (await bob.call('conflicts.list', {})).conflicts;

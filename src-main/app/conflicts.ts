@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { copyFile, readFile, rename, rm, stat } from 'node:fs/promises';
 import { TandemError } from '../../src-shared/errors.ts';
-import type { ConflictChoice, ConflictDetail, ConflictPreview, ConflictResolution, ConflictSide, ConflictSummary, IpcHandlers } from '../../src-shared/ipc/contract.ts';
+import type { ConflictChoice, ConflictDefault, ConflictDetail, ConflictPreview, ConflictResolution, ConflictSide, ConflictSummary, IpcHandlers } from '../../src-shared/ipc/contract.ts';
 import { originalName, originalStem, splitExtension } from '../engine/conflict-names.ts';
 import type { AccountsService } from './accounts.ts';
 import type { AppContext } from './app-context.ts';
@@ -47,6 +47,8 @@ type Plan = { keep: 'copy' } | { keep: 'original' } | { keep: 'both'; newPath: s
 interface HeldChoice {
   id: string;
   entries: Array<{ conflictId: string; located: Located; plan: Plan; kept: string[] }>;
+  /** The remembered rule before this choice made itself the default (undo puts it back). */
+  defaultBefore: ConflictDefault | undefined;
   until: number;
   timer: NodeJS.Timeout;
 }
@@ -289,6 +291,7 @@ export class ConflictsService {
   }
 
   async resolve(ids: readonly string[], choice: ConflictChoice, remember = false, undoable = false): Promise<ConflictResolution> {
+    const defaultBefore = remember ? this.#ctx.settings.current.conflictDefault : undefined;
     if (remember) await this.#ctx.settings.update((s) => ({ ...s, conflictDefault: choice }));
     const resolution: ConflictResolution = { resolved: [], failed: [], message: HISTORY_NOTE };
     const decided: HeldChoice['entries'] = [];
@@ -314,7 +317,7 @@ export class ConflictsService {
       }
     }
     try {
-      await this.#holdOrApply(decided, undoable, resolution);
+      await this.#holdOrApply(decided, undoable, resolution, defaultBefore);
     } finally {
       for (const id of mine) this.#busy.delete(id);
     }
@@ -322,14 +325,14 @@ export class ConflictsService {
     return resolution;
   }
 
-  async #holdOrApply(decided: HeldChoice['entries'], undoable: boolean, resolution: ConflictResolution): Promise<void> {
+  async #holdOrApply(decided: HeldChoice['entries'], undoable: boolean, resolution: ConflictResolution, defaultBefore: ConflictDefault | undefined): Promise<void> {
     if (undoable && decided.length > 0) {
       const undoId = randomUUID();
       const until = this.#ctx.now() + UNDO_WINDOW_MS;
       const timer = setTimeout(() => void this.applyNow(undoId).catch(() => undefined), UNDO_WINDOW_MS);
       // A held choice never keeps a quitting Tandem alive (it is then dropped and asked again).
       timer.unref();
-      this.#held.set(undoId, { id: undoId, entries: decided, until, timer });
+      this.#held.set(undoId, { id: undoId, entries: decided, defaultBefore, until, timer });
       for (const entry of decided) resolution.resolved.push({ conflictId: entry.conflictId, path: entry.located.originalPath, kept: entry.kept });
       resolution.undo = { id: undoId, until };
     } else {
@@ -340,11 +343,15 @@ export class ConflictsService {
   }
 
   /** Takes back a held choice: its conflicts are listed again; nothing on disk was touched. */
-  undo(undoId: string): { undone: number; message: string } {
+  async undo(undoId: string): Promise<{ undone: number; message: string }> {
     const held = this.#held.get(undoId);
     if (!held) throw new TandemError('not_found', 'That choice was already applied, so it cannot be undone here; the other version is in version history or Deleted files.');
     clearTimeout(held.timer);
     this.#held.delete(undoId);
+    // "Remember my choice" is taken back too; otherwise the remembered rule would resolve the
+    // very conflicts just brought back, a second later.
+    const { defaultBefore } = held;
+    if (defaultBefore !== undefined) await this.#ctx.settings.update((s) => ({ ...s, conflictDefault: defaultBefore }));
     const count = held.entries.length;
     return { undone: count, message: count === 1 ? `Undone: ${held.entries[0]!.located.originalPath} still has both versions.` : `Undone: those ${count} files still have both versions.` };
   }
@@ -487,7 +494,7 @@ export class ConflictsService {
     'conflicts.list': () => this.list(),
     'conflicts.get': ({ conflictId: id }) => this.detail(id),
     'conflicts.resolve': ({ conflictIds, choice, remember, undoable }) => this.resolve(conflictIds, choice, remember ?? false, undoable ?? false),
-    'conflicts.undo': async ({ undoId }) => this.undo(undoId),
+    'conflicts.undo': ({ undoId }) => this.undo(undoId),
     'conflicts.applyNow': ({ undoId }) => this.applyNow(undoId),
   };
 }
