@@ -30,6 +30,7 @@ import { credentialStoreWith } from './credentials.ts';
 import { FoldersService } from './folders.ts';
 import { HealthService } from './health.ts';
 import { HistoryService } from './history.ts';
+import { LargeFolderGuard } from './large-folders.ts';
 import { NotificationLimiter } from './notifications.ts';
 import { SelectiveSyncService } from './selective.ts';
 import { SettingsService } from './settings.ts';
@@ -55,6 +56,7 @@ interface Services {
   settings: SettingsService;
   health: HealthService;
   notifications: NotificationLimiter;
+  largeFolders: LargeFolderGuard;
   handlers: IpcHandlers;
 }
 
@@ -127,14 +129,20 @@ export class App {
     const history = new HistoryService(ctx, folders, accounts, activity);
     const selective = new SelectiveSyncService(folders);
     const settings = new SettingsService(ctx, folders, accounts);
-    const health = new HealthService(ctx, folders, accounts, () => settingsStore.warning);
+    // The limiter before the guard, which tells it about folders it held back.
     const notifications = new NotificationLimiter({
       now: ctx.now,
       enabled: () => settingsStore.current.notifications,
       show: (notification) => this.emit('app.notification', notification),
       ...(this.options.notificationSchedule ? { schedule: this.options.notificationSchedule } : {}),
     });
-    const services = { ctx, settingsStore, accounts, activity, folders, conflicts, history, selective, settings, health, notifications } as Omit<Services, 'handlers'>;
+    const largeFolders = new LargeFolderGuard(ctx, folders, (held) => {
+      const detail = held.length === 1 ? `A new folder on the server, ${held[0]!.path}, is larger than your limit and was not downloaded` : `${held.length} new folders on the server are larger than your limit and were not downloaded`;
+      notifications.offer({ kind: 'question', count: held.length, detail });
+      this.scheduleState();
+    });
+    const health = new HealthService(ctx, folders, accounts, () => settingsStore.warning, () => largeFolders.items());
+    const services = { ctx, settingsStore, accounts, activity, folders, conflicts, history, selective, settings, health, notifications, largeFolders } as Omit<Services, 'handlers'>;
 
     const own: Pick<
       IpcHandlers,
@@ -229,7 +237,8 @@ export class App {
       setUp: settings.accounts.length > 0 && settings.folders.length > 0,
       paused: folders.paused,
       pausedUntil: folders.pausedUntil,
-      warnings: health.warnings().length,
+      // Only app-level warnings and held-back folders: the folders count their own items.
+      warnings: health.warnings().length + services.largeFolders.count(),
     });
   }
 

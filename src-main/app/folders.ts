@@ -52,12 +52,18 @@ export class FoldersService {
   readonly #download = new BandwidthLimiter(0);
   #pauseTimer: NodeJS.Timeout | undefined;
   #labelLookups = 0;
+  readonly #statusListeners: ((runtime: FolderRuntime, status: FolderStatus) => void)[] = [];
 
   constructor(ctx: AppContext, accounts: AccountsService, activity: ActivityLog, changed: () => void) {
     this.#ctx = ctx;
     this.#accounts = accounts;
     this.#activity = activity;
     this.#changed = changed;
+  }
+
+  /** Told every engine status as it arrives, synchronously (before the pass goes on). */
+  onFolderStatus(listener: (runtime: FolderRuntime, status: FolderStatus) => void): void {
+    this.#statusListeners.push(listener);
   }
 
   runtimes(): FolderRuntime[] {
@@ -134,6 +140,7 @@ export class FoldersService {
           runtime.status = status;
           runtime.progress = status.progress && status.state === 'syncing' ? runtime.timeLeft.update(status.progress, this.#ctx.now()) : null;
           if (!runtime.progress) runtime.timeLeft.reset();
+          for (const listener of this.#statusListeners) listener(runtime, status);
           this.#changed();
         },
         onOperation: (executed) => {
@@ -234,7 +241,10 @@ export class FoldersService {
     const runtime = this.get(folderId);
     this.#runtimes.delete(folderId);
     await runtime.engine?.close();
-    await this.#ctx.settings.update((s) => ({ ...s, folders: s.folders.filter((f) => f.id !== folderId) }));
+    await this.#ctx.settings.update((s) => {
+      const { [folderId]: _asked, ...largeFoldersAsked } = s.largeFoldersAsked;
+      return { ...s, folders: s.folders.filter((f) => f.id !== folderId), largeFoldersAsked };
+    });
     await rm(folderStateDir(this.#ctx.options.stateDir, folderId), { recursive: true, force: true });
     this.#changed();
   }
@@ -273,7 +283,11 @@ export class FoldersService {
     }
     const record: FolderRecord = { id: randomUUID(), accountId: runtime.record.accountId, path: target };
     this.#runtimes.delete(folderId);
-    await this.#ctx.settings.update((s) => ({ ...s, folders: s.folders.map((f) => (f.id === folderId ? record : f)) }));
+    await this.#ctx.settings.update((s) => {
+      // The large folders already asked about stay asked about under the folder's new id.
+      const { [folderId]: asked, ...others } = s.largeFoldersAsked;
+      return { ...s, folders: s.folders.map((f) => (f.id === folderId ? record : f)), largeFoldersAsked: asked ? { ...others, [record.id]: asked } : others };
+    });
     await rm(folderStateDir(this.#ctx.options.stateDir, folderId), { recursive: true, force: true });
     const moved = await this.#open(record, { chooseFirst: true });
     if (moved.engine) {

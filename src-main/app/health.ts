@@ -1,7 +1,8 @@
 // Health: everything in "Needs you", each with what happened and what to do -- conflicts, the
 // mass-delete question with its two answers, names not synced (with the reason and the fix),
 // failed operations, stopped or unreachable folders, and warnings about the app itself (the
-// sign-in kept in a plain file, unreadable settings, a hosted server that did not start).
+// sign-in kept in a plain file, unreadable settings, a hosted server that did not start), and new
+// server folders left out for being larger than the threshold (large-folders.ts).
 import type { HealthItem, IpcHandlers } from '../../src-shared/ipc/contract.ts';
 import type { StatusEntry } from '../engine/sync/status.ts';
 import type { AccountsService } from './accounts.ts';
@@ -36,12 +37,14 @@ export class HealthService {
   readonly #folders: FoldersService;
   readonly #accounts: AccountsService;
   readonly #settingsWarning: () => string | undefined;
+  readonly #largeFolders: () => HealthItem[];
 
-  constructor(ctx: AppContext, folders: FoldersService, accounts: AccountsService, settingsWarning: () => string | undefined) {
+  constructor(ctx: AppContext, folders: FoldersService, accounts: AccountsService, settingsWarning: () => string | undefined, largeFolders: () => HealthItem[] = () => []) {
     this.#ctx = ctx;
     this.#folders = folders;
     this.#accounts = accounts;
     this.#settingsWarning = settingsWarning;
+    this.#largeFolders = largeFolders;
   }
 
   /** App-level warnings (not tied to a folder). */
@@ -102,7 +105,7 @@ export class HealthService {
         items.push({ id: `${folderId}:notice:${notice.code}:${notice.path}`, folderId, kind: 'notice', severity: 'info', path: notice.path || null, title: notice.message, fix: fixFor(notice) });
       }
     }
-    return [...this.warnings(), ...items];
+    return [...this.warnings(), ...this.#largeFolders(), ...items];
   }
 
   readonly handlers: Pick<IpcHandlers, 'health.get'> = {

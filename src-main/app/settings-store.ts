@@ -44,6 +44,8 @@ export const StoredSettings = z.object({
   // DESIGN.md: more than 25 files and more than 30% of the folder.
   massDelete: z.object({ minCount: z.number().int().min(1), percent: z.number().int().min(1).max(100) }).default({ minCount: 25, percent: 30 }),
   largeFolderThresholdMiB: z.number().int().min(1).default(1024),
+  /** Per folder id: new server folders over the threshold already asked about (never held back twice). */
+  largeFoldersAsked: z.record(z.string(), z.array(z.string())).default({}),
   conflictDefault: ConflictDefault.default('ask'),
   /** The update server (electron-updater's generic feed); null: the desktop app does not look for updates. */
   updateUrl: UpdateUrl.nullable().default(null),

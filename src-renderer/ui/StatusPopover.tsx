@@ -104,6 +104,10 @@ function NeedsYou({ store, items, more }: { store: StoreApi<TandemView>; items: 
                   {item.question.noLabel}
                 </button>
               </div>
+            ) : item.kind === 'large_folder' ? (
+              <button type="button" onClick={() => open({ kind: 'selective' })}>
+                Choose…
+              </button>
             ) : null}
           </li>
         ))}

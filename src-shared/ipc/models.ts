@@ -353,7 +353,8 @@ export type MassDeleteAnswer = z.infer<typeof MassDeleteAnswer>;
 export const HealthItem = z.object({
   id: z.string(),
   folderId: z.string().nullable(),
-  kind: z.enum(['conflict', 'mass_delete', 'skipped', 'error', 'stopped', 'offline', 'notice', 'credentials', 'setup']),
+  /** large_folder: a new server folder over the size limit, left out until the person ticks it. */
+  kind: z.enum(['conflict', 'mass_delete', 'skipped', 'error', 'stopped', 'offline', 'notice', 'credentials', 'setup', 'large_folder']),
   severity: z.enum(['info', 'warning', 'error']),
   path: z.string().nullable(),
   /** What happened, in one sentence. */

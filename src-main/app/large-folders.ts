@@ -1,0 +1,145 @@
+// "Large-new-folder threshold" (UI.md, Selective sync): a folder that appears on the server after
+// this computer's first sync, and holds more than the threshold, is asked about instead of
+// pulled. When a pass is about to download, the guard looks at the server's tree for folders new
+// since the last agreed state (the topmost new one: its parent is already synced) and larger than
+// the threshold; it stops that pass at once (the engine's pause aborts the transfers), leaves
+// those folders out through the engine's own selective sync (which removes only copies that are
+// fully synced, so nothing of the person's is lost), resumes, and lists each in "Needs you" with
+// the way to get it: tick it in "Choose folders to sync". Each folder is asked about once
+// (remembered in the settings), so ticking it really downloads it.
+//
+// The engine has no hook between reading the server and planning (folder-sync.ts), so this acts
+// on the first status of a downloading pass: a few blocks of the big folder may have been fetched
+// before the pause lands; they are removed again with the folder. A pre-plan hook would avoid that.
+import type { HealthItem } from '../../src-shared/ipc/contract.ts';
+import type { FolderStatus } from '../engine/sync/status.ts';
+import { pathOf, type Tree } from '../engine/tree/tree.ts';
+import type { AppContext } from './app-context.ts';
+import type { FolderRuntime, FoldersService } from './folders.ts';
+import { describeBytes } from './time-left.ts';
+import { subtreeSizes } from './tree-paths.ts';
+
+const MiB = 1024 * 1024;
+
+export interface HeldFolder {
+  id: string;
+  path: string;
+  size: number;
+}
+
+/** The folders new on the server since the last agreed state that hold more than `limit` bytes. Pure. */
+export function largeNewFolders(trees: { remote: Tree; synced: Tree }, excluded: ReadonlySet<string>, asked: ReadonlySet<string>, limit: number): HeldFolder[] {
+  const { remote, synced } = trees;
+  let sizes: Map<string, number> | undefined;
+  const found: HeldFolder[] = [];
+  for (const item of remote.items.values()) {
+    if (item.kind !== 'folder' || item.id === remote.rootId || item.parentId === null) continue;
+    if (synced.items.has(item.id) || excluded.has(item.id) || asked.has(item.id)) continue;
+    // Only the topmost new folder: one inside a new folder comes with it.
+    if (!synced.items.has(item.parentId) || excluded.has(item.parentId)) continue;
+    sizes ??= subtreeSizes(remote);
+    const size = sizes.get(item.id) ?? 0;
+    if (size > limit) found.push({ id: item.id, path: pathOf(remote, item.id) ?? item.name, size });
+  }
+  return found;
+}
+
+export class LargeFolderGuard {
+  readonly #ctx: AppContext;
+  readonly #folders: FoldersService;
+  readonly #held: (folders: HeldFolder[]) => void;
+  readonly #busy = new Set<string>();
+
+  /** `held`: told when folders were left out (for a notification). */
+  constructor(ctx: AppContext, folders: FoldersService, held: (folders: HeldFolder[]) => void) {
+    this.#ctx = ctx;
+    this.#folders = folders;
+    this.#held = held;
+    folders.onFolderStatus((runtime, status) => this.#check(runtime, status));
+  }
+
+  #asked(folderId: string): Set<string> {
+    return new Set(this.#ctx.settings.current.largeFoldersAsked[folderId] ?? []);
+  }
+
+  /** Runs in the engine's status callback, before the pass starts its transfers: must stay synchronous. */
+  #check(runtime: FolderRuntime, status: FolderStatus): void {
+    const engine = runtime.engine;
+    const folderId = runtime.record.id;
+    // Before the first full sync the person chose what to sync themselves (the wizard).
+    if (!engine || runtime.waitingForChoice || this.#busy.has(folderId)) return;
+    if (status.state !== 'syncing' || status.pending.downloads === 0 || status.lastSyncedAt === null) return;
+    const remote = engine.index.loadTree('remote');
+    const synced = engine.index.loadTree('synced');
+    if (!remote || !synced) return;
+    const limit = this.#ctx.settings.current.largeFolderThresholdMiB * MiB;
+    const found = largeNewFolders({ remote, synced }, engine.index.excludedIds(), this.#asked(folderId), limit);
+    if (found.length === 0) return;
+    this.#busy.add(folderId);
+    void this.#holdBack(runtime, found).finally(() => this.#busy.delete(folderId));
+  }
+
+  async #holdBack(runtime: FolderRuntime, found: HeldFolder[]): Promise<void> {
+    const engine = runtime.engine!;
+    const folderId = runtime.record.id;
+    // After this tick the pass has started its transfers with an abort signal; pausing aborts them.
+    await Promise.resolve();
+    engine.pause();
+    try {
+      await engine.idle();
+      await this.#ctx.settings.update((s) => ({
+        ...s,
+        largeFoldersAsked: { ...s.largeFoldersAsked, [folderId]: [...new Set([...(s.largeFoldersAsked[folderId] ?? []), ...found.map((f) => f.id)])] },
+      }));
+      await engine.setExcluded([...engine.index.excludedIds(), ...found.map((f) => f.id)]);
+      this.#held(found);
+    } catch {
+      // Could not leave them out (the folder closed under us): the next pass downloads them as usual.
+    } finally {
+      if (!this.#folders.paused && runtime.engine === engine) engine.resume();
+    }
+  }
+
+  /** How many are held back now, without reading any tree (the state is drawn several times a second). */
+  count(): number {
+    let count = 0;
+    for (const runtime of this.#folders.runtimes()) {
+      const asked = this.#ctx.settings.current.largeFoldersAsked[runtime.record.id];
+      const excluded = asked?.length ? runtime.engine?.index.excludedIds() : undefined;
+      if (asked && excluded) count += asked.filter((id) => excluded.has(id)).length;
+    }
+    return count;
+  }
+
+  /** "Needs you": each folder held back and still left out, with how to get it. */
+  items(): HealthItem[] {
+    const items: HealthItem[] = [];
+    for (const runtime of this.#folders.runtimes()) {
+      const folderId = runtime.record.id;
+      const asked = this.#ctx.settings.current.largeFoldersAsked[folderId];
+      const index = runtime.engine?.index;
+      if (!asked?.length || !index) continue;
+      const excluded = index.excludedIds();
+      const held = asked.filter((id) => excluded.has(id));
+      if (held.length === 0) continue;
+      const remote = index.loadTree('remote');
+      if (!remote) continue;
+      const sizes = subtreeSizes(remote);
+      for (const id of held) {
+        if (!remote.items.has(id)) continue;
+        const path = pathOf(remote, id) ?? id;
+        items.push({
+          id: `${folderId}:large_folder:${id}`,
+          folderId,
+          kind: 'large_folder',
+          severity: 'info',
+          path,
+          title: `A new folder on the server, ${path} (${describeBytes(sizes.get(id) ?? 0)}), was not downloaded.`,
+          // The limit as the person typed it in Preferences.
+          fix: `It is larger than your limit of ${this.#ctx.settings.current.largeFolderThresholdMiB} MB. Tick it in Choose folders to sync to download it.`,
+        });
+      }
+    }
+    return items;
+  }
+}
