@@ -224,6 +224,38 @@ describe('local facts', () => {
     again.close();
   });
 
+  it('the summaries the writer keeps in memory follow every write, and a batch that failed changes them no more than the rows', () => {
+    const index = open();
+    index.putFacts([facts('a', 11), facts('b', 12, 0)]);
+    const summaries = () => [...index.factsSummaries()].sort(([x], [y]) => (x < y ? -1 : 1));
+    const fromDisk = () => {
+      const reader = LocalIndex.openReadOnly(state);
+      try {
+        return [...reader.factsSummaries()].sort(([x], [y]) => (x < y ? -1 : 1));
+      } finally {
+        reader.close();
+      }
+    };
+    expect(summaries()).toEqual([
+      ['a', { size: 3000, mtimeMs: 1_700_000_000_123.5, inode: 11, hash: hash(11) }],
+      ['b', { size: 0, mtimeMs: 1_700_000_000_123.5, inode: 12, hash: hash(12) }],
+    ]);
+    index.putFacts([{ ...facts('c', 13), hash: '' }]);
+    index.removeFacts(['a']);
+    expect(summaries()).toEqual(fromDisk());
+    expect(index.factsSummaries().get('c'), 'no hash: absent, as in the scanner\'s facts').toEqual({ size: 3000, mtimeMs: 1_700_000_000_123.5, inode: 13 });
+    expect(() => index.putFacts([facts('d', 14), { ...facts('e', 15), blocks: [{ offset: 0, size: 5, hash: 'bad' }] }])).toThrow(/^Block 0/u);
+    expect(() =>
+      index.transaction(() => {
+        index.removeFacts(['b']);
+        throw new Error('rolled back');
+      }),
+    ).toThrow('rolled back');
+    expect(summaries()).toEqual(fromDisk());
+    expect(summaries().map(([id]) => id)).toEqual(['b', 'c']);
+    index.close();
+  });
+
   it('a bad block hash refuses the whole batch', () => {
     const index = open();
     const broken = { ...facts('d', 14), blocks: [{ offset: 0, size: 5, hash: 'sha256:00' }] };

@@ -26,6 +26,7 @@ import SqliteDatabase from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Operation } from '../planner/operations.ts';
 import type { TreeItem } from '../tree/item.ts';
+import { LayeredMap } from '../tree/layered-map.ts';
 import { makeTree, patchTree } from '../tree/tree.ts';
 import type { Tree } from '../tree/tree.ts';
 import { decodeBlockList, encodeBlockList } from './block-list.ts';
@@ -52,6 +53,19 @@ export interface LocalFacts {
   inode: number;
   hash: string;
   blocks: StoredBlock[];
+}
+
+/** A file's facts without its block list, shaped as the scanner's facts (hash absent when none). */
+export interface FactsSummary {
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly inode: number;
+  /** Absent for items without a hash (folders, ignored files). */
+  readonly hash?: string;
+}
+
+function summaryOf(size: number, mtimeMs: number, inode: number, hash: string): FactsSummary {
+  return hash === '' ? { size, mtimeMs, inode } : { size, mtimeMs, inode, hash };
 }
 
 export type AskOperation = Extract<Operation, { kind: 'ask' }>;
@@ -96,12 +110,16 @@ export class LocalIndex {
   private readonly statements: ReturnType<typeof prepare>;
   /** The trees as stored, for the writer (undefined for a read-only index: nothing is cached). */
   private cachedTrees: Map<TreeName, Tree> | undefined;
+  /** Every file's facts without block lists, once asked for (writer only); a value, patched on writes. */
+  private cachedSummaries: ReadonlyMap<string, FactsSummary> | undefined;
+  private readonly caching: boolean;
 
   private constructor(db: Database, path: string, syncedFolder: string, options: { cache: boolean }) {
     this.db = db;
     this.path = path;
     this.syncedFolder = syncedFolder;
     this.statements = prepare(db);
+    this.caching = options.cache;
     this.cachedTrees = options.cache ? new Map() : undefined;
   }
 
@@ -168,12 +186,14 @@ export class LocalIndex {
 
   /** Runs `fn` in one transaction (nested calls become savepoints): all of it or none of it. */
   transaction<T>(fn: () => T): T {
-    // Trees are values: keeping the three references is enough to undo the cache with the rows.
+    // Trees and summaries are values: keeping the references is enough to undo the cache with the rows.
     const before = this.cachedTrees && new Map(this.cachedTrees);
+    const summariesBefore = this.cachedSummaries;
     try {
       return this.db.transaction(fn).immediate();
     } catch (error) {
       if (before) this.cachedTrees = before;
+      this.cachedSummaries = summariesBefore;
       throw error;
     }
   }
@@ -251,21 +271,45 @@ export class LocalIndex {
     return facts;
   }
 
+  /**
+   * Every file's size, mtime, inode and hash (no block lists), by item id: what the scanner starts
+   * from after the engine changed the disk. Read once, then kept in memory and patched with every
+   * write (the sync loop asked after every pass: reading and decoding 100k rows each time). A
+   * value: do not change it.
+   */
+  factsSummaries(): ReadonlyMap<string, FactsSummary> {
+    if (this.cachedSummaries) return this.cachedSummaries;
+    const summaries = new Map<string, FactsSummary>();
+    for (const row of this.statements.allSummaries.iterate() as IterableIterator<Omit<FactsRow, 'blocks'>>) {
+      summaries.set(row.id, summaryOf(row.size, row.mtime_ms, row.inode, row.hash));
+    }
+    if (this.caching) this.cachedSummaries = summaries;
+    return summaries;
+  }
+
   /** Records what the scanner saw, replacing earlier facts of the same ids; one transaction. */
   putFacts(facts: Iterable<LocalFacts>): void {
     const { putFacts } = this.statements;
     this.transaction(() => {
+      const put: Array<[string, FactsSummary]> = [];
       for (const fact of facts) {
         checkFacts(fact);
         putFacts.run(fact.id, fact.size, fact.mtimeMs, fact.inode, fact.hash, encodeBlockList(fact.blocks));
+        put.push([fact.id, summaryOf(fact.size, fact.mtimeMs, fact.inode, fact.hash)]);
       }
+      if (this.cachedSummaries) this.cachedSummaries = LayeredMap.patch(this.cachedSummaries, put);
     });
   }
 
   removeFacts(ids: Iterable<string>): void {
     const { removeFacts } = this.statements;
     this.transaction(() => {
-      for (const id of ids) removeFacts.run(id);
+      const removed: string[] = [];
+      for (const id of ids) {
+        removeFacts.run(id);
+        removed.push(id);
+      }
+      if (this.cachedSummaries) this.cachedSummaries = LayeredMap.patch(this.cachedSummaries, [], removed);
     });
   }
 
@@ -496,6 +540,7 @@ function prepare(db: Database) {
     factsById: db.prepare('SELECT * FROM local_facts WHERE id = ?'),
     factsByInode: db.prepare('SELECT * FROM local_facts WHERE inode = ? ORDER BY id'),
     allFacts: db.prepare('SELECT * FROM local_facts'),
+    allSummaries: db.prepare('SELECT id, size, mtime_ms, inode, hash FROM local_facts'),
     putFacts: db.prepare('INSERT OR REPLACE INTO local_facts (id, size, mtime_ms, inode, hash, blocks) VALUES (?, ?, ?, ?, ?, ?)'),
     removeFacts: db.prepare('DELETE FROM local_facts WHERE id = ?'),
     getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),

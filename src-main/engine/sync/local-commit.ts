@@ -60,11 +60,10 @@ function commitDelta(index: LocalIndex, tree: Tree, facts: ReadonlyMap<string, F
 
 /** The local state as the index holds it (after the executor changed it), for the next scan's base. */
 export function storedLocalState(index: LocalIndex, tree: Tree, ignoredIds: ReadonlySet<string>): LocalState {
+  // From the index's summaries (kept in memory, already shaped as the scanner's facts), not every
+  // row read and block list decoded again: this runs after every pass that changed something.
   const facts = new Map<string, FileFacts>();
-  for (const [id, fact] of index.allFacts()) {
-    if (!tree.items.has(id)) continue;
-    facts.set(id, { size: fact.size, mtimeMs: fact.mtimeMs, inode: fact.inode, ...(fact.hash ? { hash: fact.hash } : {}) });
-  }
+  for (const [id, fact] of index.factsSummaries()) if (tree.items.has(id)) facts.set(id, fact);
   // Ignored items are in the local tree without facts; keep the ones still there.
   const ignored = new Set([...ignoredIds].filter((id) => tree.items.has(id)));
   return { tree, facts, ignoredIds: ignored };
