@@ -74,9 +74,11 @@ try {
   }
   const memory = await Promise.all(pair.clientPids.map((pid) => processMemory(pid)));
   if (only.has('rest')) {
+    // Idle cost (issue 6: under 1 CPU-second per minute): whatever the folders hold by now, nothing changing.
+    const cpu = await cpuNow();
     await sleep(35_000);
     const rest = await Promise.all(pair.clientPids.map((pid) => processMemory(pid)));
-    line(`client RSS after 35 s at rest: A ${mb(rest[0]!.rssBytes)}, B ${mb(rest[1]!.rssBytes)}`);
+    line(`client RSS after 35 s at rest: A ${mb(rest[0]!.rssBytes)}, B ${mb(rest[1]!.rssBytes)}; ${await cpuSince(cpu)} in those 35 s`);
   }
   line(`client peak RSS: A ${mb(memory[0]!.peakRssBytes)}, B ${mb(memory[1]!.peakRssBytes)}; now A ${mb(memory[0]!.rssBytes)}, B ${mb(memory[1]!.rssBytes)}`);
 } finally {
