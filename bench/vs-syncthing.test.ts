@@ -103,7 +103,8 @@ describe('settings', () => {
   it('refuses a bad scale or workload name in one sentence', () => {
     expect(parseScale(undefined)).toBe(1);
     expect(parseScale('0.1')).toBe(0.1);
-    for (const bad of ['0', '-1', 'abc', '', '2']) expect(() => parseScale(bad), bad).toThrow(/TANDEM_BENCH_SCALE must be a number above 0/);
+    expect(parseScale('2')).toBe(2); // twice the sizes, as bench:sync allows
+    for (const bad of ['0', '-1', 'abc', '', 'Infinity']) expect(() => parseScale(bad), bad).toThrow(/TANDEM_BENCH_SCALE must be a number above 0/);
     expect([...parseOnly('edit, insert')]).toEqual(['edit', 'insert']);
     expect(parseOnly(undefined).size).toBe(6);
     expect(() => parseOnly('edit,files')).toThrow(/"files" is not one/);

@@ -26,8 +26,8 @@ export class SettingsError extends Error {}
 
 export function parseScale(raw: string | undefined): number {
   const scale = Number(raw ?? '1');
-  if (raw?.trim() === '' || !Number.isFinite(scale) || scale <= 0 || scale > 1) {
-    throw new SettingsError(`TANDEM_BENCH_SCALE must be a number above 0 and at most 1 (1 = the issue's sizes, 0.01 for a quick try), not "${raw}".`);
+  if (raw?.trim() === '' || !Number.isFinite(scale) || scale <= 0) {
+    throw new SettingsError(`TANDEM_BENCH_SCALE must be a number above 0 (1 = the issue's sizes, 0.01 for a quick try), not "${raw}".`);
   }
   return scale;
 }
