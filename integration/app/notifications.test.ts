@@ -2,6 +2,8 @@
 // same files between syncs. Bob's app says so once at once, collapses the next ones of that
 // minute into one notification when the minute is up (its timer is a fake, run by the test), and
 // says nothing once Bob turns notifications off in Preferences.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Notification } from '../../src-shared/ipc/contract.ts';
 import { AppWorld, type TestApp } from './app-harness.ts';
@@ -67,6 +69,13 @@ describe('notifications', () => {
     expect(owed).toHaveLength(1);
     runOwedTimers();
     expect(notifications.map((n) => n.title)).toEqual(['A file was changed on two computers', '3 files were changed on two computers']);
+
+    // Both are in the log Preferences → About points to, with the folder's changes of state.
+    await bob.app.log.flush();
+    const log = await readFile(join((await bob.call('settings.get', {})).about.logsFolder, 'tandem.log'), 'utf8');
+    expect(log).toMatch(/^\S+Z Tandem 0\.0\.0-test starting\n/);
+    expect(log).toContain(' notified: 3 files were changed on two computers. Both versions of each are kept.');
+    expect(log).toContain(`folder ${bob.folder}: attention — 1 conflict to resolve\n`);
   });
 
   it('says nothing once notifications are turned off in Preferences', async () => {

@@ -23,6 +23,7 @@ import {
 } from '../../src-shared/ipc/contract.ts';
 import { AccountsService } from './accounts.ts';
 import { ActivityLog } from './activity.ts';
+import { AppLog } from './app-log.ts';
 import type { AppContext, AppOptions } from './app-context.ts';
 import { appState } from './app-state.ts';
 import { ConflictsService } from './conflicts.ts';
@@ -66,6 +67,10 @@ const INSPECT_LIMIT = 20_000;
 export class App {
   /** One handler per request; each waits for the app to finish opening. */
   readonly handlers: IpcHandlers;
+  /** The log in the logs folder Preferences shows; the shells add their own lines. */
+  readonly log: AppLog;
+  /** Each folder's last logged phase, so the log has changes of state, not every progress tick. */
+  private readonly loggedPhases = new Map<string, string>();
   private readonly options: AppOptions;
   private readonly events = new EventEmitter();
   private readonly opening: Promise<Services>;
@@ -79,6 +84,8 @@ export class App {
 
   constructor(options: AppOptions) {
     this.options = options;
+    this.log = new AppLog(join(options.stateDir, 'logs'), options.now ? { now: options.now } : {});
+    this.log.write(`Tandem ${options.version} starting`);
     this.opening = this.open().then((services) => {
       // Whoever drew the state before opening (the tray) hears the real one, if it differs.
       const before = JSON.stringify(this.state());
@@ -133,7 +140,10 @@ export class App {
     const notifications = new NotificationLimiter({
       now: ctx.now,
       enabled: () => settingsStore.current.notifications,
-      show: (notification) => this.emit('app.notification', notification),
+      show: (notification) => {
+        this.log.write(`notified: ${notification.title}. ${notification.body}`);
+        this.emit('app.notification', notification);
+      },
       ...(this.options.notificationSchedule ? { schedule: this.options.notificationSchedule } : {}),
     });
     const largeFolders = new LargeFolderGuard(ctx, folders, (held) => {
@@ -259,6 +269,11 @@ export class App {
     const state = this.stateOf(services);
     if (this.closed) return state;
     this.emit('app.state', state);
+    for (const folder of state.folders) {
+      if (this.loggedPhases.get(folder.id) === folder.phase) continue;
+      this.loggedPhases.set(folder.id, folder.phase);
+      this.log.write(`folder ${folder.path}: ${folder.phase} — ${folder.summary}`);
+    }
     // Desktop notifications for what is new since the last state; the limiter decides whether
     // and when (the preference, one per kind a minute, bursts collapsed).
     const errors = state.folders.filter((f) => f.phase === 'error');
@@ -306,6 +321,8 @@ export class App {
     await services.folders.close();
     await services.accounts.close();
     await services.activity.flush().catch(() => undefined);
+    this.log.write('Tandem stopped');
+    await this.log.flush();
   }
 
   private emit<N extends IpcEventName>(name: N, payload: IpcEventPayload<N>): void {

@@ -16,8 +16,12 @@ import { TrayService, iconStateFor, iconStyleFor, trayIconFile, type TrayScreen 
 import { UpdateChecker } from './updater.ts';
 import { createPopoverWindow, denyAllPermissions, hardenWebContents, popoverPosition } from './window.ts';
 
+/** Where the shell's lines go besides stdout: the app's log, once the App exists. */
+let logSink: ((line: string) => void) | undefined;
+
 function log(line: string): void {
   process.stdout.write(`tandem: ${line}\n`);
+  logSink?.(line);
 }
 
 function messageOf(error: unknown): string {
@@ -49,6 +53,7 @@ function startTrayApp(): void {
     loginItems: loginItemsFor(process.platform, app, process.env, process.execPath),
     updates: true,
   });
+  logSink = (line) => tandem.log.write(line);
   let quitting = false;
   let popover: BrowserWindow | undefined;
   let tray: Tray | undefined;
