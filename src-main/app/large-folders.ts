@@ -1,8 +1,7 @@
 // "Large-new-folder threshold" (UI.md, Selective sync): a folder that appears on the server after
 // this computer's first sync, and holds more than the threshold, is asked about instead of
-// pulled. When a pass is about to download, the guard looks at the server's tree for folders new
-// since the last agreed state (the topmost new one: its parent is already synced) and larger than
-// the threshold; it stops that pass at once (the engine's pause aborts the transfers), leaves
+// pulled. When a pass is about to download, the guard looks at the server's tree for folders that
+// hold nothing synced here yet and would bring more than the threshold down; it stops that pass at once (the engine's pause aborts the transfers), leaves
 // those folders out through the engine's own selective sync (which removes only copies that are
 // fully synced, so nothing of the person's is lost), resumes, and lists each in "Needs you" with
 // the way to get it: tick it in "Choose folders to sync". Each folder is asked about once
@@ -27,19 +26,49 @@ export interface HeldFolder {
   size: number;
 }
 
-/** The folders new on the server since the last agreed state that hold more than `limit` bytes. Pure. */
-export function largeNewFolders(trees: { remote: Tree; synced: Tree }, excluded: ReadonlySet<string>, asked: ReadonlySet<string>, limit: number): HeldFolder[] {
-  const { remote, synced } = trees;
-  let sizes: Map<string, number> | undefined;
-  const found: HeldFolder[] = [];
+/**
+ * The folders that hold nothing this computer has synced yet and would bring more than `limit`
+ * bytes of files down (files on the server that are neither synced nor on this disk); only the
+ * topmost of each (its parent holds synced files, or is the top). A folder does not have to be
+ * new to this computer's index: another computer uploads the empty folder first and its files
+ * after, so the folder may arrive (and be synced, empty) a pass before its content. Pure.
+ */
+export function largeNewFolders(
+  trees: { remote: Tree; synced: Tree; local: Tree },
+  excluded: ReadonlySet<string>,
+  asked: ReadonlySet<string>,
+  limit: number,
+): HeldFolder[] {
+  const { remote, synced, local } = trees;
+  const incoming = new Map<string, number>();
+  const holdsSynced = new Set<string>();
+  const leftOut = (id: string) => {
+    for (let current: string | null = id, guard = 0; current !== null && guard < 10_000; guard++) {
+      if (excluded.has(current)) return true;
+      current = remote.items.get(current)?.parentId ?? null;
+    }
+    return false;
+  };
   for (const item of remote.items.values()) {
-    if (item.kind !== 'folder' || item.id === remote.rootId || item.parentId === null) continue;
-    if (synced.items.has(item.id) || excluded.has(item.id) || asked.has(item.id)) continue;
-    // Only the topmost new folder: one inside a new folder comes with it.
-    if (!synced.items.has(item.parentId) || excluded.has(item.parentId)) continue;
-    sizes ??= subtreeSizes(remote);
-    const size = sizes.get(item.id) ?? 0;
-    if (size > limit) found.push({ id: item.id, path: pathOf(remote, item.id) ?? item.name, size });
+    if (item.kind !== 'file') continue;
+    const isSynced = synced.items.has(item.id);
+    if (!isSynced && local.items.has(item.id)) continue;
+    for (let parent = item.parentId, guard = 0; parent !== null && guard < 10_000; guard++) {
+      if (isSynced) {
+        // Everything above already marked: stop early.
+        if (holdsSynced.has(parent)) break;
+        holdsSynced.add(parent);
+      } else incoming.set(parent, (incoming.get(parent) ?? 0) + (item.size ?? 0));
+      parent = remote.items.get(parent)?.parentId ?? null;
+    }
+  }
+  const candidate = (id: string) => id !== remote.rootId && !holdsSynced.has(id) && (incoming.get(id) ?? 0) > limit;
+  const found: HeldFolder[] = [];
+  for (const [id, bytes] of incoming) {
+    const item = remote.items.get(id);
+    if (!item || item.parentId === null || !candidate(id) || candidate(item.parentId)) continue;
+    if (asked.has(id) || leftOut(id)) continue;
+    found.push({ id, path: pathOf(remote, id) ?? item.name, size: bytes });
   }
   return found;
 }
@@ -71,9 +100,10 @@ export class LargeFolderGuard {
     if (status.state !== 'syncing' || status.pending.downloads === 0 || status.lastSyncedAt === null) return;
     const remote = engine.index.loadTree('remote');
     const synced = engine.index.loadTree('synced');
-    if (!remote || !synced) return;
+    const local = engine.index.loadTree('local');
+    if (!remote || !synced || !local) return;
     const limit = this.#ctx.settings.current.largeFolderThresholdMiB * MiB;
-    const found = largeNewFolders({ remote, synced }, engine.index.excludedIds(), this.#asked(folderId), limit);
+    const found = largeNewFolders({ remote, synced, local }, engine.index.excludedIds(), this.#asked(folderId), limit);
     if (found.length === 0) return;
     this.#busy.add(folderId);
     void this.#holdBack(runtime, found).finally(() => this.#busy.delete(folderId));
