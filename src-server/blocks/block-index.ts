@@ -136,18 +136,22 @@ export async function readableBlocks(db: AnyDatabase | AnyTransaction, accountId
   return new Set((await readableWithRefcount(db, accountId, hashes)).keys());
 }
 
-/** Readable blocks (as readableBlocks) with their reference counts. */
-async function readableWithRefcount(db: AnyDatabase | AnyTransaction, accountId: string, hashes: readonly string[]): Promise<Map<string, number>> {
-  const readable = new Map<string, number>();
+/** Readable blocks (as readableBlocks) with their reference counts and sizes. */
+async function readableWithRefcount(
+  db: AnyDatabase | AnyTransaction,
+  accountId: string,
+  hashes: readonly string[],
+): Promise<Map<string, { refcount: number; size: number }>> {
+  const readable = new Map<string, { refcount: number; size: number }>();
   for (const chunk of chunks(distinctHashes(hashes))) {
     const rows = await tables(db)
       .selectFrom('account_blocks')
       .innerJoin('blocks', 'blocks.hash', 'account_blocks.hash')
-      .select(['account_blocks.hash', 'blocks.refcount'])
+      .select(['account_blocks.hash', 'blocks.refcount', 'blocks.size'])
       .where('account_blocks.account_id', '=', accountId)
       .where('account_blocks.hash', 'in', chunk)
       .execute();
-    for (const row of rows) readable.set(row.hash, Number(row.refcount));
+    for (const row of rows) readable.set(row.hash, { refcount: Number(row.refcount), size: Number(row.size) });
   }
   return readable;
 }
@@ -161,7 +165,7 @@ export async function missingBlocks(db: AnyDatabase, accountId: string, hashes: 
   const wanted = distinctHashes(hashes);
   const readable = await readableWithRefcount(db, accountId, wanted);
   // Usually every present block is referenced and this writes nothing (no commit, no fsync).
-  const unreferenced = [...readable].filter(([, refcount]) => refcount === 0).map(([hash]) => hash);
+  const unreferenced = [...readable].filter(([, block]) => block.refcount === 0).map(([hash]) => hash);
   if (unreferenced.length > 0) await db.transaction().execute((trx) => refreshGracePeriod(trx, unreferenced, now));
   return wanted.filter((hash) => !readable.has(hash));
 }
@@ -185,12 +189,13 @@ export async function refreshGracePeriod(db: AnyDatabase | AnyTransaction, hashe
 /**
  * Inside SERVER-CORE's commit transaction: every hash must be stored AND readable by the account,
  * else throws TandemError('bad_request', 'Block … has not been uploaded.') and changes nothing;
- * increments each block's refcount once per occurrence.
+ * increments each block's refcount once per occurrence. Returns each block's stored size (the
+ * commit checks the block list against them: no second query per file).
  */
-export async function addBlockReferences(trx: AnyTransaction, accountId: string, hashes: string[]): Promise<void> {
+export async function addBlockReferences(trx: AnyTransaction, accountId: string, hashes: string[]): Promise<Map<string, number>> {
   const counts = occurrences(hashes);
-  if (counts.size === 0) return;
-  const readable = await readableBlocks(trx, accountId, [...counts.keys()]);
+  if (counts.size === 0) return new Map();
+  const readable = await readableWithRefcount(trx, accountId, [...counts.keys()]);
   const missing = [...counts.keys()].filter((hash) => !readable.has(hash));
   if (missing.length > 0) {
     const others = missing.length > 1 ? ` (and ${missing.length - 1} more)` : '';
@@ -205,6 +210,7 @@ export async function addBlockReferences(trx: AnyTransaction, accountId: string,
         .execute();
     }
   }
+  return new Map([...readable].map(([hash, block]) => [hash, block.size]));
 }
 
 /**

@@ -7,7 +7,7 @@ import { TandemError } from '../../src-shared/errors.ts';
 import { checkName, nameKey } from '../../src-shared/names.ts';
 import type { BlockRef, Content } from '../../src-shared/protocol/common.ts';
 import type { CommitContentRequest, CreateItemRequest, UpdateItemRequest } from '../../src-shared/protocol/items.ts';
-import { addBlockReferences, findBlocks } from '../blocks/block-index.ts';
+import { addBlockReferences } from '../blocks/block-index.ts';
 import { appendJournal, nextSeq, recordChange } from '../changes/journal.ts';
 import type { Database } from '../db/schema.ts';
 import { PreconditionFailedError } from '../errors.ts';
@@ -75,11 +75,10 @@ async function referenceContent(env: MutationEnv, content: Content): Promise<num
   if (hashes.length === 0 && content.hash !== EMPTY_CONTENT_HASH) {
     throw new TandemError('bad_request', 'An empty block list means an empty file, but the content hash is not the hash of empty content.');
   }
-  await addBlockReferences(env.trx, env.actor.accountId, hashes);
-  const stored = await findBlocks(env.trx, hashes);
+  const stored = await addBlockReferences(env.trx, env.actor.accountId, hashes);
   let size = 0;
   for (const block of content.blocks) {
-    const actual = stored.get(block.hash)?.size;
+    const actual = stored.get(block.hash);
     if (actual !== block.size) {
       throw new TandemError('bad_request', `Block ${block.hash} is ${actual ?? 'not'} bytes on the server, not ${block.size} as the block list says.`);
     }
