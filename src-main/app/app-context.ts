@@ -4,6 +4,7 @@
 import type { IpcEventName, IpcEventPayload } from '../../src-shared/ipc/contract.ts';
 import type { FolderSyncOptions } from '../engine/sync/folder-sync.ts';
 import type { CredentialStore, KeyringEntryFactory, SecretCipher } from './credentials.ts';
+import type { MeteredSource } from './metered.ts';
 import type { Schedule } from './notifications.ts';
 import type { SettingsStore } from './settings-store.ts';
 
@@ -29,6 +30,10 @@ export interface AppOptions {
   engine?: Partial<Omit<FolderSyncOptions, 'folder' | 'stateDir' | 'client' | 'rootId' | 'device' | 'onStatus' | 'onOperation'>>;
   /** Remote client options (tests: fast retries). */
   remoteRetry?: { baseDelayMs: number; maxDelayMs: number; maxAttempts: number; maxRetryAfterMs: number };
+  /** Whether the network is metered (tests: a fake); the running platform's otherwise. */
+  metered?: MeteredSource;
+  /** How often the metered check runs (default a minute). */
+  meteredCheckIntervalMs?: number;
   /** Test seam: the notification limiter's timer (a fake clock); setTimeout otherwise. */
   notificationSchedule?: Schedule;
   /** The clock (pause timers, activity times, notifications). */

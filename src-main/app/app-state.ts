@@ -32,7 +32,7 @@ function attentionOf(status: FolderStatus | undefined): number {
   return status.conflicts.length + status.questions.length + status.skipped.length + status.errors.length;
 }
 
-export function folderView(folder: FolderInput, context: { paused: boolean; server: string; user: string }): FolderView {
+export function folderView(folder: FolderInput, context: { paused: boolean; held?: string | null; server: string; user: string }): FolderView {
   const { status } = folder;
   let phase: AppPhase;
   let summary: string;
@@ -45,6 +45,9 @@ export function folderView(folder: FolderInput, context: { paused: boolean; serv
   } else if (context.paused) {
     phase = 'paused';
     summary = 'Paused';
+  } else if (context.held) {
+    phase = 'paused';
+    summary = context.held;
   } else if (!status) {
     phase = 'syncing';
     summary = 'Starting';
@@ -111,6 +114,8 @@ export function appState(input: {
   pausedUntil: number | null;
   /** App-level warnings for "Needs you" (credentials in a file, unreadable settings…). */
   warnings: number;
+  /** Why the folders are held without the person pausing them (a metered network). */
+  held?: string | null;
   /** Still reading settings and opening folders. */
   starting?: boolean;
   /** Formats a time of day for "Paused until 14:30". */
@@ -140,6 +145,7 @@ export function appState(input: {
     const clock = input.clock ?? ((ms: number) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
     return { ...base, progress: null, phase: 'paused', summary: input.pausedUntil === null ? 'Paused until you resume' : `Paused until ${clock(input.pausedUntil)}` };
   }
+  if (input.held) return { ...base, progress: null, phase: 'paused', summary: input.held };
   if (input.starting) return { ...base, phase: 'syncing', summary: 'Starting Tandem' };
   const phase = PRIORITY.find((p) => folders.some((f) => f.phase === p)) ?? 'up-to-date';
   let summary: string;

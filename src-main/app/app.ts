@@ -32,6 +32,7 @@ import { FoldersService } from './folders.ts';
 import { HealthService } from './health.ts';
 import { HistoryService } from './history.ts';
 import { LargeFolderGuard } from './large-folders.ts';
+import { MeteredPause, meteredSourceFor } from './metered.ts';
 import { NotificationLimiter } from './notifications.ts';
 import { SelectiveSyncService } from './selective.ts';
 import { SettingsService } from './settings.ts';
@@ -58,6 +59,7 @@ interface Services {
   health: HealthService;
   notifications: NotificationLimiter;
   largeFolders: LargeFolderGuard;
+  metered: MeteredPause;
   handlers: IpcHandlers;
 }
 
@@ -135,7 +137,8 @@ export class App {
     const conflicts = new ConflictsService(ctx, folders, accounts);
     const history = new HistoryService(ctx, folders, accounts, activity);
     const selective = new SelectiveSyncService(folders);
-    const settings = new SettingsService(ctx, folders, accounts);
+    const metered = new MeteredPause(ctx, folders, this.options.metered ?? meteredSourceFor(process.platform));
+    const settings = new SettingsService(ctx, folders, accounts, metered);
     // The limiter before the guard, which tells it about folders it held back.
     const notifications = new NotificationLimiter({
       now: ctx.now,
@@ -152,7 +155,7 @@ export class App {
       this.scheduleState();
     });
     const health = new HealthService(ctx, folders, accounts, () => settingsStore.warning, () => largeFolders.items());
-    const services = { ctx, settingsStore, accounts, activity, folders, conflicts, history, selective, settings, health, notifications, largeFolders } as Omit<Services, 'handlers'>;
+    const services = { ctx, settingsStore, accounts, activity, folders, conflicts, history, selective, settings, health, notifications, largeFolders, metered } as Omit<Services, 'handlers'>;
 
     const own: Pick<
       IpcHandlers,
@@ -234,6 +237,7 @@ export class App {
     // Start in order: the hosted server (folders may sync with it), then the folders.
     await accounts.startHostedIfAny();
     await folders.openAll();
+    await metered.start();
     return { ...services, handlers };
   }
 
@@ -247,6 +251,7 @@ export class App {
       setUp: settings.accounts.length > 0 && settings.folders.length > 0,
       paused: folders.paused,
       pausedUntil: folders.pausedUntil,
+      held: folders.held,
       // Only app-level warnings and held-back folders: the folders count their own items.
       warnings: health.warnings().length + services.largeFolders.count(),
     });
@@ -318,6 +323,7 @@ export class App {
     const services = await this.opening.catch(() => undefined);
     if (!services) return;
     services.notifications.close();
+    services.metered.close();
     await services.folders.close();
     await services.accounts.close();
     await services.activity.flush().catch(() => undefined);

@@ -53,6 +53,7 @@ export class FoldersService {
   #pauseTimer: NodeJS.Timeout | undefined;
   #labelLookups = 0;
   readonly #statusListeners: ((runtime: FolderRuntime, status: FolderStatus) => void)[] = [];
+  #held: 'metered' | null = null;
 
   constructor(ctx: AppContext, accounts: AccountsService, activity: ActivityLog, changed: () => void) {
     this.#ctx = ctx;
@@ -83,8 +84,30 @@ export class FoldersService {
     return runtime.engine;
   }
 
+  /** The person's own pause (30 minutes, an hour, until resumed). */
   get paused(): boolean {
     return this.#ctx.settings.current.pause !== null;
+  }
+
+  /** Why the folders are held without the person pausing them (a metered network), or null. */
+  get held(): string | null {
+    return this.#held === 'metered' ? 'Paused on a metered network; syncing goes on by itself on another network' : null;
+  }
+
+  /** True while engines must not run: the person's pause or a hold. */
+  get stopped(): boolean {
+    return this.paused || this.#held !== null;
+  }
+
+  /** Holds every folder for a reason, or (null) lets them go unless the person paused them. */
+  async setHeld(reason: 'metered' | null): Promise<void> {
+    if (reason === this.#held) return;
+    this.#held = reason;
+    for (const runtime of this.#runtimes.values()) {
+      if (reason !== null) runtime.engine?.pause();
+      else if (!this.paused && !runtime.waitingForChoice) runtime.engine?.resume();
+    }
+    this.#changed();
   }
 
   get pausedUntil(): number | null {
@@ -169,7 +192,7 @@ export class FoldersService {
       });
       runtime.engine = engine;
       runtime.problem = undefined;
-      if (this.paused) engine.pause();
+      if (this.stopped) engine.pause();
       if (options.chooseFirst) {
         // Read the server's tree now so the folders can be chosen; transfer nothing yet.
         await pullRemoteTree(client, engine.index, account.rootId);
@@ -309,7 +332,8 @@ export class FoldersService {
     if (this.#pauseTimer) clearTimeout(this.#pauseTimer);
     this.#pauseTimer = undefined;
     await this.#ctx.settings.update((s) => ({ ...s, pause: null }));
-    for (const runtime of this.#runtimes.values()) if (!runtime.waitingForChoice) runtime.engine?.resume();
+    // Still held (a metered network): the person's resume takes effect once the hold ends.
+    if (this.#held === null) for (const runtime of this.#runtimes.values()) if (!runtime.waitingForChoice) runtime.engine?.resume();
     this.#changed();
   }
 
@@ -326,7 +350,7 @@ export class FoldersService {
   async syncNow(folderId?: string): Promise<void> {
     const targets = folderId ? [this.get(folderId)] : this.runtimes();
     for (const runtime of targets) {
-      if (runtime.engine && !runtime.waitingForChoice && !this.paused) await runtime.engine.runUntilIdle();
+      if (runtime.engine && !runtime.waitingForChoice && !this.stopped) await runtime.engine.runUntilIdle();
     }
   }
 
@@ -356,7 +380,7 @@ export class FoldersService {
 
   view(runtime: FolderRuntime): FolderView {
     const account = this.#accounts.account(runtime.record.accountId);
-    return folderView(runtime, { paused: this.paused, server: account?.server ?? '', user: account?.user ?? '' });
+    return folderView(runtime, { paused: this.paused, held: this.held, server: account?.server ?? '', user: account?.user ?? '' });
   }
 
   readonly handlers: Pick<IpcHandlers, 'folders.add' | 'folders.move'> = {

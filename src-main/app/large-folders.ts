@@ -126,7 +126,7 @@ export class LargeFolderGuard {
     } catch {
       // Could not leave them out (the folder closed under us): the next pass downloads them as usual.
     } finally {
-      if (!this.#folders.paused && runtime.engine === engine) engine.resume();
+      if (!this.#folders.stopped && runtime.engine === engine) engine.resume();
     }
   }
 

@@ -10,6 +10,7 @@ import type { IpcHandlers, SettingsPatch, SettingsView } from '../../src-shared/
 import type { AccountsService } from './accounts.ts';
 import type { AppContext } from './app-context.ts';
 import type { FoldersService } from './folders.ts';
+import type { MeteredPause } from './metered.ts';
 
 export const IGNORE_EXAMPLES = [
   '# One pattern per line, like .gitignore. Examples:',
@@ -23,11 +24,22 @@ export class SettingsService {
   readonly #ctx: AppContext;
   readonly #folders: FoldersService;
   readonly #accounts: AccountsService;
+  readonly #metered: MeteredPause;
 
-  constructor(ctx: AppContext, folders: FoldersService, accounts: AccountsService) {
+  constructor(ctx: AppContext, folders: FoldersService, accounts: AccountsService, metered: MeteredPause) {
     this.#ctx = ctx;
     this.#folders = folders;
     this.#accounts = accounts;
+    this.#metered = metered;
+  }
+
+  #meteredDetection(): SettingsView['meteredDetection'] {
+    const unavailable = this.#metered.unavailable;
+    if (unavailable) return { available: false, message: unavailable };
+    if (this.#folders.held) return { available: true, message: 'This network is metered, so Tandem is paused until you are on another one.' };
+    const problem = this.#metered.problem;
+    if (problem) return { available: true, message: `Tandem could not tell whether this network is metered (${problem}), so it keeps syncing.` };
+    return { available: true, message: 'Tandem asks this computer every minute whether its network is metered.' };
   }
 
   view(): SettingsView {
@@ -41,6 +53,7 @@ export class SettingsService {
       notifications: s.notifications,
       bandwidth: s.bandwidth,
       pauseOnMeteredNetworks: s.pauseOnMeteredNetworks,
+      meteredDetection: this.#meteredDetection(),
       massDelete: s.massDelete,
       largeFolderThresholdMiB: s.largeFolderThresholdMiB,
       conflictDefault: s.conflictDefault,
@@ -55,6 +68,7 @@ export class SettingsService {
     const before = this.#ctx.settings.current;
     const after = await this.#ctx.settings.update((s) => ({ ...s, ...patch }));
     if (patch.bandwidth) this.#folders.applyBandwidth();
+    if (patch.pauseOnMeteredNetworks !== undefined) await this.#metered.check();
     if (patch.startAtLogin !== undefined && this.#ctx.options.loginItems) await this.#ctx.options.loginItems.set(patch.startAtLogin);
     const reopen =
       (patch.deviceName !== undefined && patch.deviceName !== before.deviceName) ||

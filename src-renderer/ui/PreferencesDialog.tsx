@@ -1,5 +1,5 @@
 // Preferences (UI.md): account (server, user, sign out), folder location (move it), start at login,
-// notifications, updates, bandwidth limits, pause on metered networks (said plainly to be not built yet), ignore rules (with examples), the
+// notifications, updates, bandwidth limits, pause on metered networks (where this computer can tell), ignore rules (with examples), the
 // mass-delete and large-new-folder thresholds, what to do with new conflicts, and about (version,
 // logs folder, copy diagnostics).
 import { type FormEvent, useEffect, useState } from 'react';
@@ -242,11 +242,19 @@ export function PreferencesDialog({ store }: { store: StoreApi<TandemView> }) {
                 <input type="checkbox" checked={draft.notifications} onChange={(e) => set({ notifications: e.target.checked })} /> Show notifications for conflicts and errors
               </label>
               <label className="check">
-                <input type="checkbox" checked={false} disabled aria-describedby="metered-not-built" /> Pause on metered networks
+                <input
+                  type="checkbox"
+                  checked={view.meteredDetection.available && draft.pauseOnMeteredNetworks}
+                  disabled={!view.meteredDetection.available}
+                  aria-describedby="metered-detection"
+                  onChange={(e) => set({ pauseOnMeteredNetworks: e.target.checked })}
+                />{' '}
+                Pause on metered networks
               </label>
-              {/* No portable way to tell a metered network (a phone's hotspot) from Node or Electron yet. */}
-              <p className="muted" id="metered-not-built">
-                Not built yet: Tandem cannot tell yet whether a network is metered, so it never pauses on its own. Pause it from the tray while you use one.
+              {/* Linux (NetworkManager) and Windows say whether a network is metered; macOS does not tell Node or Electron. */}
+              <p className="muted" id="metered-detection">
+                {view.meteredDetection.message}
+                {view.meteredDetection.available ? '' : ' Pause Tandem from the tray while you use one.'}
               </p>
             </Section>
             <Section title="Updates">

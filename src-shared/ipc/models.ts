@@ -313,6 +313,8 @@ export const SettingsView = z.object({
   notifications: z.boolean(),
   bandwidth: Bandwidth,
   pauseOnMeteredNetworks: z.boolean(),
+  /** Whether this computer can tell a metered network, and what Tandem makes of it now (a sentence). */
+  meteredDetection: z.object({ available: z.boolean(), message: z.string() }),
   massDelete: MassDeleteThreshold,
   /** New server folders larger than this are asked about instead of pulled. */
   largeFolderThresholdMiB: z.number().int().min(1),
