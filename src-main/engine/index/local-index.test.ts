@@ -3,7 +3,7 @@
 // journal, migrations, and refusals (state inside the synced folder, another folder's index,
 // bad input that changes nothing).
 
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
@@ -369,6 +369,27 @@ describe('reading while a sync runs (tandem status)', () => {
     expect(() => reader.setCursor('c-9')).toThrow(/readonly/u);
     reader.close();
     writer.close();
+  });
+
+  it('a reader sees the latest status the writer saved, whole; an index from before keeps its old status readable', () => {
+    const writer = open();
+    const reader = LocalIndex.openReadOnly(state);
+    expect(reader.statusJson).toBeUndefined();
+    writer.saveStatusJson('{"state":"syncing"}');
+    expect(reader.statusJson).toBe('{"state":"syncing"}');
+    writer.saveStatusJson('{"state":"idle"}');
+    expect(reader.statusJson).toBe('{"state":"idle"}');
+    expect(readdirSync(state).filter((name) => name.endsWith('.tmp')), 'no temp file left behind').toEqual([]);
+    reader.close();
+    writer.close();
+    // Before the status had a file of its own, it was a row of the meta table.
+    rmSync(join(state, 'status.json'));
+    const db = new SqliteDatabase(join(state, INDEX_FILE));
+    db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('status', '{\"state\":\"old\"}')").run();
+    db.close();
+    const old = LocalIndex.openReadOnly(state);
+    expect(old.statusJson).toBe('{"state":"old"}');
+    old.close();
   });
 
   it('a state folder without an index says how to make one', () => {

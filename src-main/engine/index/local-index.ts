@@ -20,8 +20,8 @@
 // process's `tandem status`) never caches: the writer changes the rows under it.
 
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Operation } from '../planner/operations.ts';
@@ -36,6 +36,8 @@ import { migrate, SCHEMA_VERSION } from './schema.ts';
 import { checkStateFolder } from './state-folder.ts';
 
 export const INDEX_FILE = 'index.sqlite';
+/** The running sync's status, beside the index (see statusJson). */
+export const STATUS_FILE = 'status.json';
 
 export type TreeName = 'remote' | 'local' | 'synced';
 export const TREE_NAMES: readonly TreeName[] = ['remote', 'local', 'synced'];
@@ -355,13 +357,26 @@ export class LocalIndex {
   /**
    * The running sync's latest status, as JSON, for `tandem status` in another process (which
    * opens the index read-only). The index only stores it; the sync loop says what it means.
+   *
+   * Kept in a file beside the database (written to a temp name, then renamed over: a reader sees
+   * the old or the new one whole), not in it: the loop saves it up to four times a second while
+   * it transfers, and as a durable SQLite commit each save waited for an fsync on the main
+   * thread (1.8 s of 56 while a 1 GiB file was written, profiled). It is advisory: a power cut
+   * may lose the latest one, never the index. Indexes from before keep theirs in the meta table.
    */
   get statusJson(): string | undefined {
-    return this.getMeta('status');
+    try {
+      return readFileSync(join(dirname(this.path), STATUS_FILE), 'utf8');
+    } catch {
+      return this.getMeta('status');
+    }
   }
 
   saveStatusJson(json: string): void {
-    this.setMeta('status', json);
+    const target = join(dirname(this.path), STATUS_FILE);
+    const temp = `${target}.${process.pid}.tmp`;
+    writeFileSync(temp, json, { mode: 0o600 });
+    renameSync(temp, target);
   }
 
   excludedIds(): Set<string> {
