@@ -13,9 +13,10 @@
 // TANDEM_BENCH_TRACE=1 copies every process's log to stderr. Everything runs on 127.0.0.1 and is
 // stopped and removed at the end, on failure and on Ctrl-C.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ChildCleanup } from './vs-syncthing/child-cleanup.ts';
@@ -57,25 +58,56 @@ const commit = await promisify(execFile)('git', ['rev-parse', '--short', 'HEAD']
   .then(({ stdout }) => stdout.trim())
   .catch(() => 'unknown');
 const details: string[] = [];
+const tandem: ToolFigures = {};
+const syncthing: ToolFigures = {};
+const problems: string[] = [];
+
+/** The results so far, rewritten after every figure: a run stopped half-way keeps what it measured. */
+function results(complete: boolean) {
+  const rows = buildRows(rowSpecs(sizes), tandem, syncthing);
+  return {
+    complete,
+    startedAt: started.toISOString(),
+    minutes: Number(((Date.now() - started.getTime()) / 60_000).toFixed(1)),
+    machine,
+    loadBefore,
+    loadNow: loadavg(),
+    tandemCommit: commit,
+    syncthingVersion: version,
+    syncthingSettings: { ...loopbackOptionValues({ guiPort: 0, apiKey: '(random)', listenPort: 0 }), listenAddress: 'tcp://127.0.0.1:(free port)', fsWatcherEnabled: true, fsWatcherDelayS: LOWEST_WATCHER_DELAY_S },
+    scale,
+    sizes,
+    workloads: [...only],
+    rows,
+    markdown: formatMarkdown(rows),
+    details,
+    problems,
+  };
+}
+mkdirSync(dirname(RESULTS), { recursive: true });
+const save = (complete: boolean) => writeFileSync(RESULTS, `${JSON.stringify(results(complete), null, 2)}\n`);
 const log = (text: string) => {
   details.push(text);
-  out(`  ${((performance.now()) / 1000).toFixed(0).padStart(5)} s  ${text}`);
+  out(`  ${(performance.now() / 1000).toFixed(0).padStart(5)} s  ${text}`);
+  save(false);
 };
 
 out(`Tandem vs Syncthing — ${machine}; ${version}; Tandem ${commit}; scale ${scale}; workloads ${[...only].join(', ')}; load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
 const scratch = await mkdtemp(join(tmpdir(), 'tandem-bench-vs-'));
 cleanup.add(() => rm(scratch, { recursive: true, force: true }));
 const context: RunContext = { sizes, only, scratch, log };
-const tandem: ToolFigures = {};
-const syncthing: ToolFigures = {};
-const problems: string[] = [];
-// One tool after the other, never both at once: they would share the two cores.
-for (const [name, run, figures] of [
-  ['tandem', runTandem, tandem],
-  ['syncthing', runSyncthing, syncthing],
-] as const) {
+// One tool at a time, never both at once (they would share the two cores). Tandem's 100k-file part
+// comes last: its first upload of the folder is the slowest step, so a run stopped for time still
+// has every other figure.
+const phases = [
+  ['tandem', 'sync', runTandem, tandem],
+  ['syncthing', 'sync', runSyncthing, syncthing],
+  ['syncthing', 'folder', runSyncthing, syncthing],
+  ['tandem', 'folder', runTandem, tandem],
+] as const;
+for (const [name, part, run, figures] of phases) {
   try {
-    await run(context, cleanup, figures, problems);
+    await run(part, context, cleanup, figures, problems);
   } catch (error) {
     const message = `${name} failed: ${(error as Error).message.split('\n')[0]}`;
     problems.push(message);
@@ -85,38 +117,12 @@ for (const [name, run, figures] of [
 await cleanup.runAll();
 
 const seconds = (Date.now() - started.getTime()) / 1000;
-const loadAfter = loadavg();
 const rows = buildRows(rowSpecs(sizes), tandem, syncthing);
 out('');
 out(formatTable(rows));
 out('');
-out(`${(seconds / 60).toFixed(1)} min; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`);
+out(`${(seconds / 60).toFixed(1)} min; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 for (const problem of problems) out(`PROBLEM: ${problem}`);
-
-await mkdir(join(RESULTS, '..'), { recursive: true });
-await writeFile(
-  RESULTS,
-  `${JSON.stringify(
-    {
-      startedAt: started.toISOString(),
-      minutes: Number((seconds / 60).toFixed(1)),
-      machine,
-      loadBefore,
-      loadAfter,
-      tandemCommit: commit,
-      syncthingVersion: version,
-      syncthingSettings: { ...loopbackOptionValues({ guiPort: 0, apiKey: '(random)', listenPort: 0 }), listenAddress: 'tcp://127.0.0.1:(free port)', fsWatcherEnabled: true, fsWatcherDelayS: LOWEST_WATCHER_DELAY_S },
-      scale,
-      sizes,
-      workloads: [...only],
-      rows,
-      markdown: formatMarkdown(rows),
-      details,
-      problems,
-    },
-    null,
-    2,
-  )}\n`,
-);
+save(true);
 out(`written to ${RESULTS}`);
 if (problems.length > 0) process.exitCode = 1;

@@ -9,6 +9,9 @@ import type { SyncedPair } from '../sync/workloads.ts';
 import type { ToolFigures } from './results-table.ts';
 import type { Sizes, Workload } from './settings.ts';
 
+/** The two halves of each tool's run: workloads 1–4 on one pair, 5 and 6 (the 100k-file folder) on a fresh one. */
+export type Part = 'sync' | 'folder';
+
 export interface RunContext {
   sizes: Sizes;
   only: ReadonlySet<Workload>;

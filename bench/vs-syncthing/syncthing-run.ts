@@ -4,7 +4,7 @@
 import { processMemory } from '../sync/tandem-pair.ts';
 import type { ChildCleanup } from './child-cleanup.ts';
 import { checkManyFiles, measureIdle, runSyncWorkloads, writeManyFiles } from './measure.ts';
-import type { RunContext } from './measure.ts';
+import type { Part, RunContext } from './measure.ts';
 import type { ToolFigures } from './results-table.ts';
 import { SyncthingPair } from './syncthing-pair.ts';
 
@@ -27,16 +27,16 @@ async function withPair<T>(cleanup: ChildCleanup, share: boolean, body: (pair: S
   }
 }
 
-/** Fills `figures` as each workload finishes, so a later failure keeps what was measured. */
-export async function runSyncthing(context: RunContext, cleanup: ChildCleanup, figures: ToolFigures, problems: string[]): Promise<void> {
+/** One part ('sync': workloads 1–4; 'folder': 5 and 6); fills `figures` as each workload finishes, so a later failure keeps what was measured. */
+export async function runSyncthing(part: Part, context: RunContext, cleanup: ChildCleanup, figures: ToolFigures, problems: string[]): Promise<void> {
   const { sizes, only, log } = context;
-  if (['edit', 'small', 'big', 'insert'].some((name) => only.has(name as never))) {
+  if (part === 'sync' && ['edit', 'small', 'big', 'insert'].some((name) => only.has(name as never))) {
     await withPair(cleanup, true, async (pair) => {
       log('syncthing: two instances connected, folder shared');
       await runSyncWorkloads('syncthing', pair, context, () => pair.waitInSync(10 * 60_000), figures, problems);
     });
   }
-  if (only.has('index') || only.has('idle')) {
+  if (part === 'folder' && (only.has('index') || only.has('idle'))) {
     await withPair(cleanup, false, async (pair) => {
       const files = sizes.indexFiles;
       await writeManyFiles(pair.folderA, files);

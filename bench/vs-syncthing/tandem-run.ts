@@ -8,7 +8,7 @@ import { processMemory, sleep, TandemPair } from '../sync/tandem-pair.ts';
 import type { Service } from '../sync/tandem-pair.ts';
 import type { ChildCleanup } from './child-cleanup.ts';
 import { checkManyFiles, measureIdle, runSyncWorkloads, writeManyFiles } from './measure.ts';
-import type { RunContext } from './measure.ts';
+import type { Part, RunContext } from './measure.ts';
 import type { ToolFigures } from './results-table.ts';
 
 const MB = 1e6;
@@ -64,17 +64,17 @@ async function withPair<T>(cleanup: ChildCleanup, options: Parameters<typeof Tan
   }
 }
 
-/** Fills `figures` as each workload finishes, so a later failure keeps what was measured. */
-export async function runTandem(context: RunContext, cleanup: ChildCleanup, figures: ToolFigures, problems: string[]): Promise<void> {
+/** One part ('sync': workloads 1–4; 'folder': 5 and 6); fills `figures` as each workload finishes, so a later failure keeps what was measured. */
+export async function runTandem(part: Part, context: RunContext, cleanup: ChildCleanup, figures: ToolFigures, problems: string[]): Promise<void> {
   const { sizes, only, log } = context;
-  if (['edit', 'small', 'big', 'insert'].some((name) => only.has(name as never))) {
+  if (part === 'sync' && ['edit', 'small', 'big', 'insert'].some((name) => only.has(name as never))) {
     await withPair(cleanup, {}, async (pair) => {
       log('tandem: server and two clients running');
       // Nothing to ask a Tandem client about its backlog from outside; a pause lets each workload's tail finish.
       await runSyncWorkloads('tandem', pair, context, () => sleep(2000), figures, problems);
     });
   }
-  if (only.has('index') || only.has('idle')) {
+  if (part === 'folder' && (only.has('index') || only.has('idle'))) {
     await withPair(cleanup, { startClients: [] }, async (pair) => {
       const files = sizes.indexFiles;
       await writeManyFiles(pair.folderA, files);
