@@ -2,8 +2,9 @@
 // engine (Bob's desktop) on the same server: the update server is checked as it is typed and kept;
 // "pause on metered networks" can be ticked where the system can tell (Linux); and the large-new-folder threshold set
 // here makes a big folder Bob adds appear in the popover's "Needs you" instead of on Ada's disk,
-// until Ada ticks it in Choose folders to sync -- checked on disk.
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+// until Ada ticks it in Choose folders to sync -- checked on disk; and a row in "Needs you" about
+// one file offers to show it in its folder.
+import { mkdir, mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -118,6 +119,19 @@ describe('preferences', () => {
     await eventually('Videos reaches Ada', async () => (await stat(join(folder, 'Videos/holiday.bin')).catch(() => undefined))?.size === 2 * MiB);
     await page.keyboard.press('Escape');
     await eventually('Needs you no longer asks about Videos', async () => (await row.count()) === 0);
+    expect(pages.problems).toEqual([]);
+  }, 300_000);
+
+  it("a link in the folder is listed in Needs you with its reason, and Show says where it is", async () => {
+    await mkdir(join(folder, 'Notes'), { recursive: true });
+    await symlink('/etc/hostname', join(folder, 'Notes', 'hostname-link'));
+    const row = page.locator('.needs-row', { hasText: 'hostname-link' });
+    await row.waitFor({ timeout: 60_000 });
+    await row.getByText('Links are not synced; put the file itself in the folder if you want it synced.').waitFor();
+    await row.getByRole('button', { name: 'Show hostname-link in its folder' }).click();
+    // The headless host cannot open a file manager: it says where the folder is instead.
+    await page.getByRole('status').getByText(`This window cannot open folders. It is at ${join(folder, 'Notes')}`).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'popover-needs-you-link.png') });
     expect(pages.problems).toEqual([]);
   }, 300_000);
 });

@@ -54,8 +54,12 @@ function ProgressBlock({ progress }: { progress: Progress }) {
   );
 }
 
-function NeedsYou({ store, items, more }: { store: StoreApi<TandemView>; items: HealthItem[]; more: number }) {
+/** Rows about one file or folder on this disk: their fix starts by finding it. */
+const SHOWN_IN_FOLDER = new Set<HealthItem['kind']>(['skipped', 'error', 'notice']);
+
+function NeedsYou({ store, items, more, say }: { store: StoreApi<TandemView>; items: HealthItem[]; more: number; say: (message: string) => void }) {
   const client = useStore(store, (s) => s.client);
+  const openFolder = useOpenFolder(store, say);
   const open = useStore(store, (s) => s.open);
   const [error, setError] = useState<string>();
   const [answering, setAnswering] = useState(false);
@@ -107,6 +111,10 @@ function NeedsYou({ store, items, more }: { store: StoreApi<TandemView>; items: 
             ) : item.kind === 'large_folder' ? (
               <button type="button" onClick={() => open({ kind: 'selective' })}>
                 Choose…
+              </button>
+            ) : item.folderId && item.path && SHOWN_IN_FOLDER.has(item.kind) ? (
+              <button type="button" aria-label={`Show ${baseName(item.path)} in its folder`} onClick={() => openFolder(item.folderId!, item.path!)}>
+                Show
               </button>
             ) : null}
           </li>
@@ -226,7 +234,7 @@ export function StatusPopover({ store }: { store: StoreApi<TandemView> }) {
             </button>
           </section>
         ) : null}
-        {app && reachable && app.setUp && health.items.length > 0 ? <NeedsYou store={store} items={health.items} more={health.more} /> : null}
+        {app && reachable && app.setUp && health.items.length > 0 ? <NeedsYou store={store} items={health.items} more={health.more} say={say} /> : null}
         {app && reachable && app.setUp ? <RecentActivity store={store} say={say} /> : null}
         {said ? (
           <p className="said" role="status">
