@@ -1,7 +1,7 @@
 // Syncthing's side of the benchmark: workloads 1–4 on a fresh pair, then a second fresh pair for
 // the 100k-file folder (5: device A's first scan of it, timed through /rest/db/status, peak RSS
 // from /proc; then device B, holding an identical copy, joins, and 6: both devices idle).
-import { processMemory } from '../sync/tandem-pair.ts';
+import { processCpuSeconds, processMemory } from '../sync/tandem-pair.ts';
 import type { ChildCleanup } from './child-cleanup.ts';
 import { checkManyFiles, measureIdle, runSyncWorkloads, writeManyFiles } from './measure.ts';
 import type { Part, RunContext } from './measure.ts';
@@ -42,6 +42,7 @@ export async function runSyncthing(part: Part, context: RunContext, cleanup: Chi
       await writeManyFiles(pair.folderA, files);
       await writeManyFiles(pair.folderB, files);
       log(`syncthing: ${files} files written into each device's folder; device A scans its folder`);
+      const cpuAtStart = await processCpuSeconds(pair.a.pid);
       const started = performance.now();
       await pair.shareFolder(pair.a);
       await pair.waitScanned(pair.a, files, 60 * 60_000);
@@ -50,7 +51,8 @@ export async function runSyncthing(part: Part, context: RunContext, cleanup: Chi
       figures.indexSeconds = seconds;
       figures.indexFilesPerSecond = files / seconds;
       figures.indexPeakRssMB = memory.peakRssBytes / MB;
-      log(`syncthing: A indexed ${files} files in ${seconds.toFixed(1)} s (${figures.indexFilesPerSecond.toFixed(0)} files/s), peak RSS ${figures.indexPeakRssMB.toFixed(0)} MB`);
+      figures.indexCpuSeconds = (await processCpuSeconds(pair.a.pid)) - cpuAtStart;
+      log(`syncthing: A indexed ${files} files in ${seconds.toFixed(1)} s (${figures.indexFilesPerSecond.toFixed(0)} files/s), peak RSS ${figures.indexPeakRssMB.toFixed(0)} MB, ${figures.indexCpuSeconds.toFixed(1)} CPU-s`);
       if (only.has('idle')) {
         const joined = performance.now();
         await pair.shareFolder(pair.b);

@@ -4,7 +4,7 @@
 // nothing for it), timed from its "starting:" line to the first line after "scanning:" (scan and
 // index done, the plan made), peak RSS of that process from /proc; A then uploads everything,
 // device B (holding an identical copy) starts and settles, and 6 measures both clients idle.
-import { processMemory, sleep, TandemPair } from '../sync/tandem-pair.ts';
+import { processCpuSeconds, processMemory, sleep, TandemPair } from '../sync/tandem-pair.ts';
 import type { Service } from '../sync/tandem-pair.ts';
 import type { ChildCleanup } from './child-cleanup.ts';
 import { checkManyFiles, measureIdle, runSyncWorkloads, writeManyFiles } from './measure.ts';
@@ -84,16 +84,18 @@ export async function runTandem(part: Part, context: RunContext, cleanup: ChildC
       cleanup.trackPid(a.pid);
       const linesA = new StateLines(a);
       const starting = await linesA.waitFor((state) => state === 'starting', 0, 60_000, 'A to start', a);
+      const cpuAtStart = await processCpuSeconds(a.pid);
       const scanning = await linesA.waitFor((state) => state === 'scanning', starting, 60 * 60_000, 'A to scan', a);
       const indexed = await linesA.waitFor((state) => state !== 'scanning', scanning, 60 * 60_000, 'A to finish its scan', a);
       const memory = await processMemory(a.pid);
+      figures.indexCpuSeconds = (await processCpuSeconds(a.pid)) - cpuAtStart;
       const seconds = (linesA.lines[indexed]!.at - linesA.lines[starting]!.at) / 1000;
       figures.indexSeconds = seconds;
       figures.indexFilesPerSecond = files / seconds;
       figures.indexPeakRssMB = memory.peakRssBytes / MB;
       log(
         `tandem: A indexed ${files} files in ${seconds.toFixed(2)} s (${figures.indexFilesPerSecond.toFixed(0)} files/s; the scan itself ` +
-          `${((linesA.lines[indexed]!.at - linesA.lines[scanning]!.at) / 1000).toFixed(2)} s), peak RSS ${figures.indexPeakRssMB.toFixed(0)} MB; then: ${linesA.lines[indexed]!.text}`,
+          `${((linesA.lines[indexed]!.at - linesA.lines[scanning]!.at) / 1000).toFixed(2)} s), peak RSS ${figures.indexPeakRssMB.toFixed(0)} MB, ${figures.indexCpuSeconds.toFixed(1)} CPU-s; then: ${linesA.lines[indexed]!.text}`,
       );
       if (only.has('idle')) {
         const uploading = performance.now();
