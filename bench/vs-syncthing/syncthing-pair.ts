@@ -284,7 +284,7 @@ export class SyncthingPair {
       },
       timeoutMs,
       `syncthing ${instance.name} to scan ${files} files`,
-      20,
+      100, // each poll is work for Syncthing too; 0.1 s is fine-grained enough for a scan of seconds
     );
   }
 
