@@ -163,4 +163,35 @@ describe('LocalObserver', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/^The synced folder cannot be read: /);
   });
+
+  it('reads a file again when its facts were taken within its mtime tick: a same-size rewrite in that tick is not missed', async () => {
+    const fs = new FakeFileSystem();
+    const tick = Date.now() - 500;
+    fs.put('fresh.txt', 'v1', { mtimeMs: tick });
+    fs.put('old.txt', 'kept', { mtimeMs: tick - 60_000 });
+    const read: string[] = [];
+    const observer = new LocalObserver({
+      source: { lister: fs.syncLister },
+      initial: { tree: emptyTree('root'), facts: new Map(), ignoredIds: new Set() },
+      onCommit: () => undefined,
+      settleMs,
+      hashFile: async (diskPath) => {
+        read.push(diskPath);
+        const data = fs.get(diskPath)!;
+        return { hash: hasher.hash(data), size: data.length, mtimeMs: (await fs.lstat(diskPath)).mtimeMs };
+      },
+    });
+    await observer.fullScan();
+    // Rewritten in place within the same tick of a coarse clock: same inode, size and mtime.
+    fs.put('fresh.txt', 'v2', { mtimeMs: tick });
+    read.length = 0;
+    await observer.hint({ paths: ['fresh.txt', 'old.txt'], rescanAll: false });
+    await observer.idle();
+    const tree = observer.state.tree;
+    const hashAt = (path: string) => [...tree.items.values()].find((item) => pathOf(tree, item.id) === path)?.hash;
+    expect(hashAt('fresh.txt')).toBe(hasher.hash(new TextEncoder().encode('v2')));
+    // A file whose mtime is long past is trusted, not read again.
+    expect(read).toEqual(['fresh.txt']);
+    observer.close();
+  });
 });

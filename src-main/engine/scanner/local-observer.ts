@@ -9,12 +9,16 @@
 
 import type { ChunkWorkerPool } from '../chunker/worker-pool.ts';
 import type { SyncLister } from '../fs/file-system.ts';
+import { pathOf } from '../tree/tree.ts';
 import type { Tree } from '../tree/tree.ts';
 import { rebasedState } from './local-tree.ts';
 import type { FileFacts } from './local-tree.ts';
 import { scanChanges, scanFolder } from './scan-folder.ts';
 import type { HashFile, ScanResult } from './scan-folder.ts';
 import type { SmallFileHasher } from './small-file-hasher.ts';
+
+/** Longer than any file system's mtime tick (FAT: 2 s), so a read this long after is proof. */
+export const RACY_FACTS_MS = 3000;
 
 export interface LocalState {
   tree: Tree;
@@ -54,6 +58,14 @@ export class LocalObserver {
   #running: Promise<void> = Promise.resolve();
   #settleTimer: NodeJS.Timeout | undefined;
   #closed = false;
+  /**
+   * Racy facts (git's "racily clean" entries): files read less than RACY_FACTS_MS after their
+   * mtime. A file system stamps mtimes from a coarse clock (a few ms on ext4, 2 s on FAT), so
+   * another write of the same size in that tick leaves size, mtime and inode as they were, and
+   * trusting them would keep the old hash for good: a lost write. These are read again by the
+   * next scan that looks at them, until a read comes long enough after the mtime.
+   */
+  readonly #racy = new Set<string>();
 
   constructor(options: LocalObserverOptions) {
     this.#options = options;
@@ -124,7 +136,9 @@ export class LocalObserver {
       ...(options.pool ? { pool: options.pool } : {}),
       ...(options.smallHasher ? { smallHasher: options.smallHasher } : {}),
       ...(options.hashFile ? { hashFile: options.hashFile } : {}),
+      ...(this.#racy.size > 0 ? { distrustedFacts: new Set(this.#racy) } : {}),
     };
+    const started = Date.now();
     let result: ScanResult;
     try {
       result = full ? await scanFolder(common) : await scanChanges({ ...common, hints });
@@ -141,6 +155,7 @@ export class LocalObserver {
       return;
     }
     this.#state = { tree: result.tree, facts: result.facts, ignoredIds: result.ignoredIds };
+    this.#noteRacyFacts(result, started, full ? undefined : hints);
     for (const hint of hints) this.#hints.delete(hint);
     if (full) this.#rescanAll = false;
     options.onCommit(result);
@@ -150,5 +165,20 @@ export class LocalObserver {
       const due = options.onRetryDue ?? ((paths: readonly string[]) => void this.hint({ paths, rescanAll: false }));
       setTimeout(() => due(retry), options.settleMs ?? 1000).unref();
     }
+  }
+
+  /** `hints` undefined: a full scan (it read every distrusted file). */
+  #noteRacyFacts(result: ScanResult, started: number, hints: readonly string[] | undefined): void {
+    const racy = (id: string) => {
+      const facts = result.facts.get(id);
+      return facts !== undefined && facts.mtimeMs > started - RACY_FACTS_MS;
+    };
+    const looked = (id: string) => {
+      if (hints === undefined) return true;
+      const path = pathOf(result.tree, id);
+      return path !== undefined && hints.some((hint) => path === hint || path.startsWith(`${hint}/`));
+    };
+    for (const id of this.#racy) if (!result.facts.has(id) || (looked(id) && !racy(id))) this.#racy.delete(id);
+    for (const id of result.delta.factsPut) if (racy(id)) this.#racy.add(id);
   }
 }

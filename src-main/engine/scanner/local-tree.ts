@@ -48,6 +48,8 @@ export interface MatchInput {
    * the cost is the size of the region, not of the tree. Absent: the observations are everything.
    */
   region?: ReadonlyMap<string, TreeItem>;
+  /** Ids whose facts must not stand in for reading the file (see LocalObserver's racy facts). */
+  distrustedFacts?: ReadonlySet<string>;
 }
 
 export interface Matching {
@@ -240,6 +242,7 @@ export function matchIdentities(input: MatchInput): Matching {
     const observation = observations[i]!;
     if (id === undefined || observation.kind !== 'file' || observation.ignored) continue;
     const facts = previousFacts.get(id);
+    if (input.distrustedFacts?.has(id)) continue;
     if (facts?.hash !== undefined && facts.size === observation.size && facts.mtimeMs === observation.mtimeMs && facts.inode === observation.inode) {
       knownHashes[i] = facts.hash;
     }

@@ -46,6 +46,8 @@ export interface ScanFolderOptions {
   /** The previous scan's ignored ids (required by scanChanges; lets `vanished` leave them out). */
   previousIgnored?: ReadonlySet<string>;
   newId?: () => string;
+  /** Ids to read again even when size, mtime and inode are unchanged (racy facts). */
+  distrustedFacts?: ReadonlySet<string>;
 }
 
 export interface ScanResult extends LocalTreeResult {
@@ -203,6 +205,7 @@ async function finishScan(
     previousPaths,
     ...(region ? { region } : {}),
     ...(options.previousIgnored ? { previousIgnored: options.previousIgnored } : {}),
+    ...(options.distrustedFacts ? { distrustedFacts: options.distrustedFacts } : {}),
   });
   const wanted = observationsToHash(matching);
   for (const index of wanted) hashing.start(index);
