@@ -72,7 +72,10 @@ describe('preferences', () => {
     await updateUrl.fill('ftp://nas.local/updates');
     await dialog.getByText('The update address must start with https:// or http://.').waitFor();
     expect(await dialog.getByRole('button', { name: 'Save preferences' }).isDisabled()).toBe(true);
+    await updateUrl.fill('http://nas.local/tandem-updates');
+    await dialog.getByText('Over plain http, anyone on the network', { exact: false }).waitFor();
     await updateUrl.fill('https://nas.local/tandem-updates');
+    expect(await dialog.getByText('Over plain http', { exact: false }).count()).toBe(0);
     expect(await dialog.getByText('The update address must', { exact: false }).count()).toBe(0);
 
     // On Linux Tandem asks NetworkManager whether the network is metered: the box can be ticked,

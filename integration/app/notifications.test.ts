@@ -84,5 +84,6 @@ describe('notifications', () => {
     expect((await bob.call('app.getState', {})).conflictCount).toBe(5);
     runOwedTimers();
     expect(notifications).toHaveLength(2);
+    expect((await bob.call('settings.diagnostics', {})).text).toContain('Notifications: off');
   });
 });

@@ -116,6 +116,11 @@ export class SettingsService {
       `Accounts: ${s.accounts.length} (${s.accounts.filter((a) => a.hosted).length} hosted here)`,
       `Paused: ${s.pause ? (s.pause.until === null ? 'until resumed' : `until ${new Date(s.pause.until).toISOString()}`) : 'no'}`,
       `Bandwidth limits (KiB/s): up ${s.bandwidth.uploadKiBps || 'none'}, down ${s.bandwidth.downloadKiBps || 'none'}`,
+      `Notifications: ${s.notifications ? 'on' : 'off'}`,
+      // Whether an update address is set and its scheme, not the address (it may name a private server).
+      `Updates: ${s.updateUrl ? `checked at an ${new URL(s.updateUrl).protocol.replace(':', '')} address` : 'no address set'}${this.#ctx.options.updates ? '' : ' (this shell does not update)'}`,
+      `Pause on metered networks: ${s.pauseOnMeteredNetworks ? 'on' : 'off'}${this.#metered.unavailable ? ' (cannot tell here)' : ''}${this.#folders.held ? '; held now' : ''}${this.#metered.problem ? `; last check failed: ${this.#metered.problem}` : ''}`,
+      `New-folder limit: ${s.largeFolderThresholdMiB} MB; folders held back: ${Object.values(s.largeFoldersAsked).reduce((n, ids) => n + ids.length, 0)}`,
     ];
     for (const [n, runtime] of this.#folders.runtimes().entries()) {
       const status = runtime.status;

@@ -61,6 +61,10 @@ describe('UpdateChecker', () => {
     await app.handlers['settings.update']({ updateUrl: 'https://nas.local/tandem-updates' });
     expect(await checker.check()).toBe('checked');
     expect(await checker.check()).toBe('checked');
+    // Copy diagnostics says an address is set, never which (it may name a private server).
+    const { text } = await app.handlers['settings.diagnostics']({});
+    expect(text).toContain('Updates: checked at an https address');
+    expect(text).not.toContain('nas.local');
     await app.handlers['settings.update']({ updateUrl: 'http://192.168.1.20:8080/updates' });
     await checker.check();
     await app.handlers['settings.update']({ updateUrl: null });

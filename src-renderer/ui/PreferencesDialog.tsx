@@ -270,6 +270,9 @@ export function PreferencesDialog({ store }: { store: StoreApi<TandemView> }) {
                 />
               </label>
               {updateProblem ? <span className="action-error">{updateProblem}</span> : null}
+              {!updateProblem && draft.updateUrl?.startsWith('http:') ? (
+                <p className="warning">Over plain http, anyone on the network between here and the server could hand Tandem a fake update. Use https if your server has it.</p>
+              ) : null}
               <p className="muted" id="update-url-help">
                 {view.updatesSupported
                   ? 'Tandem looks there for new versions a minute after it starts and every 6 hours, and installs them when you quit.'
