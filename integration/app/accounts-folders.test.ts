@@ -126,6 +126,27 @@ describe('running', () => {
     expect((await stat(bob.path('big.bin'))).size).toBe(256 * 1024);
   });
 
+  it('holds uploads to the bandwidth limit set in preferences, and lifts it when set back to 0', async () => {
+    const user = await world.user();
+    const ada = await world.app('Ada laptop');
+    await ada.setUp(world.server.url, user);
+    await ada.call('settings.update', { bandwidth: { uploadKiBps: 64, downloadKiBps: 0 } });
+    await ada.write('slow.bin', randomBytes(256 * 1024));
+    let started = performance.now();
+    await ada.sync();
+    // As for downloads: about three seconds at 64 KiB/s.
+    expect(performance.now() - started).toBeGreaterThan(2_500);
+
+    await ada.call('settings.update', { bandwidth: { uploadKiBps: 0, downloadKiBps: 0 } });
+    await ada.write('fast.bin', randomBytes(256 * 1024));
+    started = performance.now();
+    await ada.sync();
+    expect(performance.now() - started).toBeLessThan(2_500);
+    const bob = await world.app('Bob desktop');
+    await bob.setUp(world.server.url, user);
+    expect((await stat(bob.path('slow.bin'))).size).toBe(256 * 1024);
+  });
+
   it('moves the folder to another place and keeps syncing from there, uploading nothing again', async () => {
     const user = await world.user();
     const ada = await world.app('Ada laptop');
