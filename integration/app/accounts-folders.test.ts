@@ -2,7 +2,8 @@
 // password changing nothing), adding a folder whose files then sync, the sign-in kept without the
 // password across a restart, pausing and resuming, and settings that survive a restart.
 import { randomBytes } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppWorld } from './app-harness.ts';
@@ -171,6 +172,39 @@ describe('running', () => {
     await ada.sync();
     await bob.sync();
     expect(await bob.read('from-new-place.txt')).toBe('hello');
+  });
+
+  it('moves the folder to another disk by copying it, and keeps syncing from there, uploading nothing again', async () => {
+    // Another disk than the temp folder's: /dev/shm is its own (tmpfs) on Linux.
+    const otherDisk = '/dev/shm';
+    expect((await stat(otherDisk)).dev, 'this test needs /dev/shm on another filesystem than the temp folder').not.toBe((await stat(tmpdir())).dev);
+    const place = await mkdtemp(join(otherDisk, 'tandem-move-'));
+    try {
+      const user = await world.user();
+      const ada = await world.app('Ada laptop');
+      const bob = await world.app('Bob desktop');
+      await ada.setUp(world.server.url, user);
+      await bob.setUp(world.server.url, user);
+      await ada.write('Docs/letter.txt', 'dear Bob');
+      await ada.write('Photos/beach.bin', randomBytes(200_000));
+      await ada.sync();
+      const newPath = join(place, 'Tandem');
+      const moved = await ada.call('folders.move', { folderId: await ada.folderId(), newPath });
+      expect(moved.path).toBe(newPath);
+      await ada.sync();
+      expect(await readFile(join(newPath, 'Docs', 'letter.txt'), 'utf8')).toBe('dear Bob');
+      expect((await stat(join(newPath, 'Photos', 'beach.bin'))).size).toBe(200_000);
+      expect(await ada.exists('Docs')).toBe(false);
+      const versions = await ada.call('history.versions', { folderId: moved.id, path: 'Photos/beach.bin' });
+      expect(versions.versions).toHaveLength(1);
+      await writeFile(join(newPath, 'from-other-disk.txt'), 'hello');
+      await ada.sync();
+      await bob.sync();
+      expect(await bob.read('from-other-disk.txt')).toBe('hello');
+      expect(await bob.read('Docs/letter.txt')).toBe('dear Bob');
+    } finally {
+      await rm(place, { recursive: true, force: true });
+    }
   });
 
   it('refuses bad settings in one sentence and changes nothing', async () => {

@@ -17,6 +17,7 @@ import type { AccountsService } from './accounts.ts';
 import type { ActivityLog } from './activity.ts';
 import type { AppContext } from './app-context.ts';
 import { folderView } from './app-state.ts';
+import { moveAcrossDisks } from './move-folder.ts';
 import type { FolderRecord } from './settings-store.ts';
 import { TimeLeft } from './time-left.ts';
 import { messageOf } from './user-errors.ts';
@@ -273,7 +274,8 @@ export class FoldersService {
   }
 
   /**
-   * Moves the folder on disk (same disk: one rename) and syncs it from there. The index is tied to
+   * Moves the folder on disk (same disk: one rename; another disk: copied, checked, then the
+   * original removed) and syncs it from there. The index is tied to
    * the folder's place, so the moved folder starts a fresh one: the first pass finds every file
    * already equal to the server's and transfers nothing; left-out folders stay left out.
    */
@@ -292,17 +294,17 @@ export class FoldersService {
     runtime.engine = undefined;
     try {
       await mkdir(join(target, '..'), { recursive: true });
-      await rename(runtime.record.path, target);
+      try {
+        await rename(runtime.record.path, target);
+      } catch (error) {
+        // Another disk: copy, check, then remove the original (a failure keeps the original whole).
+        if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+        await moveAcrossDisks(runtime.record.path, target);
+      }
     } catch (error) {
       // Put the folder back to work where it was.
       await this.#open(runtime.record, { chooseFirst: false });
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new TandemError(
-        'bad_request',
-        code === 'EXDEV'
-          ? 'Tandem can move the folder only within the same disk for now; choose a place on the same disk.'
-          : `The folder could not be moved: ${messageOf(error)}`,
-      );
+      throw new TandemError('bad_request', `The folder could not be moved, so it stays at ${runtime.record.path}: ${messageOf(error)}`);
     }
     const record: FolderRecord = { id: randomUUID(), accountId: runtime.record.accountId, path: target };
     this.#runtimes.delete(folderId);
