@@ -4,6 +4,7 @@
 // they work together, and that a second launch only hands over to the first.
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -269,8 +270,16 @@ describe('Electron main process', () => {
     prevented = false;
     popover.emit('close', { preventDefault: () => (prevented = true) });
     expect(prevented).toBe(false);
-    electron.app.emit('will-quit');
+    // Quitting waits for the app to close (engines stopped, log written), then quits for real.
+    const quit = { prevented: false, preventDefault: () => (quit.prevented = true) };
+    electron.app.emit('will-quit', quit);
+    expect(quit.prevented).toBe(true);
     expect(trays[0]!.destroyed).toBe(true);
     expect(ipcHandlers.size).toBe(0);
+    await vi.waitFor(() => expect(electron.app.quit).toHaveBeenCalled());
+    const again = { prevented: false, preventDefault: () => (again.prevented = true) };
+    electron.app.emit('will-quit', again);
+    expect(again.prevented).toBe(false);
+    await vi.waitFor(async () => expect(await readFile(join(stateDir, 'logs', 'tandem.log'), 'utf8')).toMatch(/Tandem stopped\n$/));
   });
 });

@@ -16,6 +16,9 @@ import { TrayService, iconStateFor, iconStyleFor, trayIconFile, type TrayScreen 
 import { UpdateChecker } from './updater.ts';
 import { createPopoverWindow, denyAllPermissions, hardenWebContents, popoverPosition } from './window.ts';
 
+/** How long quitting waits for the engines to stop. */
+const QUIT_GRACE_MS = 5_000;
+
 /** Where the shell's lines go besides stdout: the app's log, once the App exists. */
 let logSink: ((line: string) => void) | undefined;
 
@@ -90,11 +93,21 @@ function startTrayApp(): void {
   app.on('before-quit', () => {
     quitting = true;
   });
-  app.on('will-quit', () => {
+  let closedApp = false;
+  app.on('will-quit', (event) => {
     disposeBridge?.();
     stopNotifications?.();
     updates.stop();
     tray?.destroy();
+    if (closedApp) return;
+    // Let the engines finish their current step and the activity list and log reach the disk
+    // first; a close that hangs does not keep Tandem from quitting for more than a few seconds.
+    event.preventDefault();
+    const giveUp = new Promise<void>((resolve) => setTimeout(resolve, QUIT_GRACE_MS).unref());
+    void Promise.race([tandem.close().catch((error: unknown) => log(`could not close cleanly: ${messageOf(error)}`)), giveUp]).finally(() => {
+      closedApp = true;
+      app.quit();
+    });
   });
 
   app
