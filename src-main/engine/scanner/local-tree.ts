@@ -31,6 +31,18 @@ export interface FileFacts {
   inode: number;
   /** Files only (and not for ignored ones). */
   hash?: string;
+  /**
+   * The block list of exactly these bytes, when this scan chunked the file (big files, through
+   * the chunk pool): stored with the facts, so an upload need not read and chunk the file again.
+   */
+  blockList?: readonly FactBlock[];
+}
+
+/** One block of a file: where it starts, its size and its `blake3:<hex>`. */
+export interface FactBlock {
+  readonly offset: number;
+  readonly size: number;
+  readonly hash: string;
 }
 
 export interface MatchInput {
@@ -72,6 +84,8 @@ export interface HashResult {
   hash: string;
   size: number;
   mtimeMs: number;
+  /** The block list, when the hasher chunked the file (the chunk pool does; small files have none). */
+  blocks?: readonly FactBlock[];
   /** Given for files the walk did not lstat (`unstatted`): their facts are what the hasher saw. */
   inode?: number;
   executable?: boolean;
@@ -338,6 +352,7 @@ export function finishLocalTree(
     let seenMtime = observation.mtimeMs;
     let seenInode = observation.inode;
     let seenExecutable = observation.executable;
+    let blocks: readonly FactBlock[] | undefined;
     if (hashable) {
       hash = matching.knownHashes[i];
       if (hash !== undefined) reused++;
@@ -355,6 +370,8 @@ export function finishLocalTree(
             seenInode = result.inode ?? 0;
             seenExecutable = result.executable ?? false;
           }
+          // Kept only when they describe the bytes these facts stand for (same size and mtime).
+          if (result.blocks && result.size === seenSize && result.mtimeMs === seenMtime) blocks = result.blocks;
         } else {
           // Not readable right now (being written, or gone since the walk): keep what we knew,
           // and forget the facts so the next scan reads it again.
@@ -403,6 +420,7 @@ export function finishLocalTree(
     } else {
       const itemFacts: FileFacts = { size: seenSize, mtimeMs: seenMtime, inode: seenInode };
       if (hash !== undefined) itemFacts.hash = hash;
+      if (hash !== undefined && blocks) itemFacts.blockList = blocks;
       facts.set(id, itemFacts);
     }
   }

@@ -97,7 +97,9 @@ class Hashing {
     } else {
       this.#track(
         index,
-        pool!.chunkFile(join(this.#root!, ...diskPathOf(observation).split('/'))).then((chunked) => ({ hash: chunked.hash, size: chunked.size, mtimeMs: chunked.mtimeMs })),
+        pool!
+          .chunkFile(join(this.#root!, ...diskPathOf(observation).split('/')))
+          .then((chunked) => ({ hash: chunked.hash, size: chunked.size, mtimeMs: chunked.mtimeMs, blocks: chunked.blocks })),
       );
     }
   }

@@ -22,7 +22,7 @@ afterEach(() => {
 });
 
 /** A fake folder observed by the scanner, every commit stored in a real index the way `store` says. */
-async function setUp(store: (index: LocalIndex, result: ScanResult, full: boolean) => void) {
+async function setUp(store: (index: LocalIndex, result: ScanResult, full: boolean) => void, options: { chunked?: boolean } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-local-commit-'));
   dirs.push(dir);
   const index = LocalIndex.open({ stateDir: join(dir, 'state'), syncedFolder: join(dir, 'Sync') });
@@ -36,7 +36,12 @@ async function setUp(store: (index: LocalIndex, result: ScanResult, full: boolea
     settleMs: 5,
     hashFile: async (diskPath) => {
       const data = fs.get(diskPath)!;
-      return { hash: hasher.hash(data), size: data.length, mtimeMs: (await fs.lstat(diskPath)).mtimeMs };
+      const result = { hash: hasher.hash(data), size: data.length, mtimeMs: (await fs.lstat(diskPath)).mtimeMs };
+      // As the chunk pool answers for big files: the block list too (here, blocks of 4 bytes).
+      if (!options.chunked) return result;
+      const blocks = [];
+      for (let offset = 0; offset < data.length; offset += 4) blocks.push({ offset, size: Math.min(4, data.length - offset), hash: hasher.hash(data.subarray(offset, offset + 4)) });
+      return { ...result, blocks };
     },
   });
   return {
@@ -133,6 +138,24 @@ describe('commitLocalScan', () => {
     expect(side.index.getFacts(idOf('b.txt'))?.blocks).toEqual([]);
     side.observer.close();
     side.index.close();
+  });
+
+  it('a file the scan chunked gets that block list in the index (an upload need not chunk it again), by delta or by comparison', async () => {
+    for (const store of [byDelta, byComparison]) {
+      const side = await setUp(store, { chunked: true });
+      side.fs.put('big.bin', 'abcdefghij');
+      await side.fullScan();
+      side.fs.put('big.bin', 'abcdXXefghij');
+      await side.hint(['big.bin']);
+      const tree = side.index.loadTree('local') as Tree;
+      const id = [...tree.items.values()].find((item) => item.name === 'big.bin')!.id;
+      const facts = side.index.getFacts(id)!;
+      expect(facts.hash).toBe(hasher.hash(new TextEncoder().encode('abcdXXefghij')));
+      expect(facts.blocks.map((block) => [block.offset, block.size])).toEqual([[0, 4], [4, 4], [8, 4]]);
+      expect(facts.blocks[1]!.hash).toBe(hasher.hash(new TextEncoder().encode('XXef')));
+      side.observer.close();
+      side.index.close();
+    }
   });
 
   it('a full scan (no delta) repairs an index that no longer matches the scanner', async () => {

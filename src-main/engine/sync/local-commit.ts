@@ -1,6 +1,7 @@
 // Storing what a scan saw: the local tree and the per-file facts (size, mtime, inode, hash) in
-// one transaction. A file's block list (what downloads and uploads reuse) is kept while its hash
-// is unchanged; new content gets its blocks when it is next chunked for an upload.
+// one transaction. A file's block list (what downloads and uploads reuse) is the scan's when it
+// chunked the file (big files), else kept while its hash is unchanged; other new content gets its
+// blocks when it is next chunked for an upload.
 //
 // Two ways: given the scan's delta (ScanResult.delta: what changed against the state the scan
 // started from, which is what the index holds), only that is written -- a watcher hint costs
@@ -28,8 +29,8 @@ export function commitLocalScan(index: LocalIndex, tree: Tree, facts: ReadonlyMa
     // Folders and ignored files have facts without a hash (their inode finds them after a move).
     const hash = fact.hash ?? '';
     const before = stored.get(id);
-    if (before && before.hash === hash && before.size === fact.size && before.mtimeMs === fact.mtimeMs && before.inode === fact.inode) continue;
-    put.push({ id, size: fact.size, mtimeMs: fact.mtimeMs, inode: fact.inode, hash, blocks: hash !== '' && before?.hash === hash ? before.blocks : [] });
+    if (unchanged(before, fact, hash)) continue;
+    put.push({ id, size: fact.size, mtimeMs: fact.mtimeMs, inode: fact.inode, hash, blocks: blocksOf(before, fact, hash) });
   }
   const gone = [...stored.keys()].filter((id) => !facts.has(id));
   index.transaction(() => {
@@ -37,6 +38,18 @@ export function commitLocalScan(index: LocalIndex, tree: Tree, facts: ReadonlyMa
     if (gone.length > 0) index.removeFacts(gone);
     if (put.length > 0) index.putFacts(put);
   });
+}
+
+/** Stored facts that need no write: the same, and holding a block list if the scan brought one. */
+function unchanged(before: LocalFacts | undefined, fact: FileFacts, hash: string): boolean {
+  if (!before || before.hash !== hash || before.size !== fact.size || before.mtimeMs !== fact.mtimeMs || before.inode !== fact.inode) return false;
+  return !(fact.blockList && fact.blockList.length > 0 && before.blocks.length === 0);
+}
+
+/** The scan's block list if it chunked the file; else the stored one while the content is the same. */
+function blocksOf(before: LocalFacts | undefined, fact: FileFacts, hash: string): LocalFacts['blocks'] {
+  if (hash !== '' && fact.blockList) return fact.blockList.map(({ offset, size, hash: blockHash }) => ({ offset, size, hash: blockHash }));
+  return hash !== '' && before?.hash === hash ? before.blocks : [];
 }
 
 function commitDelta(index: LocalIndex, tree: Tree, facts: ReadonlyMap<string, FileFacts>, delta: ScanResult['delta']): void {
@@ -47,8 +60,8 @@ function commitDelta(index: LocalIndex, tree: Tree, facts: ReadonlyMap<string, F
     if (!fact) continue;
     const hash = fact.hash ?? '';
     const before = stored ? stored.get(id) : index.getFacts(id);
-    if (before && before.hash === hash && before.size === fact.size && before.mtimeMs === fact.mtimeMs && before.inode === fact.inode) continue;
-    put.push({ id, size: fact.size, mtimeMs: fact.mtimeMs, inode: fact.inode, hash, blocks: hash !== '' && before?.hash === hash ? before.blocks : [] });
+    if (unchanged(before, fact, hash)) continue;
+    put.push({ id, size: fact.size, mtimeMs: fact.mtimeMs, inode: fact.inode, hash, blocks: blocksOf(before, fact, hash) });
   }
   index.transaction(() => {
     if (!index.hasTree('local')) index.saveTree('local', tree);
