@@ -234,12 +234,16 @@ async function* assemble(ctx: EffectContext, op: DownloadOp, blocks: readonly Bl
   for (let at = 0; at < all.length; at += 1) {
     const slots = await next!;
     next = prefetch(at + 1);
+    let windowBytes = 0;
     for (const data of slots) {
       if (!data) throw Object.assign(new Error(`The server sent too few blocks for "${baseName(op.path)}"; it was not used.`), { retryable: true });
       whole.update(data);
-      size += data.length;
-      yield data;
+      windowBytes += data.length;
     }
+    size += windowBytes;
+    // One write per window, not one per block: hundreds of small awaited writes per 16 MiB
+    // made writing the file the slowest step of a big download (~50 ms per window, profiled).
+    yield slots.length === 1 ? slots[0]! : joined(slots as Uint8Array[], windowBytes);
   }
   const hash = whole.digest();
   if (size !== op.size || hash !== op.hash) {
@@ -247,6 +251,16 @@ async function* assemble(ctx: EffectContext, op: DownloadOp, blocks: readonly Bl
       retryable: true,
     });
   }
+}
+
+function joined(pieces: readonly Uint8Array[], bytes: number): Uint8Array {
+  const out = new Uint8Array(bytes);
+  let at = 0;
+  for (const piece of pieces) {
+    out.set(piece, at);
+    at += piece.length;
+  }
+  return out;
 }
 
 /** The blocks, cut into consecutive windows of at most `bytes` (at least one block each). */

@@ -370,8 +370,9 @@ export function finishLocalTree(
             seenInode = result.inode ?? 0;
             seenExecutable = result.executable ?? false;
           }
-          // Kept only when they describe the bytes these facts stand for (same size and mtime).
-          if (result.blocks && result.size === seenSize && result.mtimeMs === seenMtime) blocks = result.blocks;
+          // Kept only when they describe the bytes these facts stand for: same size and mtime (the
+          // walk's mtimeMs is a float of the nanoseconds, the chunker's is cut to microseconds).
+          if (result.blocks && result.size === seenSize && Math.abs(result.mtimeMs - seenMtime) < 0.001) blocks = result.blocks;
         } else {
           // Not readable right now (being written, or gone since the walk): keep what we knew,
           // and forget the facts so the next scan reads it again.
