@@ -48,6 +48,35 @@ it('a new file saved at the download target just before the rename keeps its byt
   expect(describeTree(device.remote.tree())).toEqual(disk);
 });
 
+it('a save made right after the download is renamed into place is uploaded, not recorded as the server\'s bytes', async () => {
+  const device = await newDevice(hasher);
+  device.remote.putFile('r', ROOT_ID, 'a.txt', encode('from the server'));
+  const fs = device.ports.fs;
+  let saved = false;
+  const rename = async (from: string, to: string): Promise<void> => {
+    await fs.rename(from, to);
+    if (!saved && from.includes(TEMP_PREFIX) && to === 'a.txt') {
+      saved = true;
+      device.fs.put('a.txt', 'edited the moment it arrived');
+    }
+  };
+  device.ports = {
+    ...device.ports,
+    fs: new Proxy(fs, {
+      get: (target, key) => {
+        if (key === 'rename') return rename;
+        const value = Reflect.get(target, key) as unknown;
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    }),
+  };
+  await syncUntilQuiet(device);
+
+  expect(saved).toBe(true);
+  expect(new TextDecoder().decode(device.remote.content('r'))).toBe('edited the moment it arrived');
+  expect(describeTree(device.remote.tree())).toEqual(describeDisk(device));
+});
+
 it('a file saved here between the check and its move to the trash (making room for the server\'s newer version) comes back: both versions are kept', async () => {
   const device = await newDevice(hasher);
   device.remote.putFile('r', ROOT_ID, 'a.txt', encode('v1'));

@@ -64,9 +64,10 @@ export async function runDownload(ctx: EffectContext, op: DownloadOp): Promise<C
   }
 
   const temp = downloadTempPath(op.path, ctx.idempotencyKey);
+  let written;
   try {
     const sources = localSources(ctx, op, file.blocks);
-    await fs.writeFileAtomic(temp, assemble(ctx, op, file.blocks, sources), { executable: op.executable });
+    written = await fs.writeFileAtomic(temp, assemble(ctx, op, file.blocks, sources), { executable: op.executable });
   } catch (error) {
     await fs.remove(temp).catch(() => undefined);
     throw error;
@@ -100,8 +101,10 @@ export async function runDownload(ctx: EffectContext, op: DownloadOp): Promise<C
     await fs.remove(temp).catch(() => undefined);
     throw error;
   }
-  const stat = await fs.lstat(op.path);
-  putFacts(changes, op.id, { size: stat.size, mtimeMs: stat.mtimeMs, inode: stat.inode, hash: op.hash, blocks: file.blocks });
+  // The facts of the file WE wrote (a rename keeps inode and mtime), not a stat taken now: a save
+  // by the user right after the rename would otherwise be recorded as the server's bytes, and
+  // never be uploaded (simulation seed 371).
+  putFacts(changes, op.id, { size: written.size, mtimeMs: written.mtimeMs, inode: written.inode, hash: op.hash, blocks: file.blocks });
   return finish(ctx, changes, op, current);
 }
 
