@@ -233,6 +233,23 @@ describe('scanFolder on a real disk', () => {
     expect([...f.tree.items.entries()]).toEqual([...before.items.entries()]);
   });
 
+  it('a big file the rescan chunks keeps the block list of exactly its bytes (an upload reuses it); small files have none', async () => {
+    const f = new Folder();
+    const big = Buffer.alloc(3 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE((i * 2654435761) >>> 0, i);
+    writeFileSync(f.p('big.bin'), big);
+    f.write('small.txt', 'small');
+    await f.scan(); // the first index hashes every file whole, in batches
+    writeFileSync(f.p('big.bin'), Buffer.concat([big.subarray(0, 1000), Buffer.from('x'), big.subarray(1000)]));
+    await f.scan();
+    const facts = f.facts.get(f.idAt('big.bin')!)!;
+    const chunked = await chunkFile(f.p('big.bin'));
+    expect(facts.hash).toBe(chunked.hash);
+    expect(facts.blockList).toEqual(chunked.blocks);
+    expect(facts.blockList!.reduce((sum, block) => sum + block.size, 0)).toBe(big.length + 1);
+    expect(f.facts.get(f.idAt('small.txt')!)!.blockList).toBeUndefined();
+  });
+
   it('a rename on disk keeps the id (inode), a new file gets a UUIDv7', async () => {
     const f = new Folder();
     f.write('a.txt', 'a');
