@@ -2,6 +2,7 @@
 // folder is added; pausing (30 minutes, an hour, until resumed; remembered across restarts); the
 // engines' status as it changes; moving a folder; bandwidth limits shared by every engine.
 // Each account's changes feed covers its whole home, so an account syncs one folder here.
+import type { Tree } from '../engine/tree/tree.ts';
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
@@ -55,12 +56,18 @@ export class FoldersService {
   #labelLookups = 0;
   readonly #statusListeners: ((runtime: FolderRuntime, status: FolderStatus) => void)[] = [];
   #held: 'metered' | null = null;
+  #leaveOut: ((runtime: FolderRuntime, trees: { local: Tree; remote: Tree; synced: Tree }, excluded: ReadonlySet<string>) => readonly string[]) | undefined;
 
   constructor(ctx: AppContext, accounts: AccountsService, activity: ActivityLog, changed: () => void) {
     this.#ctx = ctx;
     this.#accounts = accounts;
     this.#activity = activity;
     this.#changed = changed;
+  }
+
+  /** The engines' pre-plan hook (FolderSyncOptions.leaveOut): server folders to leave out. */
+  setLeaveOut(decide: (runtime: FolderRuntime, trees: { local: Tree; remote: Tree; synced: Tree }, excluded: ReadonlySet<string>) => readonly string[]): void {
+    this.#leaveOut = decide;
   }
 
   /** Told every engine status as it arrives, synchronously (before the pass goes on). */
@@ -160,6 +167,7 @@ export class FoldersService {
           const limited = { ...ports, remote: remoteOps(client, { hasher, upload: this.#upload, download: this.#download }) };
           return this.#ctx.options.engine?.wrapPorts ? this.#ctx.options.engine.wrapPorts(limited) : limited;
         },
+        leaveOut: (trees, excluded) => this.#leaveOut?.(runtime, trees, excluded) ?? [],
         onStatus: (status) => {
           runtime.status = status;
           runtime.progress = status.progress && status.state === 'syncing' ? runtime.timeLeft.update(status.progress, this.#ctx.now()) : null;

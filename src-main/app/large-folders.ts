@@ -1,17 +1,12 @@
 // "Large-new-folder threshold" (UI.md, Selective sync): a folder that appears on the server after
 // this computer's first sync, and holds more than the threshold, is asked about instead of
-// pulled. When a pass is about to download, the guard looks at the server's tree for folders that
-// hold nothing synced here yet and would bring more than the threshold down; it stops that pass at once (the engine's pause aborts the transfers), leaves
-// those folders out through the engine's own selective sync (which removes only copies that are
-// fully synced, so nothing of the person's is lost), resumes, and lists each in "Needs you" with
-// the way to get it: tick it in "Choose folders to sync". Each folder is asked about once
-// (remembered in the settings), so ticking it really downloads it.
-//
-// The engine has no hook between reading the server and planning (folder-sync.ts), so this acts
-// on the first status of a downloading pass: a few blocks of the big folder may have been fetched
-// before the pause lands; they are removed again with the folder. A pre-plan hook would avoid that.
+// pulled. In every pass, after the server's changes are read and before anything is planned (the
+// engine's leaveOut hook), the guard looks for folders that hold nothing synced here yet and would
+// bring more than the threshold down; the engine leaves those out through its own selective sync
+// before a byte of them is fetched, and each is listed in "Needs you" with the way to get it: tick
+// it in "Choose folders to sync". Each folder is asked about once (remembered in the settings),
+// so ticking it really downloads it.
 import type { HealthItem } from '../../src-shared/ipc/contract.ts';
-import type { FolderStatus } from '../engine/sync/status.ts';
 import { pathOf, type Tree } from '../engine/tree/tree.ts';
 import type { AppContext } from './app-context.ts';
 import type { FolderRuntime, FoldersService } from './folders.ts';
@@ -77,57 +72,36 @@ export class LargeFolderGuard {
   readonly #ctx: AppContext;
   readonly #folders: FoldersService;
   readonly #held: (folders: HeldFolder[]) => void;
-  readonly #busy = new Set<string>();
 
   /** `held`: told when folders were left out (for a notification). */
   constructor(ctx: AppContext, folders: FoldersService, held: (folders: HeldFolder[]) => void) {
     this.#ctx = ctx;
     this.#folders = folders;
     this.#held = held;
-    folders.onFolderStatus((runtime, status) => this.#check(runtime, status));
+    folders.setLeaveOut((runtime, trees, excluded) => this.#leaveOut(runtime, trees, excluded));
   }
 
   #asked(folderId: string): Set<string> {
     return new Set(this.#ctx.settings.current.largeFoldersAsked[folderId] ?? []);
   }
 
-  /** Runs in the engine's status callback, before the pass starts its transfers: must stay synchronous. */
-  #check(runtime: FolderRuntime, status: FolderStatus): void {
-    const engine = runtime.engine;
+  /** The engine's pre-plan hook: runs after the server's changes are read, before any download. */
+  #leaveOut(runtime: FolderRuntime, trees: { local: Tree; remote: Tree; synced: Tree }, excluded: ReadonlySet<string>): string[] {
     const folderId = runtime.record.id;
     // Before the first full sync the person chose what to sync themselves (the wizard).
-    if (!engine || runtime.waitingForChoice || this.#busy.has(folderId)) return;
-    if (status.state !== 'syncing' || status.pending.downloads === 0 || status.lastSyncedAt === null) return;
-    const remote = engine.index.loadTree('remote');
-    const synced = engine.index.loadTree('synced');
-    const local = engine.index.loadTree('local');
-    if (!remote || !synced || !local) return;
+    if (runtime.waitingForChoice || !runtime.status?.lastSyncedAt) return [];
     const limit = this.#ctx.settings.current.largeFolderThresholdMiB * MiB;
-    const found = largeNewFolders({ remote, synced, local }, engine.index.excludedIds(), this.#asked(folderId), limit);
-    if (found.length === 0) return;
-    this.#busy.add(folderId);
-    void this.#holdBack(runtime, found).finally(() => this.#busy.delete(folderId));
-  }
-
-  async #holdBack(runtime: FolderRuntime, found: HeldFolder[]): Promise<void> {
-    const engine = runtime.engine!;
-    const folderId = runtime.record.id;
-    // After this tick the pass has started its transfers with an abort signal; pausing aborts them.
-    await Promise.resolve();
-    engine.pause();
-    try {
-      await engine.idle();
-      await this.#ctx.settings.update((s) => ({
+    const found = largeNewFolders(trees, excluded, this.#asked(folderId), limit);
+    if (found.length === 0) return [];
+    // Asked once: ticking it later in "Choose folders to sync" really downloads it.
+    void this.#ctx.settings
+      .update((s) => ({
         ...s,
         largeFoldersAsked: { ...s.largeFoldersAsked, [folderId]: [...new Set([...(s.largeFoldersAsked[folderId] ?? []), ...found.map((f) => f.id)])] },
-      }));
-      await engine.setExcluded([...engine.index.excludedIds(), ...found.map((f) => f.id)]);
-      this.#held(found);
-    } catch {
-      // Could not leave them out (the folder closed under us): the next pass downloads them as usual.
-    } finally {
-      if (!this.#folders.stopped && runtime.engine === engine) engine.resume();
-    }
+      }))
+      .catch(() => undefined);
+    this.#held(found);
+    return found.map((f) => f.id);
   }
 
   /** How many are held back now, without reading any tree (the state is drawn several times a second). */

@@ -89,6 +89,12 @@ export interface FolderSyncOptions {
   onStatus?: (status: FolderStatus) => void;
   /** Each operation as it ends, for the activity list and the log. */
   onOperation?: (entry: ExecutedOperation) => void;
+  /**
+   * Called in every pass after the server's changes are read and before planning: server folders
+   * it returns are left out (selective sync) before anything of theirs is downloaded. The app's
+   * large-new-folder question uses it; `excluded` is the set left out already.
+   */
+  leaveOut?: (trees: { local: Tree; remote: Tree; synced: Tree }, excluded: ReadonlySet<string>) => readonly string[];
   /** Test seam: wraps the executor's ports (fault injection, crash points). */
   wrapPorts?: (ports: ExecutorPorts) => ExecutorPorts;
   /** Test seam: the planner's clock for conflicted-copy names. */
@@ -313,6 +319,21 @@ export class FolderSync {
     await this.#requestPass();
   }
 
+  /** The leaveOut hook's folders join the excluded set; true when the set grew. */
+  async #leaveOut(trees: { local: Tree; remote: Tree; synced: Tree }): Promise<boolean> {
+    const excluded = this.#index.excludedIds();
+    const added = (this.#options.leaveOut?.(trees, excluded) ?? []).filter((id) => !excluded.has(id) && trees.remote.items.get(id)?.kind === 'folder');
+    if (added.length === 0) return false;
+    // Only fully synced copies go, as with setExcluded; the hook's folders normally have none.
+    const result = await removeExcludedCopies(this.#ports.fs, this.#index, added);
+    this.#index.setExcludedIds(new Set([...excluded, ...added]));
+    for (const path of result.kept) {
+      this.#notice({ path, code: 'excluded_kept', message: 'Kept on this device: it has changes that are not on the server yet.' });
+    }
+    this.#rebaseScanner();
+    return true;
+  }
+
   /** Selective sync: these server folders (ids) stay off this device. */
   async setExcluded(ids: Iterable<string>): Promise<{ removed: number; kept: string[] }> {
     await this.idle();
@@ -458,6 +479,7 @@ export class FolderSync {
     this.#remoteWatcher?.acknowledge(this.#index.cursor ?? '');
 
     let trees = this.#trees();
+    if (await this.#leaveOut(trees)) trees = this.#trees();
     let ops = this.#plan(trees);
     let questions = ops.filter((op): op is Extract<Operation, { kind: 'ask' }> => op.kind === 'ask');
     if (questions.length > 0 && this.#options.allowMassDelete) {
