@@ -578,7 +578,8 @@ export class FolderSync {
   }
 
   #committed(result: ScanResult): void {
-    commitLocalScan(this.#index, result.tree, result.facts);
+    // A hinted scan is stored as its delta; a full scan is compared with the index (and repairs it).
+    commitLocalScan(this.#index, result.tree, result.facts, this.#fullScanRunning ? undefined : result.delta);
     // A full scan says every problem there is; a hinted one only those of the paths it looked at.
     if (this.#fullScanRunning) this.#problems.clear();
     for (const problem of result.problems) this.#problems.set(problem.path, problem);
