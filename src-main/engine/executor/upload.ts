@@ -1,11 +1,12 @@
 // The upload effect (SCENARIOS #36, #38). The file must be what the scanner saw (size, mtime,
-// inode); it is chunked and hashed again through the FileSystem port and must still have the
-// planned hash; the server is asked which blocks it lacks; only those are read again, each checked
-// against its hash as it is sent; the file's stat must be unchanged at the end; only then is the
-// block list committed (If-Match on the content version, or a create with our proposed id). A
-// file that changes anywhere along the way aborts the upload (deferred: rescan, rehash, plan
-// again): we never commit a hash that does not match the bytes sent. An interrupted upload costs
-// nothing extra next time: the missing check skips what already arrived.
+// inode); it is chunked and hashed again through the FileSystem port (a big file the scanner
+// chunked: the block list stored with those facts) and must still have the planned hash; the
+// server is asked which blocks it lacks; only those are read again, each checked against its hash
+// as it is sent; the file's stat must be unchanged at the end; only then is the block list
+// committed (If-Match on the content version, or a create with our proposed id). A file that
+// changes anywhere along the way aborts the upload (deferred: rescan, rehash, plan again): we
+// never commit a hash that does not match the bytes sent. An interrupted upload costs nothing
+// extra next time: the missing check skips what already arrived.
 
 import type { Operation } from '../planner/operations.ts';
 import { requireUnchanged } from './effect-context.ts';
@@ -13,6 +14,7 @@ import type { EffectContext } from './effect-context.ts';
 import { Deferred, Refused } from './errors.ts';
 import type { CommitTarget } from './ports.ts';
 import { chunkContent, readBlocks } from './read-content.ts';
+import type { ChunkedContent } from './read-content.ts';
 import { idTakenRefusal } from './local-effects.ts';
 import { ChangeSet, putFacts } from './change-set.ts';
 
@@ -32,7 +34,10 @@ export async function runUpload(ctx: EffectContext, op: UploadOp): Promise<Chang
   const path = ctx.trees.localPath(op.id) ?? op.path;
   const changed = () => new Deferred('source_changed', `"${path}" changed while it was being uploaded; it will be read again.`, path);
   const before = await requireUnchanged(ctx, op.id, path, 'source_changed');
-  const content = await chunkContent(fs, path, before.size, ctx.hasher, READ_ONCE_BYTES);
+  // A big file the scanner chunked has its block list stored with the facts just matched: no
+  // second read of the whole file to chunk it (every block sent is still read and checked).
+  const stored = before.size > READ_ONCE_BYTES ? storedBlocks(ctx, op) : undefined;
+  const content = stored ?? (await chunkContent(fs, path, before.size, ctx.hasher, READ_ONCE_BYTES));
   if (content.hash !== op.hash || content.size !== op.size) throw changed();
 
   const unique = new Map(content.blocks.map((block) => [block.hash, block]));
@@ -83,4 +88,17 @@ export async function runUpload(ctx: EffectContext, op: UploadOp): Promise<Chang
   putFacts(changes, op.id, { size: before.size, mtimeMs: before.mtimeMs, inode: before.inode, hash: content.hash, blocks });
   ctx.trees.settle(changes, op.id);
   return changes;
+}
+
+/** The block list stored with the facts of `op`'s file, when it is one of exactly the planned content. */
+function storedBlocks(ctx: EffectContext, op: UploadOp): ChunkedContent | undefined {
+  const facts = ctx.ports.store.localFacts(op.id);
+  if (!facts?.blocks?.length || facts.hash !== op.hash) return undefined;
+  let offset = 0;
+  const blocks = facts.blocks.map(({ hash, size }) => {
+    const block = { hash, size, offset };
+    offset += size;
+    return block;
+  });
+  return offset === op.size ? { hash: op.hash, size: op.size, blocks } : undefined;
 }
