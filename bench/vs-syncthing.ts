@@ -7,7 +7,8 @@
 // RSS), and both devices idle for 60 s with those files synced (CPU seconds, RSS). Prints a table
 // (each figure for both tools, the ratio, issue 6's target and whether Tandem meets it) and writes
 // it to bench-results/vs-syncthing.json.
-//   npm run bench:vs-syncthing                       the issue's sizes (about 15–25 minutes)
+//   npm run bench:vs-syncthing                       the issue's sizes (23 min at load 7–10; most of it
+//                                                    Tandem's first upload of the 100k-file folder)
 //   TANDEM_BENCH_SCALE=0.01 npm run bench:vs-syncthing  a quick try
 //   TANDEM_BENCH_ONLY=edit,insert …                  a subset of edit, small, big, insert, index, idle
 // TANDEM_BENCH_TRACE=1 copies every process's log to stderr. Everything runs on 127.0.0.1 and is
