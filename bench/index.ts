@@ -94,7 +94,9 @@ try {
     times.fresh.push(time(() => index.saveTree('synced', tree)));
     times.unchanged.push(time(() => index.saveTree('synced', tree)));
     times.edited.push(time(() => index.saveTree('synced', edited)));
-    times.load.push(time(() => (loadedSize = index.loadTree('synced')?.items.size ?? 0)));
+    // From the file, as at start or from another process: the writer itself hands out the trees it keeps in memory.
+    const reader = LocalIndex.openReadOnly(join(base, 'state'));
+    times.load.push(time(() => (loadedSize = reader.loadTree('synced')?.items.size ?? 0)));
     index.saveTree('synced', rootOnly);
     times.save3.push(time(() => {
       index.transaction(() => {
@@ -102,8 +104,9 @@ try {
       });
     }));
     times.load3.push(time(() => {
-      for (const name of ['remote', 'local', 'synced'] as const) index.loadTree(name);
+      for (const name of ['remote', 'local', 'synced'] as const) reader.loadTree(name);
     }));
+    reader.close();
     index.removeFacts(facts.map((f) => f.id));
     times.factsSave.push(time(() => index.putFacts(facts)));
     times.factsLoad.push(time(() => index.allFacts()));
