@@ -2,7 +2,6 @@
 // account; the password comes from TANDEM_PASSWORD or standard input, never from the command line
 // where other users could see it in the process list).
 import { join } from 'node:path';
-import { addUser, startServer } from '../../../src-server/index.ts';
 import { defaultStateDir } from '../../app/paths.ts';
 import { TANDEM_VERSION } from '../../app/version.ts';
 import { parseCommandArgs, UsageError } from '../args.ts';
@@ -30,6 +29,8 @@ export const serverCommand: CliCommand = {
     const port = parsePort(values.port);
     const dir = dataDir(values.data, io);
     // Warnings and errors only (one JSON line each): a request log would drown them.
+    // Loaded here, not at the top: `tandem sync` and `tandem status` need none of the server.
+    const { startServer } = await import('../../../src-server/index.ts');
     const server = await startServer({ dataDir: dir, host: values.host ?? '127.0.0.1', port, version: TANDEM_VERSION, logLevel: 'warn' });
     io.stdout(`Tandem server ${TANDEM_VERSION}: ${server.url}`);
     io.stdout(`Data in ${dir}. Add people with: tandem server add-user NAME --data ${dir}`);
@@ -71,6 +72,7 @@ export const addUserCommand: CliCommand = {
       return EXIT.usage;
     }
     const dir = dataDir(values.data, io);
+    const { addUser } = await import('../../../src-server/index.ts');
     await addUser({ dataDir: dir, name, password, quotaBytes });
     io.stdout(`Added user "${name}" to the server in ${dir}${quotaBytes === null ? '' : `, with a quota of ${quotaBytes} bytes`}.`);
     return EXIT.ok;

@@ -2,10 +2,8 @@
 // IPC as the Electron shell, over a WebSocket.
 import { parseCommandArgs } from '../args.ts';
 import { type CliCommand, EXIT } from '../command.ts';
-import { App } from '../../app/app.ts';
 import { defaultStateDir } from '../../app/paths.ts';
 import { TANDEM_VERSION } from '../../app/version.ts';
-import { startHost } from '../../host/host.ts';
 
 export const uiCommand: CliCommand = {
   path: ['ui'],
@@ -19,6 +17,9 @@ export const uiCommand: CliCommand = {
       io.stderr(`tandem ui: --port must be a number from 0 to 65535, not "${values.port}".`);
       return EXIT.usage;
     }
+    // Loaded here, not at the top: the app layer and the server it can host cost memory that
+    // `tandem sync` and `tandem status` would carry for nothing.
+    const [{ App }, { startHost }] = await Promise.all([import('../../app/app.ts'), import('../../host/host.ts')]);
     const app = new App({ version: TANDEM_VERSION, stateDir: values.state ?? defaultStateDir(io.env) });
     const host = await startHost({ app, port });
     io.stdout(`Tandem UI: ${host.url}`);
