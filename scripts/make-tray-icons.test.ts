@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { inflateSync, crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { drawAppIcon, drawTrayIcons, encodePng, TRAY_STATES, trayIconName } from './make-tray-icons.ts';
+import { BADGE_COUNTS, drawAppIcon, drawTrayIcons, encodePng, SYNC_FRAMES, TRAY_STATES, trayIconName } from './make-tray-icons.ts';
 
 const assets = new URL('../assets/', import.meta.url);
 
@@ -53,7 +53,7 @@ describe('committed tray icons', () => {
   const drawn = drawTrayIcons();
 
   it('are exactly what the script draws (run node scripts/make-tray-icons.ts after changing it)', () => {
-    expect(drawn.size).toBe(TRAY_STATES.length * 3 * 2);
+    expect(drawn.size).toBe((TRAY_STATES.length + SYNC_FRAMES - 1 + BADGE_COUNTS.length) * 3 * 2);
     for (const [name, png] of drawn) {
       expect(readFileSync(new URL(`tray/${name}`, assets)).equals(png), `assets/tray/${name} differs`).toBe(true);
     }
@@ -81,5 +81,16 @@ describe('committed tray icons', () => {
       silhouettes.add(Buffer.from(rgba.filter((_, i) => i % 4 === 3)).toString('hex'));
     }
     expect(silhouettes.size).toBe(TRAY_STATES.length);
+  });
+
+  it('turn the syncing arrows a step in each frame, and show each count differently in the badge', () => {
+    const alpha = (name: string) => Buffer.from(decodePng(drawn.get(name)!).rgba.filter((_, i) => i % 4 === 3)).toString('hex');
+    const frames = Array.from({ length: SYNC_FRAMES }, (_, k) => alpha(trayIconName('syncing', 'Template', 1, k === 0 ? '' : `f${k}`)));
+    expect(new Set(frames).size).toBe(SYNC_FRAMES);
+    for (const scale of [1, 2] as const) {
+      // In the template the count is cut out of the badge, so each count has its own silhouette.
+      const badges = BADGE_COUNTS.map((count) => alpha(trayIconName('attention', 'Template', scale, count)));
+      expect(new Set([...badges, alpha(trayIconName('attention', 'Template', scale))]).size).toBe(BADGE_COUNTS.length + 1);
+    }
   });
 });

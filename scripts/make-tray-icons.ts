@@ -4,7 +4,11 @@
 //
 // Per state (UI.md, "The tray icon"): tray-<state>-onlight.png (dark ink, for light menu bars and
 // taskbars), tray-<state>-ondark.png (light ink, for dark ones), tray-<state>Template.png (black +
-// alpha; macOS recolours it). Each at 16 px, and 32 px as "@2x" beside it.
+// alpha; macOS recolours it). Each at 16 px, and 32 px as "@2x" beside it. Besides those:
+// - tray-syncing-f<k>-… (k = 1…SYNC_FRAMES-1): the arrows turned step by step; the tray cycles
+//   them with tray-syncing-… (frame 0) while syncing, so the arrows turn gently.
+// - tray-attention-<n>-… (n = 1…9, and "9plus"): the bell with the count in its badge, for
+//   Windows and Linux, where a tray icon has no title beside it (macOS shows the count as text).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
@@ -85,7 +89,10 @@ const polygon = (points: readonly (readonly [number, number])[]): Shape => (x, y
 };
 
 /** A stroked arc from angle a0 to a1 (degrees, clockwise from 3 o'clock since y points down). */
-const arc = (cx: number, cy: number, r: number, width: number, a0: number, a1: number): Shape => (x, y) => {
+const arc = (cx: number, cy: number, r: number, width: number, from: number, to: number): Shape => (x, y) => {
+  // Turned arcs (the syncing frames) may start past 360 degrees.
+  const a0 = ((from % 360) + 360) % 360;
+  const a1 = ((to % 360) + 360) % 360;
   const d = Math.hypot(x - cx, y - cy);
   if (d > r + width / 2 || d < r - width / 2) return false;
   const angle = ((Math.atan2(y - cy, x - cx) * 180) / Math.PI + 360) % 360;
@@ -117,11 +124,13 @@ const arcArrow = (cx: number, cy: number, r: number, width: number, a0: number, 
 };
 
 /** One step of a drawing: paint a shape in ink or an accent colour, or erase (cut a gap). */
-type Layer = { shape: Shape; paint: 'ink' | 'accent' } | { shape: Shape; erase: true };
+type Layer = { shape: Shape; paint: 'ink' | 'accent' | 'knockout' } | { shape: Shape; erase: true };
 
 export interface Palette {
   ink: Rgb;
   accent: Rgb;
+  /** Text on the accent (the badge's count); absent → cut out, as a template needs. */
+  knockout?: Rgb;
 }
 
 /** Renders layers at size × size pixels, several samples per pixel for smooth edges (fewer when large). */
@@ -173,6 +182,79 @@ export type TrayState = (typeof TRAY_STATES)[number];
 
 const cloud = union(disc(4.9, 9.6, 3), disc(9, 7.4, 4.3), disc(12.4, 10.2, 2.9), roundedRect(1.9, 9.4, 15.3, 13.6, 2.2));
 
+/** How many pictures one turn of the syncing animation has; each turns the arrows further. */
+export const SYNC_FRAMES = 6;
+
+/**
+ * The two chasing arrows turned by frame × 180 / SYNC_FRAMES degrees: the picture looks the same
+ * after half a turn, so the frames loop seamlessly.
+ */
+function syncingFrame(frame: number): Layer[] {
+  const turn = (frame * 180) / SYNC_FRAMES;
+  return [
+    { shape: arcArrow(8, 8, 5.2, 2, 200 + turn, 325 + turn), paint: 'ink' },
+    { shape: arcArrow(8, 8, 5.2, 2, 20 + turn, 145 + turn), paint: 'ink' },
+  ];
+}
+
+// A 3 × 5 pixel digit font ('#' = ink), so the badge's count stays legible at 16 px.
+const DIGITS: Record<string, readonly string[]> = {
+  '1': ['.#.', '##.', '.#.', '.#.', '###'],
+  '2': ['##.', '..#', '.#.', '#..', '###'],
+  '3': ['##.', '..#', '.#.', '..#', '##.'],
+  '4': ['#.#', '#.#', '###', '..#', '..#'],
+  '5': ['###', '#..', '##.', '..#', '##.'],
+  '6': ['.##', '#..', '###', '#.#', '###'],
+  '7': ['###', '..#', '.#.', '.#.', '.#.'],
+  '8': ['###', '#.#', '###', '#.#', '###'],
+  '9': ['###', '#.#', '###', '..#', '##.'],
+  '+': ['...', '.#.', '###', '.#.', '...'],
+};
+
+/** Text in the pixel font with its top-left at (x, y) in the design grid, one column between glyphs. */
+function pixelText(text: string, x: number, y: number): Shape {
+  const cells: Shape[] = [];
+  [...text].forEach((char, index) => {
+    const glyph = DIGITS[char];
+    if (!glyph) throw new Error(`no glyph for "${char}" in the badge font`);
+    glyph.forEach((row, dy) =>
+      [...row].forEach((cell, dx) => {
+        const left = x + index * 4 + dx;
+        if (cell === '#') cells.push((px, py) => px >= left && px < left + 1 && py >= y + dy && py < y + dy + 1);
+      }),
+    );
+  });
+  return union(...cells);
+}
+
+/** The counts the badge can show: 1–9, then "9+" for anything more. */
+export const BADGE_COUNTS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '9plus'] as const;
+export type BadgeCount = (typeof BADGE_COUNTS)[number];
+
+/** The "needs you" bell, a little smaller and lower than the plain one, so a badge big enough for the count fits. */
+function attentionWithCount(count: BadgeCount): Layer[] {
+  const bell: Layer[] = [
+    { shape: union(disc(6.2, 7.6, 4), rect(2.2, 7.6, 10.2, 11.4), roundedRect(0.8, 10.6, 11.6, 12.8, 1)), paint: 'ink' },
+    { shape: disc(6.2, 13.8, 1.6), paint: 'ink' },
+    { shape: disc(6.2, 3.2, 1.1), paint: 'ink' },
+  ];
+  if (count === '9plus') {
+    // A pill wide enough for "9+" (7 px of text).
+    return [
+      ...bell,
+      { shape: roundedRect(6, 0, 16, 9, 4.5), erase: true },
+      { shape: roundedRect(7, 0.5, 16, 8.5, 4), paint: 'accent' },
+      { shape: pixelText('9+', 8, 2), paint: 'knockout' },
+    ];
+  }
+  return [
+    ...bell,
+    { shape: disc(12.5, 4.5, 4.5), erase: true },
+    { shape: disc(12.5, 4.5, 3.6), paint: 'accent' },
+    { shape: pixelText(count, 11, 2), paint: 'knockout' },
+  ];
+}
+
 export const TRAY_DRAWINGS: Record<TrayState, readonly Layer[]> = {
   'up-to-date': [
     {
@@ -187,10 +269,7 @@ export const TRAY_DRAWINGS: Record<TrayState, readonly Layer[]> = {
       paint: 'ink',
     },
   ],
-  syncing: [
-    { shape: arcArrow(8, 8, 5.2, 2, 200, 325), paint: 'ink' },
-    { shape: arcArrow(8, 8, 5.2, 2, 20, 145), paint: 'ink' },
-  ],
+  syncing: syncingFrame(0),
   paused: [
     // Whole-pixel edges at 16 px, so the bars stay crisp.
     { shape: roundedRect(3, 2.5, 6.5, 13.5, 0.8), paint: 'ink' },
@@ -202,7 +281,8 @@ export const TRAY_DRAWINGS: Record<TrayState, readonly Layer[]> = {
     { shape: segment(2, 2, 14, 14, 1.8), paint: 'ink' },
   ],
   attention: [
-    // A bell ("needs you") with the badge; the tray's tooltip and menu carry the count.
+    // A bell ("needs you") with a plain badge: macOS (count as title) and no count yet. The
+    // counted bells for Windows and Linux are attentionWithCount, above.
     { shape: union(disc(7.2, 7.2, 4.2), rect(3, 7.2, 11.4, 11.2), roundedRect(1.6, 10.4, 12.8, 12.6, 1)), paint: 'ink' },
     { shape: disc(7.2, 13.6, 1.7), paint: 'ink' },
     { shape: disc(7.2, 2.6, 1.2), paint: 'ink' },
@@ -241,26 +321,38 @@ const AMBER: Rgb = [0xf5, 0x9e, 0x0b];
 
 /** Ink and accent for each variant; the template is all black (macOS keeps only the alpha). */
 export const PALETTES = {
-  onlight: (state: TrayState): Palette => ({ ink: INK_ON_LIGHT, accent: state === 'error' ? [0xdc, 0x26, 0x26] : AMBER }),
-  ondark: (state: TrayState): Palette => ({ ink: INK_ON_DARK, accent: state === 'error' ? [0xf8, 0x71, 0x71] : AMBER }),
+  onlight: (state: TrayState): Palette => ({ ink: INK_ON_LIGHT, accent: state === 'error' ? [0xdc, 0x26, 0x26] : AMBER, knockout: INK_ON_LIGHT }),
+  ondark: (state: TrayState): Palette => ({ ink: INK_ON_DARK, accent: state === 'error' ? [0xf8, 0x71, 0x71] : AMBER, knockout: INK_ON_LIGHT }),
+  // The badge's count in dark ink on amber reads on both bars; the template cuts it out instead.
   Template: (): Palette => ({ ink: BLACK, accent: BLACK }),
 } as const;
 
 export type IconVariant = keyof typeof PALETTES;
 
-export function trayIconName(state: TrayState, variant: IconVariant, scale: 1 | 2): string {
+/** detail: a syncing frame ("f1"…) or a badge count ("3", "9plus"); none for the plain picture. */
+export function trayIconName(state: TrayState, variant: IconVariant, scale: 1 | 2, detail = ''): string {
   const suffix = scale === 2 ? '@2x' : '';
-  return variant === 'Template' ? `tray-${state}Template${suffix}.png` : `tray-${state}-${variant}${suffix}.png`;
+  const name = detail ? `${state}-${detail}` : state;
+  return variant === 'Template' ? `tray-${name}Template${suffix}.png` : `tray-${name}-${variant}${suffix}.png`;
+}
+
+/** Every picture: the six states, the further syncing frames, and the counted "needs you" bells. */
+function allDrawings(): { state: TrayState; detail: string; layers: readonly Layer[] }[] {
+  return [
+    ...TRAY_STATES.map((state) => ({ state, detail: '', layers: TRAY_DRAWINGS[state] })),
+    ...Array.from({ length: SYNC_FRAMES - 1 }, (_, i) => ({ state: 'syncing' as const, detail: `f${i + 1}`, layers: syncingFrame(i + 1) })),
+    ...BADGE_COUNTS.map((count) => ({ state: 'attention' as const, detail: count, layers: attentionWithCount(count) })),
+  ];
 }
 
 /** Every tray icon: file name (under assets/tray/) → PNG bytes. */
 export function drawTrayIcons(): Map<string, Buffer> {
   const files = new Map<string, Buffer>();
-  for (const state of TRAY_STATES) {
+  for (const { state, detail, layers } of allDrawings()) {
     for (const variant of Object.keys(PALETTES) as IconVariant[]) {
       for (const scale of [1, 2] as const) {
         const size = 16 * scale;
-        files.set(trayIconName(state, variant, scale), encodePng(size, size, rasterise(TRAY_DRAWINGS[state], size, PALETTES[variant](state))));
+        files.set(trayIconName(state, variant, scale, detail), encodePng(size, size, rasterise(layers, size, PALETTES[variant](state))));
       }
     }
   }

@@ -8,15 +8,20 @@ import { describe, expect, it, vi } from 'vitest';
 import { App } from '../app/app.ts';
 import { AppPhase, type AppState, type FolderView } from '../../src-shared/ipc/contract.ts';
 import {
+  attentionIconFile,
   iconStateFor,
   iconStyleFor,
   TRAY_ICON_STYLES,
   trayIconFile,
   TOOLTIP_MAX,
   tooltipFor,
+  SYNC_FRAME_MS,
+  SYNC_FRAMES,
+  syncingFrameFiles,
   type TrayActions,
   type TrayMenuItem,
   TrayService,
+  type TrayTimers,
   trayView,
 } from './tray.ts';
 
@@ -79,6 +84,34 @@ describe('trayView', () => {
         expect(existsSync(assetsDir + file.replace(/\.png$/, '@2x.png')), `${file} @2x`).toBe(true);
       }
     }
+    // And every syncing frame and counted badge the service can switch to.
+    for (const style of TRAY_ICON_STYLES) {
+      const extra = [...syncingFrameFiles(style), ...Array.from({ length: 12 }, (_, count) => attentionIconFile(count, style))];
+      for (const file of extra) {
+        expect(existsSync(assetsDir + file), file).toBe(true);
+        expect(existsSync(assetsDir + file.replace(/\.png$/, '@2x.png')), `${file} @2x`).toBe(true);
+      }
+    }
+  });
+
+  it('has distinct syncing frames, the plain syncing icon first', () => {
+    const frames = syncingFrameFiles('ondark');
+    expect(frames).toHaveLength(SYNC_FRAMES);
+    expect(new Set(frames).size).toBe(SYNC_FRAMES);
+    expect(frames[0]).toBe('tray/tray-syncing-ondark.png');
+    expect(trayView(state({ phase: 'syncing' }), 'ondark', recordingActions().actions).frames).toEqual(frames);
+    expect(trayView(state(), 'ondark', recordingActions().actions).frames).toEqual([]);
+  });
+
+  it('puts the count in the badge on Windows and Linux: 3 → "3", 12 → "9+", none → the plain bell', () => {
+    const icon = (attentionCount: number, style: 'onlight' | 'ondark' | 'template') =>
+      trayView(state({ phase: 'attention', conflictCount: attentionCount, attentionCount }), style, recordingActions().actions).icon;
+    expect(icon(3, 'onlight')).toBe('tray/tray-attention-3-onlight.png');
+    expect(icon(9, 'ondark')).toBe('tray/tray-attention-9-ondark.png');
+    expect(icon(12, 'onlight')).toBe('tray/tray-attention-9plus-onlight.png');
+    expect(icon(0, 'onlight')).toBe('tray/tray-attention-onlight.png');
+    // macOS keeps the plain bell: the count is the title beside it.
+    expect(icon(3, 'template')).toBe('tray/tray-attentionTemplate.png');
   });
 
   it('picks a different picture for each of the six states', () => {
@@ -166,6 +199,26 @@ describe('trayView', () => {
     expect(trayView(state({ phase: 'syncing', attentionCount: 1 }), 'template', actions).title).toBe('');
   });
 });
+
+/** A fake clock for the syncing animation: tick() runs what a real interval would after ms. */
+function fakeTimers() {
+  const running = new Map<number, { tick: () => void; ms: number }>();
+  let next = 1;
+  const timers: TrayTimers = {
+    setInterval: (tick, ms) => {
+      running.set(next, { tick, ms });
+      return next++;
+    },
+    clearInterval: (handle) => running.delete(handle as number),
+  };
+  return {
+    timers,
+    running,
+    advance: (ms: number) => {
+      for (const timer of [...running.values()]) for (let t = timer.ms; t <= ms; t += timer.ms) timer.tick();
+    },
+  };
+}
 
 /** A fake Tray, nativeImage and Menu that record what the service did. */
 function fakeElectron(platform: NodeJS.Platform = 'linux') {
@@ -260,6 +313,51 @@ describe('TrayService', () => {
     fake.setDark(true);
     service.refresh();
     expect(fake.images.map((image) => image.file)).toEqual(['/app/assets/tray/tray-up-to-date-onlight.png', '/app/assets/tray/tray-up-to-date-ondark.png']);
+  });
+
+  it('turns the syncing arrows gently while syncing, and stops when up to date', () => {
+    const fake = fakeElectron();
+    const clock = fakeTimers();
+    const service = new TrayService({ ...fake.options, actions: recordingActions().actions, timers: clock.timers });
+    const files = () => fake.images.map((image) => image.file.replace('/app/assets/tray/', ''));
+    service.render(state({ phase: 'syncing', summary: 'Syncing 3 files' }));
+    expect(files()).toEqual(['tray-syncing-onlight.png']);
+    expect([...clock.running.values()].map((timer) => timer.ms)).toEqual([SYNC_FRAME_MS]);
+    clock.advance(SYNC_FRAME_MS * 2);
+    // Progress keeps arriving: the arrows carry on from where they are, on the same one timer.
+    service.render(state({ phase: 'syncing', summary: 'Syncing 2 files' }));
+    clock.advance(SYNC_FRAME_MS);
+    expect(files()).toEqual(['tray-syncing-onlight.png', 'tray-syncing-f1-onlight.png', 'tray-syncing-f2-onlight.png', 'tray-syncing-f3-onlight.png']);
+    expect(clock.running.size).toBe(1);
+    // Round the turn and back to the first picture.
+    clock.advance(SYNC_FRAME_MS * (SYNC_FRAMES - 3));
+    expect(files().at(-1)).toBe('tray-syncing-onlight.png');
+
+    service.render(state());
+    expect(files().at(-1)).toBe('tray-up-to-date-onlight.png');
+    expect(clock.running.size).toBe(0);
+    const shown = fake.images.length;
+    clock.advance(SYNC_FRAME_MS * 10);
+    expect(fake.images).toHaveLength(shown);
+  });
+
+  it('leaves no timer behind once disposed while syncing', () => {
+    const fake = fakeElectron('darwin');
+    const clock = fakeTimers();
+    const service = new TrayService({ ...fake.options, actions: recordingActions().actions, timers: clock.timers });
+    service.render(state({ phase: 'syncing' }));
+    clock.advance(SYNC_FRAME_MS);
+    expect(fake.images.map((image) => image.file)).toEqual(['/app/assets/tray/tray-syncingTemplate.png', '/app/assets/tray/tray-syncing-f1Template.png']);
+    service.dispose();
+    expect(clock.running.size).toBe(0);
+  });
+
+  it('shows the count in the badge icon on Linux as it changes', () => {
+    const fake = fakeElectron('linux');
+    const service = new TrayService({ ...fake.options, actions: recordingActions().actions });
+    service.render(state({ phase: 'attention', conflictCount: 3, attentionCount: 3 }));
+    service.render(state({ phase: 'attention', conflictCount: 12, attentionCount: 12 }));
+    expect(fake.images.map((image) => image.file)).toEqual(['/app/assets/tray/tray-attention-3-onlight.png', '/app/assets/tray/tray-attention-9plus-onlight.png']);
   });
 
   it('loads macOS icons as template images', () => {

@@ -32,10 +32,33 @@ export function iconStyleFor(platform: NodeJS.Platform, darkMenu: boolean): Tray
 
 /**
  * The 16 px file, relative to assets/. The 32 px one sits beside it with "@2x" before ".png",
- * which is where Electron's nativeImage looks for it on high-density screens.
+ * which is where Electron's nativeImage looks for it on high-density screens. detail picks a
+ * variant of the picture that scripts/make-tray-icons.ts draws: a syncing frame ("f2") or a
+ * badge count ("3", "9plus").
  */
-export function trayIconFile(state: TrayIconState, style: TrayIconStyle): string {
-  return style === 'template' ? `tray/tray-${state}Template.png` : `tray/tray-${state}-${style}.png`;
+export function trayIconFile(state: TrayIconState, style: TrayIconStyle, detail = ''): string {
+  const name = detail ? `${state}-${detail}` : state;
+  return style === 'template' ? `tray/tray-${name}Template.png` : `tray/tray-${name}-${style}.png`;
+}
+
+/** Pictures in one turn of the syncing arrows (as many as scripts/make-tray-icons.ts draws). */
+export const SYNC_FRAMES = 6;
+/** How long each syncing picture shows: slow enough to read as calm, not as a busy spinner. */
+export const SYNC_FRAME_MS = 200;
+
+/** The syncing pictures in order; frame 0 is the plain syncing icon. */
+export function syncingFrameFiles(style: TrayIconStyle): string[] {
+  return Array.from({ length: SYNC_FRAMES }, (_, frame) => trayIconFile('syncing', style, frame === 0 ? '' : `f${frame}`));
+}
+
+/**
+ * The "needs you" picture for this many things: on Windows and Linux the count sits in the
+ * badge (1–9, then "9+"), since their trays show no text beside the icon; macOS shows the count
+ * as the tray title and keeps the plain bell. No count (e.g. no folder yet) → the plain bell.
+ */
+export function attentionIconFile(count: number, style: TrayIconStyle): string {
+  if (style === 'template' || count < 1) return trayIconFile('attention', style);
+  return trayIconFile('attention', style, count > 9 ? '9plus' : String(Math.floor(count)));
 }
 
 /** A menu entry: the subset of Electron's MenuItemConstructorOptions we use. */
@@ -63,6 +86,8 @@ export interface TrayActions {
 export interface TrayView {
   /** Relative to assets/. */
   icon: string;
+  /** While syncing: the pictures to cycle through (icon is the first); otherwise empty. */
+  frames: string[];
   template: boolean;
   tooltip: string;
   /** Beside the icon (macOS menu bar only): how many things need the person, or ''. */
@@ -122,8 +147,11 @@ export function trayView(state: AppState, style: TrayIconStyle, actions: TrayAct
     { id: 'quit', label: 'Quit Tandem', click: () => actions.quit() },
   ];
   const needsYou = state.phase === 'attention' ? state.attentionCount : 0;
+  const iconState = iconStateFor(state.phase);
+  const frames = iconState === 'syncing' ? syncingFrameFiles(style) : [];
   return {
-    icon: trayIconFile(iconStateFor(state.phase), style),
+    icon: iconState === 'attention' ? attentionIconFile(needsYou, style) : trayIconFile(iconState, style),
+    frames,
     template: style === 'template',
     tooltip: tooltipFor(state),
     title: needsYou > 0 ? String(needsYou) : '',
@@ -151,16 +179,33 @@ export interface TrayServiceOptions<Image, Menu> {
   /** Asked on every render, so a theme switch shows on the next one. */
   darkMenu: () => boolean;
   actions: TrayActions;
+  /** Drives the syncing animation; the real timers unless a test brings a fake clock. */
+  timers?: TrayTimers;
 }
+
+/** setInterval / clearInterval, injectable. */
+export interface TrayTimers {
+  setInterval(tick: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+const realTimers: TrayTimers = {
+  setInterval: (tick, ms) => setInterval(tick, ms),
+  clearInterval: (handle) => clearInterval(handle as ReturnType<typeof setInterval>),
+};
 
 export class TrayService<Image, Menu> {
   private readonly options: TrayServiceOptions<Image, Menu>;
   private shownIcon: string | undefined;
   private shownTitle = '';
   private lastState: AppState | undefined;
+  private readonly timers: TrayTimers;
+  /** The syncing animation while it runs: its pictures (full paths) and which one shows. */
+  private animation: { handle: unknown; frames: string[]; template: boolean; frame: number } | undefined;
 
   constructor(options: TrayServiceOptions<Image, Menu>) {
     this.options = options;
+    this.timers = options.timers ?? realTimers;
   }
 
   /** Rebuilds icon, tooltip and menu for this state. The image is only swapped when it changes. */
@@ -168,10 +213,16 @@ export class TrayService<Image, Menu> {
     this.lastState = state;
     const { options } = this;
     const view = trayView(state, iconStyleFor(options.platform, options.darkMenu()), options.actions);
-    const iconPath = join(options.assetsDir, view.icon);
-    if (iconPath !== this.shownIcon) {
-      options.tray.setImage(options.loadImage(iconPath, view.template));
-      this.shownIcon = iconPath;
+    if (view.frames.length > 1) {
+      // Progress renders arrive many times a second while syncing: keep turning from where the
+      // arrows are rather than restarting, and take new frames if the style changed.
+      const frames = view.frames.map((file) => join(options.assetsDir, file));
+      if (this.animation) Object.assign(this.animation, { frames, template: view.template });
+      else this.animation = { handle: this.timers.setInterval(() => this.nextFrame(), SYNC_FRAME_MS), frames, template: view.template, frame: 0 };
+      this.showImage(frames[this.animation.frame % frames.length]!, view.template);
+    } else {
+      this.stopAnimation();
+      this.showImage(join(options.assetsDir, view.icon), view.template);
     }
     options.tray.setToolTip(view.tooltip);
     if (view.title !== this.shownTitle) {
@@ -184,5 +235,35 @@ export class TrayService<Image, Menu> {
   /** Renders the last state again, e.g. after the menu bar switched between light and dark. */
   refresh(): void {
     if (this.lastState) this.render(this.lastState);
+  }
+
+  /** Stops the syncing animation's timer; call before destroying the tray. */
+  dispose(): void {
+    this.stopAnimation();
+  }
+
+  private nextFrame(): void {
+    const animation = this.animation;
+    if (!animation) return;
+    animation.frame = (animation.frame + 1) % animation.frames.length;
+    try {
+      this.showImage(animation.frames[animation.frame]!, animation.template);
+    } catch {
+      // Turning arrows are decoration: if the tray is gone (destroyed on quit), stop, don't throw
+      // from a timer every 200 ms.
+      this.stopAnimation();
+    }
+  }
+
+  private stopAnimation(): void {
+    if (!this.animation) return;
+    this.timers.clearInterval(this.animation.handle);
+    this.animation = undefined;
+  }
+
+  private showImage(iconPath: string, template: boolean): void {
+    if (iconPath === this.shownIcon) return;
+    this.options.tray.setImage(this.options.loadImage(iconPath, template));
+    this.shownIcon = iconPath;
   }
 }
