@@ -60,6 +60,7 @@ function startTrayApp(): void {
   let quitting = false;
   let popover: BrowserWindow | undefined;
   let tray: Tray | undefined;
+  let stopTray: (() => void) | undefined;
   let disposeBridge: (() => void) | undefined;
 
   const showPopover = () => {
@@ -98,6 +99,7 @@ function startTrayApp(): void {
     disposeBridge?.();
     stopNotifications?.();
     updates.stop();
+    stopTray?.();
     tray?.destroy();
     if (closedApp) return;
     // Let the engines finish their current step and the activity list and log reach the disk
@@ -169,6 +171,7 @@ function startTrayApp(): void {
           quit: () => app.quit(),
         },
       });
+      stopTray = () => trayService.dispose();
       trayService.render(initial);
       tandem.onEvent((name, payload) => {
         if (name !== 'app.state') return;
