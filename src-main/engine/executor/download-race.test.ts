@@ -6,15 +6,31 @@
 
 import { beforeAll, expect, it } from 'vitest';
 import { TEMP_PREFIX } from '../fs/file-system.ts';
+import type { FileSystem } from '../fs/file-system.ts';
 import { loadHasher } from '../hasher.ts';
 import type { Hasher } from '../hasher.ts';
 import { ROOT_ID } from './test-support/fake-remote.ts';
 import { describeDisk, describeTree, encode, newDevice, syncUntilQuiet } from './test-support/harness.ts';
+import type { Device } from './test-support/harness.ts';
 
 let hasher: Hasher;
 beforeAll(async () => {
   hasher = await loadHasher();
 });
+
+/** The device's FileSystem port with one call replaced (the user acting at that very moment). */
+function replaceFsCall<K extends keyof FileSystem>(device: Device, key: K, call: FileSystem[K]): void {
+  device.ports = {
+    ...device.ports,
+    fs: new Proxy(device.ports.fs, {
+      get: (target, name) => {
+        if (name === key) return call;
+        const value = Reflect.get(target, name) as unknown;
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    }),
+  };
+}
 
 it('a new file saved at the download target just before the rename keeps its bytes, both versions end up synced, and no temp file stays', async () => {
   const device = await newDevice(hasher);
@@ -28,16 +44,7 @@ it('a new file saved at the download target just before the rename keeps its byt
     }
     return fs.rename(from, to);
   };
-  device.ports = {
-    ...device.ports,
-    fs: new Proxy(fs, {
-      get: (target, key) => {
-        if (key === 'rename') return rename;
-        const value = Reflect.get(target, key) as unknown;
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      },
-    }),
-  };
+  replaceFsCall(device, 'rename', rename);
   await syncUntilQuiet(device);
 
   expect(saved).toBe(true);
@@ -60,16 +67,7 @@ it('a save made right after the download is renamed into place is uploaded, not 
       device.fs.put('a.txt', 'edited the moment it arrived');
     }
   };
-  device.ports = {
-    ...device.ports,
-    fs: new Proxy(fs, {
-      get: (target, key) => {
-        if (key === 'rename') return rename;
-        const value = Reflect.get(target, key) as unknown;
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      },
-    }),
-  };
+  replaceFsCall(device, 'rename', rename);
   await syncUntilQuiet(device);
 
   expect(saved).toBe(true);
@@ -91,16 +89,7 @@ it('a file saved here between the check and its move to the trash (making room f
     }
     return fs.trash(path);
   };
-  device.ports = {
-    ...device.ports,
-    fs: new Proxy(fs, {
-      get: (target, key) => {
-        if (key === 'trash') return trash;
-        const value = Reflect.get(target, key) as unknown;
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      },
-    }),
-  };
+  replaceFsCall(device, 'trash', trash);
   await syncUntilQuiet(device);
 
   expect(saved).toBe(true);
