@@ -17,14 +17,26 @@ export async function listVersions(db: Db, actor: Actor, itemId: string): Promis
     .where('item_id', '=', itemId)
     .orderBy('content_version', 'desc')
     .execute();
-  return rows.map((row) => ({
+  return rows.map((row) => versionOf(row, item.content_version));
+}
+
+interface VersionRow {
+  content_version: number | bigint;
+  size: number | bigint;
+  content_hash: string;
+  device_id: string | null;
+  created_at: number | bigint;
+}
+
+function versionOf(row: VersionRow, currentVersion: number | bigint) {
+  return {
     content_version: Number(row.content_version),
     size: Number(row.size),
     content_hash: row.content_hash,
     device_id: row.device_id,
     created_at: Number(row.created_at),
-    current: Number(row.content_version) === Number(item.content_version),
-  }));
+    current: Number(row.content_version) === Number(currentVersion),
+  };
 }
 
 /**
@@ -41,15 +53,7 @@ export async function getVersion(db: Db, actor: Actor, itemId: string, contentVe
     .where('content_version', '=', contentVersion)
     .executeTakeFirst();
   if (!row) throw new TandemError('not_found', `Item ${itemId} has no version ${contentVersion} (it may have expired).`);
-  return {
-    content_version: Number(row.content_version),
-    size: Number(row.size),
-    content_hash: row.content_hash,
-    device_id: row.device_id,
-    created_at: Number(row.created_at),
-    current: Number(row.content_version) === Number(item.content_version),
-    blocks: JSON.parse(row.blocks) as BlockRef[],
-  };
+  return { ...versionOf(row, item.content_version), blocks: JSON.parse(row.blocks) as BlockRef[] };
 }
 
 export async function restoreVersion(env: MutationEnv, itemId: string, contentVersion: number, ifMatch: string | undefined): Promise<MutationResult> {
