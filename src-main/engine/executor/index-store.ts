@@ -7,6 +7,7 @@ import type { LocalFacts as IndexFacts, LocalIndex, TreeName } from '../index/lo
 import type { Operation } from '../planner/operations.ts';
 import type { TreeItem } from '../tree/item.ts';
 import type { BlockLocation, JournalRecord, LocalFacts, StateChanges, StateStore } from './ports.ts';
+import { withOffsets } from './read-content.ts';
 
 const TREES: readonly TreeName[] = ['local', 'remote', 'synced'];
 /** Places reported per block hash: a reader needs one that still holds it, rarely a second. */
@@ -17,14 +18,8 @@ export function indexStore(index: LocalIndex): StateStore {
   const toIndexFacts = (id: string, facts: LocalFacts): IndexFacts => {
     const previous = index.getFacts(id);
     let blocks: IndexFacts['blocks'] = [];
-    if (facts.blocks) {
-      let offset = 0;
-      blocks = facts.blocks.map((block) => {
-        const stored = { offset, size: block.size, hash: block.hash };
-        offset += block.size;
-        return stored;
-      });
-    } else if (previous && previous.hash === facts.hash) blocks = previous.blocks;
+    if (facts.blocks) blocks = withOffsets(facts.blocks);
+    else if (previous && previous.hash === facts.hash) blocks = previous.blocks;
     return { id, size: facts.size, mtimeMs: facts.mtimeMs, inode: facts.inode, hash: facts.hash ?? '', blocks };
   };
   const applyFacts = (changes: StateChanges) => {

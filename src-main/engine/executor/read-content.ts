@@ -16,6 +16,16 @@ export interface ChunkedContent {
   data?: Uint8Array;
 }
 
+/** A block list in file order with each block's offset (the running sum of the sizes before it). */
+export function withOffsets(blocks: readonly BlockRef[]): Array<BlockRef & { offset: number }> {
+  let offset = 0;
+  return blocks.map(({ hash, size }) => {
+    const block = { hash, size, offset };
+    offset += size;
+    return block;
+  });
+}
+
 /**
  * Chunks and hashes the file at `path`; `expectedSize` picks the chunk sizes (DESIGN.md). A file
  * of at most `keepUpTo` bytes is kept in memory too (most files are small: one read, not two).

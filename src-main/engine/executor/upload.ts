@@ -13,7 +13,7 @@ import { requireUnchanged } from './effect-context.ts';
 import type { EffectContext } from './effect-context.ts';
 import { Deferred, Refused } from './errors.ts';
 import type { CommitTarget } from './ports.ts';
-import { chunkContent, readBlocks } from './read-content.ts';
+import { chunkContent, readBlocks, withOffsets } from './read-content.ts';
 import type { ChunkedContent } from './read-content.ts';
 import { idTakenRefusal } from './local-effects.ts';
 import { ChangeSet, putFacts } from './change-set.ts';
@@ -94,11 +94,7 @@ export async function runUpload(ctx: EffectContext, op: UploadOp): Promise<Chang
 function storedBlocks(ctx: EffectContext, op: UploadOp): ChunkedContent | undefined {
   const facts = ctx.ports.store.localFacts(op.id);
   if (!facts?.blocks?.length || facts.hash !== op.hash) return undefined;
-  let offset = 0;
-  const blocks = facts.blocks.map(({ hash, size }) => {
-    const block = { hash, size, offset };
-    offset += size;
-    return block;
-  });
-  return offset === op.size ? { hash: op.hash, size: op.size, blocks } : undefined;
+  const blocks = withOffsets(facts.blocks);
+  const last = blocks.at(-1)!;
+  return last.offset + last.size === op.size ? { hash: op.hash, size: op.size, blocks } : undefined;
 }
