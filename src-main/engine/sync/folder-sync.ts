@@ -327,11 +327,14 @@ export class FolderSync {
     // Only fully synced copies go, as with setExcluded; the hook's folders normally have none.
     const result = await removeExcludedCopies(this.#ports.fs, this.#index, added);
     this.#index.setExcludedIds(new Set([...excluded, ...added]));
-    for (const path of result.kept) {
-      this.#notice({ path, code: 'excluded_kept', message: 'Kept on this device: it has changes that are not on the server yet.' });
-    }
+    this.#noticeKept(result.kept);
     this.#rebaseScanner();
     return true;
+  }
+
+  /** Copies of newly excluded folders that stay because they hold changes the server lacks. */
+  #noticeKept(paths: readonly string[]): void {
+    for (const path of paths) this.#notice({ path, code: 'excluded_kept', message: 'Kept on this device: it has changes that are not on the server yet.' });
   }
 
   /** Selective sync: these server folders (ids) stay off this device. */
@@ -344,9 +347,7 @@ export class FolderSync {
     const result = await removeExcludedCopies(this.#ports.fs, this.#index, added);
     this.#index.setExcludedIds(next);
     this.#rebaseScanner();
-    for (const path of result.kept) {
-      this.#notice({ path, code: 'excluded_kept', message: 'Kept on this device: it has changes that are not on the server yet.' });
-    }
+    this.#noticeKept(result.kept);
     this.#hold({ paths: [], rescanAll: true });
     await this.#requestPass();
     return result;

@@ -26,11 +26,8 @@ export function commitLocalScan(index: LocalIndex, tree: Tree, facts: ReadonlyMa
   const stored = index.allFacts();
   const put: LocalFacts[] = [];
   for (const [id, fact] of facts) {
-    // Folders and ignored files have facts without a hash (their inode finds them after a move).
-    const hash = fact.hash ?? '';
-    const before = stored.get(id);
-    if (unchanged(before, fact, hash)) continue;
-    put.push({ id, size: fact.size, mtimeMs: fact.mtimeMs, inode: fact.inode, hash, blocks: blocksOf(before, fact, hash) });
+    const next = factsToWrite(id, fact, stored.get(id));
+    if (next) put.push(next);
   }
   const gone = [...stored.keys()].filter((id) => !facts.has(id));
   index.transaction(() => {
@@ -38,6 +35,14 @@ export function commitLocalScan(index: LocalIndex, tree: Tree, facts: ReadonlyMa
     if (gone.length > 0) index.removeFacts(gone);
     if (put.length > 0) index.putFacts(put);
   });
+}
+
+/** The row to store for a scanned file, or undefined when the stored one already says the same. */
+function factsToWrite(id: string, fact: FileFacts, before: LocalFacts | undefined): LocalFacts | undefined {
+  // Folders and ignored files have facts without a hash (their inode finds them after a move).
+  const hash = fact.hash ?? '';
+  if (unchanged(before, fact, hash)) return undefined;
+  return { id, size: fact.size, mtimeMs: fact.mtimeMs, inode: fact.inode, hash, blocks: blocksOf(before, fact, hash) };
 }
 
 /** Stored facts that need no write: the same, and holding a block list if the scan brought one. */
@@ -58,10 +63,8 @@ function commitDelta(index: LocalIndex, tree: Tree, facts: ReadonlyMap<string, F
   for (const id of delta.factsPut) {
     const fact = facts.get(id);
     if (!fact) continue;
-    const hash = fact.hash ?? '';
-    const before = stored ? stored.get(id) : index.getFacts(id);
-    if (unchanged(before, fact, hash)) continue;
-    put.push({ id, size: fact.size, mtimeMs: fact.mtimeMs, inode: fact.inode, hash, blocks: blocksOf(before, fact, hash) });
+    const next = factsToWrite(id, fact, stored ? stored.get(id) : index.getFacts(id));
+    if (next) put.push(next);
   }
   index.transaction(() => {
     if (!index.hasTree('local')) index.saveTree('local', tree);
