@@ -1,6 +1,7 @@
 // The side-by-side results: one row per figure with Tandem's value, Syncthing's, their ratio, the
 // target issue 6 sets for Tandem and whether it is met; printed as an aligned table and kept as
 // JSON (and Markdown) for the README. Pure, so the ratios, targets and formatting are tested.
+import type { Sizes } from './settings.ts';
 
 /** What a tool measured; a figure is missing when its workload did not run. */
 export interface ToolFigures {
@@ -45,15 +46,6 @@ export interface Row extends RowSpec {
   met: boolean | undefined;
 }
 
-export interface WorkloadLabels {
-  edits: number;
-  smallFiles: number;
-  bigBytes: number;
-  insertBytes: number;
-  indexFiles: number;
-  idleSeconds: number;
-}
-
 const count = (n: number) => n.toLocaleString('en-US');
 
 /** Human size for the workload names: 1 GiB, 100 MiB, 10.2 MiB. */
@@ -69,7 +61,7 @@ export function binarySize(bytes: number): string {
 }
 
 /** Issue 6's rows and targets, named with the sizes actually run. */
-export function rowSpecs(sizes: WorkloadLabels): RowSpec[] {
+export function rowSpecs(sizes: Sizes): RowSpec[] {
   return [
     { figure: 'editP50Ms', workload: `small edit A→B, p50 of ${sizes.edits}`, unit: 'ms', better: 'lower', target: { kind: 'below', value: 150 } },
     { figure: 'editP95Ms', workload: `small edit A→B, p95 of ${sizes.edits}`, unit: 'ms', better: 'lower', target: { kind: 'below', value: 400 } },
