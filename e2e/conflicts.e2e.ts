@@ -3,41 +3,15 @@
 // resuming makes three real conflicts. The dialog labels both sides by device, and each file is
 // resolved a different way (keep this computer's, keep Bob's, keep both), checked on disk; one
 // choice is first undone (the row comes back, the disk unchanged).
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AppWorld } from '../integration/app/app-harness.ts';
-import { ARTIFACTS_DIR, launchChromium } from './helpers/chromium.ts';
-import { eventually, PageSet } from './helpers/pages.ts';
+import { describe, expect, it } from 'vitest';
+import { useE2eWorld } from './helpers/ada-and-bob.ts';
+import { ARTIFACTS_DIR } from './helpers/chromium.ts';
+import { eventually } from './helpers/pages.ts';
 import { setUpThroughWizard } from './helpers/setup.ts';
-import { startTandemUi, type TandemUi } from './helpers/tandem-ui.ts';
 
-let browser: Browser;
-let ui: TandemUi;
-let world: AppWorld;
-let scratch: string;
-const pages = new PageSet(() => browser);
-
-beforeAll(async () => {
-  browser = await launchChromium();
-  world = await AppWorld.start();
-  ui = await startTandemUi();
-  scratch = await mkdtemp(join(tmpdir(), 'tandem-e2e-conflicts-'));
-});
-
-afterEach(async (context) => {
-  if (context.task.result?.state === 'fail') await pages.screenshotAll((i) => join(ARTIFACTS_DIR, `conflicts-failed-${i}.png`));
-});
-
-afterAll(async () => {
-  await pages.closeAll();
-  await ui?.stop();
-  await world?.close();
-  await browser?.close();
-  await rm(scratch, { recursive: true, force: true });
-});
+const e2e = useE2eWorld('conflicts');
 
 const BASE = 'first line\nthe same middle\n';
 const ADA = `${BASE}Ada added this\n`;
@@ -45,12 +19,12 @@ const BOB = `${BASE}Bob added this\n`;
 
 describe('conflicts dialog', () => {
   it('shows both sides by device and resolves with each of the three choices, then two at once with a remembered rule; files checked on disk', async () => {
-    const user = await world.user();
-    const folder = join(scratch, 'Tandem');
-    const page = await pages.open(ui.url, { width: 960, height: 800 });
-    await setUpThroughWizard(page, { server: world.server.url, user: user.name, password: user.password, folder, deviceName: 'Ada laptop' });
-    const bob = await world.app('Bob desktop');
-    await bob.setUp(world.server.url, user);
+    const user = await e2e.world.user();
+    const folder = join(e2e.scratch, 'Tandem');
+    const page = await e2e.pages.open(e2e.ui.url, { width: 960, height: 800 });
+    await setUpThroughWizard(page, { server: e2e.world.server.url, user: user.name, password: user.password, folder, deviceName: 'Ada laptop' });
+    const bob = await e2e.world.app('Bob desktop');
+    await bob.setUp(e2e.world.server.url, user);
 
     const names = ['mine.txt', 'theirs.txt', 'both.txt'];
     for (const name of names) await writeFile(join(folder, name), BASE);
@@ -151,6 +125,6 @@ describe('conflicts dialog', () => {
     const prefs = page.getByRole('dialog', { name: 'Preferences' });
     await prefs.getByText('Signed in as', { exact: false }).waitFor();
     expect(await prefs.getByLabel('When a file is changed on two computers').inputValue()).toBe('mine');
-    expect(pages.problems).toEqual([]);
+    expect(e2e.pages.problems).toEqual([]);
   }, 400_000);
 });

@@ -2,60 +2,23 @@
 // engine (Bob's desktop) on the same server: unchecking a folder removes it from disk and
 // re-checking brings it back; an old version and a deleted file are restored, and a copy of an old
 // version saved beside its file; all checked on disk.
-import { mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AppWorld, type TestApp } from '../integration/app/app-harness.ts';
-import { ARTIFACTS_DIR, launchChromium } from './helpers/chromium.ts';
-import { eventually, PageSet } from './helpers/pages.ts';
-import { setUpThroughWizard } from './helpers/setup.ts';
-import { startTandemUi, type TandemUi } from './helpers/tandem-ui.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestApp } from '../integration/app/app-harness.ts';
+import { adaJoinsBob, exists, useE2eWorld } from './helpers/ada-and-bob.ts';
+import { ARTIFACTS_DIR } from './helpers/chromium.ts';
+import { eventually } from './helpers/pages.ts';
 
-let browser: Browser;
-let ui: TandemUi;
-let world: AppWorld;
-let scratch: string;
+const e2e = useE2eWorld('folders-history');
 let folder: string;
 let bob: TestApp;
 let page: Page;
-const pages = new PageSet(() => browser);
-
-const exists = (path: string) =>
-  stat(path).then(
-    () => true,
-    () => false,
-  );
 
 beforeAll(async () => {
-  browser = await launchChromium();
-  world = await AppWorld.start();
-  ui = await startTandemUi();
-  scratch = await mkdtemp(join(tmpdir(), 'tandem-e2e-folders-'));
-  folder = join(scratch, 'Tandem');
-  const user = await world.user();
-  bob = await world.app('Bob desktop');
-  await bob.setUp(world.server.url, user);
-  await bob.write('Photos/beach.jpg', 'not really a picture, but 40 bytes long.');
-  await bob.write('Documents/plan.txt', 'the plan\n');
-  await bob.sync();
-  page = await pages.open(ui.url, { width: 900, height: 760 });
-  await setUpThroughWizard(page, { server: world.server.url, user: user.name, password: user.password, folder, deviceName: 'Ada laptop' });
-  await eventually('Ada has both folders', async () => (await exists(join(folder, 'Photos/beach.jpg'))) && (await exists(join(folder, 'Documents/plan.txt'))));
+  ({ bob, page, folder } = await adaJoinsBob(e2e, { 'Photos/beach.jpg': 'not really a picture, but 40 bytes long.', 'Documents/plan.txt': 'the plan\n' }));
 }, 300_000);
-
-afterEach(async (context) => {
-  if (context.task.result?.state === 'fail') await pages.screenshotAll((i) => join(ARTIFACTS_DIR, `folders-history-failed-${i}.png`));
-});
-
-afterAll(async () => {
-  await pages.closeAll();
-  await ui?.stop();
-  await world?.close();
-  await browser?.close();
-  await rm(scratch, { recursive: true, force: true });
-});
 
 describe('selective sync dialog', () => {
   it('unchecking a folder removes it from this computer; checking it again brings it back', async () => {
@@ -81,7 +44,7 @@ describe('selective sync dialog', () => {
     await eventually('Photos is back', async () => (await readFile(join(folder, 'Photos/beach.jpg'), 'utf8').catch(() => '')) === 'not really a picture, but 40 bytes long.');
     await page.keyboard.press('Escape');
     await page.getByRole('button', { name: 'Preferences' }).waitFor();
-    expect(pages.problems).toEqual([]);
+    expect(e2e.pages.problems).toEqual([]);
   }, 300_000);
 });
 
@@ -142,7 +105,7 @@ describe('version history', () => {
     await deleted.getByRole('button', { name: 'Restore Documents/plan.txt' }).click();
     await eventually('plan.txt is back in Documents', async () => (await readFile(join(folder, 'Documents/plan.txt'), 'utf8').catch(() => '')) === 'the plan\n');
     await page.keyboard.press('Escape');
-    expect(pages.problems).toEqual([]);
+    expect(e2e.pages.problems).toEqual([]);
   }, 300_000);
 });
 
@@ -151,7 +114,7 @@ describe('preferences', () => {
     await page.getByRole('button', { name: 'Preferences' }).click();
     const dialog = page.getByRole('dialog', { name: 'Preferences' });
     await dialog.getByText('Signed in as', { exact: false }).waitFor();
-    expect(await dialog.getByText(world.server.url, { exact: false }).count()).toBeGreaterThan(0);
+    expect(await dialog.getByText(e2e.world.server.url, { exact: false }).count()).toBeGreaterThan(0);
 
     // A value that is not a number says so in words.
     const upload = dialog.getByLabel('Upload limit');
@@ -185,11 +148,11 @@ describe('preferences', () => {
     await dialog.getByRole('button', { name: 'Copy diagnostics' }).click();
     expect(await dialog.getByLabel('Diagnostics').inputValue()).not.toContain('kept.txt');
     await page.keyboard.press('Escape');
-    expect(pages.problems).toEqual([]);
+    expect(e2e.pages.problems).toEqual([]);
   }, 300_000);
 
   it('shows every dialog in the dark theme too', async () => {
-    const dark = await pages.open(ui.url, { width: 900, height: 760, colorScheme: 'dark' });
+    const dark = await e2e.pages.open(e2e.ui.url, { width: 900, height: 760, colorScheme: 'dark' });
     await dark.getByRole('button', { name: 'Preferences' }).click();
     await dark.getByRole('dialog', { name: 'Preferences' }).getByText('Signed in as', { exact: false }).waitFor();
     expect(await dark.evaluate('getComputedStyle(document.body).backgroundColor')).toBe('rgb(21, 23, 26)');
@@ -204,7 +167,7 @@ describe('preferences', () => {
     await dark.screenshot({ path: join(ARTIFACTS_DIR, 'selective-dark.png') });
     await dark.keyboard.press('Escape');
     await dark.screenshot({ path: join(ARTIFACTS_DIR, 'popover-dark.png') });
-    expect(pages.problems).toEqual([]);
+    expect(e2e.pages.problems).toEqual([]);
   }, 300_000);
 });
 
@@ -232,6 +195,6 @@ describe('the popover asks before a mass delete', () => {
     await bob.sync();
     expect(await bob.read('many/file-7.txt')).toBe('file 7');
     await eventually('the question is gone', async () => (await page.getByRole('button', { name: 'Keep them' }).count()) === 0);
-    expect(pages.problems).toEqual([]);
+    expect(e2e.pages.problems).toEqual([]);
   }, 300_000);
 });

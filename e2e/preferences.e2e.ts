@@ -4,61 +4,25 @@
 // here makes a big folder Bob adds appear in the popover's "Needs you" instead of on Ada's disk,
 // until Ada ticks it in Choose folders to sync -- checked on disk; and a row in "Needs you" about
 // one file offers to show it in its folder.
-import { mkdir, mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AppWorld, type TestApp } from '../integration/app/app-harness.ts';
-import { ARTIFACTS_DIR, launchChromium } from './helpers/chromium.ts';
-import { eventually, PageSet } from './helpers/pages.ts';
-import { setUpThroughWizard } from './helpers/setup.ts';
-import { startTandemUi, type TandemUi } from './helpers/tandem-ui.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestApp } from '../integration/app/app-harness.ts';
+import { adaJoinsBob, exists, useE2eWorld } from './helpers/ada-and-bob.ts';
+import { ARTIFACTS_DIR } from './helpers/chromium.ts';
+import { eventually } from './helpers/pages.ts';
 
-let browser: Browser;
-let ui: TandemUi;
-let world: AppWorld;
-let scratch: string;
+const e2e = useE2eWorld('preferences');
 let folder: string;
 let bob: TestApp;
 let page: Page;
-const pages = new PageSet(() => browser);
 const MiB = 1024 * 1024;
 
-const exists = (path: string) =>
-  stat(path).then(
-    () => true,
-    () => false,
-  );
-
 beforeAll(async () => {
-  browser = await launchChromium();
-  world = await AppWorld.start();
-  ui = await startTandemUi();
-  scratch = await mkdtemp(join(tmpdir(), 'tandem-e2e-prefs-'));
-  folder = join(scratch, 'Tandem');
-  const user = await world.user();
-  bob = await world.app('Bob desktop');
-  await bob.setUp(world.server.url, user);
-  await bob.write('Documents/plan.txt', 'the plan\n');
-  await bob.sync();
-  page = await pages.open(ui.url, { width: 900, height: 760 });
-  await setUpThroughWizard(page, { server: world.server.url, user: user.name, password: user.password, folder, deviceName: 'Ada laptop' });
-  await eventually('Ada has the plan', async () => exists(join(folder, 'Documents/plan.txt')));
+  ({ bob, page, folder } = await adaJoinsBob(e2e, { 'Documents/plan.txt': 'the plan\n' }));
   await page.getByText('Up to date', { exact: true }).first().waitFor({ timeout: 60_000 });
 }, 300_000);
-
-afterEach(async (context) => {
-  if (context.task.result?.state === 'fail') await pages.screenshotAll((i) => join(ARTIFACTS_DIR, `preferences-failed-${i}.png`));
-});
-
-afterAll(async () => {
-  await pages.closeAll();
-  await ui?.stop();
-  await world?.close();
-  await browser?.close();
-  await rm(scratch, { recursive: true, force: true });
-});
 
 describe('preferences', () => {
   it('checks the update server as it is typed, keeps it, and offers pause on metered networks where this computer can tell', async () => {
@@ -95,7 +59,7 @@ describe('preferences', () => {
     expect(await updateUrl.inputValue()).toBe('https://nas.local/tandem-updates');
     expect(await dialog.getByLabel('Ask before downloading a new server folder larger than (MB)').inputValue()).toBe('1');
     await page.keyboard.press('Escape');
-    expect(pages.problems).toEqual([]);
+    expect(e2e.pages.problems).toEqual([]);
   }, 300_000);
 
   it('a new server folder over the threshold is asked about in Needs you, and comes down once ticked', async () => {
@@ -122,7 +86,7 @@ describe('preferences', () => {
     await eventually('Videos reaches Ada', async () => (await stat(join(folder, 'Videos/holiday.bin')).catch(() => undefined))?.size === 2 * MiB);
     await page.keyboard.press('Escape');
     await eventually('Needs you no longer asks about Videos', async () => (await row.count()) === 0);
-    expect(pages.problems).toEqual([]);
+    expect(e2e.pages.problems).toEqual([]);
   }, 300_000);
 
   it("a link in the folder is listed in Needs you with its reason, and Show says where it is", async () => {
@@ -135,6 +99,6 @@ describe('preferences', () => {
     // The headless host cannot open a file manager: it says where the folder is instead.
     await page.getByRole('status').getByText(`This window cannot open folders. It is at ${join(folder, 'Notes')}`).waitFor();
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'popover-needs-you-link.png') });
-    expect(pages.problems).toEqual([]);
+    expect(e2e.pages.problems).toEqual([]);
   }, 300_000);
 });
