@@ -16,6 +16,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   precondition_failed: 412,
   too_large: 413,
   idempotency_key_reused: 422,
+  blocks_missing: 422,
   rate_limited: 429,
   internal: 500,
   not_built: 501,

@@ -10,6 +10,9 @@ export type ErrorCode =
   // ids are never reused, so the client must propose a fresh one.
   | 'id_taken'
   | 'precondition_failed'
+  // A commit named blocks the server does not hold (never uploaded, or purged since): the client
+  // uploads them and commits again.
+  | 'blocks_missing'
   | 'cursor_expired'
   | 'cursor_ahead'
   | 'idempotency_key_reused'

@@ -6,6 +6,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { TandemError } from '../../src-shared/errors.ts';
 import { checkName, nameKey } from '../../src-shared/names.ts';
 import type { BlockRef, Content } from '../../src-shared/protocol/common.ts';
+import { applyBlockDelta, MAX_LIST_BLOCKS } from '../../src-shared/protocol/block-delta.ts';
 import type { CommitContentRequest, CreateItemRequest, UpdateItemRequest } from '../../src-shared/protocol/items.ts';
 import { addBlockReferences } from '../blocks/block-index.ts';
 import { appendJournal, nextSeq, recordChange } from '../changes/journal.ts';
@@ -13,6 +14,7 @@ import type { Database } from '../db/schema.ts';
 import { PreconditionFailedError } from '../errors.ts';
 import type { MutationResult } from './idempotency.ts';
 import {
+  currentBlocks,
   EMPTY_CONTENT_HASH,
   findItem,
   findLiveChildByKey,
@@ -76,6 +78,13 @@ async function referenceContent(env: MutationEnv, content: Content): Promise<num
     throw new TandemError('bad_request', 'An empty block list means an empty file, but the content hash is not the hash of empty content.');
   }
   const stored = await addBlockReferences(env.trx, env.actor.accountId, hashes);
+  const missing = [...new Set(hashes.filter((hash) => !stored.has(hash)))];
+  if (missing.length > 0) {
+    // Its own code: the client uploads them and commits again (a block can be purged between its
+    // missing-blocks question and this commit); a malformed list stays a bad_request.
+    const named = missing.slice(0, 3).join(', ') + (missing.length > 3 ? ` and ${missing.length - 3} more` : '');
+    throw new TandemError('blocks_missing', `${missing.length} block(s) of this block list are not on the server (${named}); upload them and commit again.`);
+  }
   let size = 0;
   for (const block of content.blocks) {
     const actual = stored.get(block.hash);
@@ -195,10 +204,27 @@ export async function commitContent(env: MutationEnv, id: string, ifMatch: strin
   const row = await requireLiveItem(env.trx, env.actor.accountId, id);
   if (row.kind !== 'file') throw new TandemError('bad_request', `"${row.name}" is a folder; only files have content.`);
   assertIfMatch(row, ifMatch, 'content');
-  return writeContent(env, row, { hash: request.hash, blocks: request.blocks }, {
+  return writeContent(env, row, { hash: request.hash, blocks: await requestedBlocks(env, row, request) }, {
     clientMtime: request.client_mtime,
     executable: request.executable,
   });
+}
+
+/** The commit's full block list: as sent, or its delta expanded against the current version's list. */
+async function requestedBlocks(env: MutationEnv, row: ItemRow, request: CommitContentRequest): Promise<BlockRef[]> {
+  if (request.blocks) return request.blocks;
+  const delta = request.delta!;
+  if (delta.base_hash !== row.content_hash) {
+    throw new TandemError(
+      'bad_request',
+      `The block list delta is against content ${delta.base_hash}, but the current content of "${row.name}" is ${row.content_hash ?? 'empty'}; send the full list.`,
+    );
+  }
+  const blocks = applyBlockDelta(await currentBlocks(env.trx, row), delta);
+  if (blocks.length > MAX_LIST_BLOCKS) {
+    throw new TandemError('bad_request', `The block list delta makes a list of ${blocks.length} blocks; a file may have at most ${MAX_LIST_BLOCKS}.`);
+  }
+  return blocks;
 }
 
 /** Makes `content` the item's new current version (a commit, or a restore of an old version). */

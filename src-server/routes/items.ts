@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { changesQuerySchema, folderChangesResponseSchema } from '../../src-shared/protocol/changes.ts';
 import { errorBodySchema } from '../../src-shared/protocol/common.ts';
 import {
+  blockListQuerySchema,
+  blockListResponseSchema,
   batchRequestSchema,
   batchResponseSchema,
   childrenQuerySchema,
@@ -24,6 +26,7 @@ import { checkIdempotencyKey, type MutationResult } from '../items/idempotency.t
 import { commitContent, createItem, deleteItem, updateItem } from '../items/item-operations.ts';
 import { requireLiveItem, toItemWithBlocks } from '../items/item-rows.ts';
 import type { ItemService } from '../items/item-service.ts';
+import { versionBlocks } from '../versions/versions.ts';
 
 export interface ItemRouteOptions {
   db: Db;
@@ -82,6 +85,19 @@ export const itemRoutes: FastifyPluginAsync<ItemRouteOptions> = async (app, { db
       void reply.header('etag', item.etag);
       return item;
     },
+  );
+
+  typed.get(
+    '/items/:id/versions/:version/blocks',
+    {
+      schema: {
+        summary: "One version's block list, as a delta from the version whose content hash is ?base= when the server still has it",
+        params: idParams.extend({ version: z.coerce.number().int().min(1) }),
+        querystring: blockListQuerySchema,
+        response: { 200: blockListResponseSchema, 400: errorBodySchema, 404: errorBodySchema },
+      },
+    },
+    async (request) => versionBlocks(db, request.actor, request.params.id, request.params.version, request.query.base),
   );
 
   typed.get(

@@ -1,7 +1,9 @@
 // Version history: every content commit is a version. Restoring one makes a NEW version that
 // points at the old block list (no bytes copied; the blocks get one more reference).
 import { TandemError } from '../../src-shared/errors.ts';
+import { deltaPays, diffBlockLists } from '../../src-shared/protocol/block-delta.ts';
 import type { BlockRef } from '../../src-shared/protocol/common.ts';
+import type { BlockListResponse } from '../../src-shared/protocol/items.ts';
 import type { Version, VersionWithBlocks } from '../../src-shared/protocol/versions.ts';
 import type { Db } from '../db/database.ts';
 import type { MutationResult } from '../items/idempotency.ts';
@@ -54,6 +56,28 @@ export async function getVersion(db: Db, actor: Actor, itemId: string, contentVe
     .executeTakeFirst();
   if (!row) throw new TandemError('not_found', `Item ${itemId} has no version ${contentVersion} (it may have expired).`);
   return { ...versionOf(row, item.content_version), blocks: JSON.parse(row.blocks) as BlockRef[] };
+}
+
+/**
+ * GET /items/:id/versions/:version/blocks?base=: the version's block list, as a delta from the
+ * newest version of the item whose content is `baseHash` when there is one and the delta pays,
+ * else whole (an old base the server no longer keeps simply gets the full list).
+ */
+export async function versionBlocks(db: Db, actor: Actor, itemId: string, contentVersion: number, baseHash: string | undefined): Promise<BlockListResponse> {
+  const version = await getVersion(db, actor, itemId, contentVersion);
+  const whole = { content_version: version.content_version, content_hash: version.content_hash, size: version.size };
+  if (baseHash === undefined) return { ...whole, blocks: version.blocks };
+  const base = await db
+    .selectFrom('versions')
+    .select('blocks')
+    .where('item_id', '=', itemId)
+    .where('content_hash', '=', baseHash)
+    .orderBy('content_version', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!base) return { ...whole, blocks: version.blocks };
+  const delta = diffBlockLists(JSON.parse(base.blocks) as BlockRef[], version.blocks, baseHash);
+  return deltaPays(delta, version.blocks.length) ? { ...whole, delta } : { ...whole, blocks: version.blocks };
 }
 
 export async function restoreVersion(env: MutationEnv, itemId: string, contentVersion: number, ifMatch: string | undefined): Promise<MutationResult> {

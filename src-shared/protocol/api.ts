@@ -44,6 +44,7 @@ export const apiPath = {
   itemChanges: (id: string) => `${API_PREFIX}/items/${seg(id)}/changes`,
   itemVersions: (id: string) => `${API_PREFIX}/items/${seg(id)}/versions`,
   itemVersion: (id: string, version: number) => `${API_PREFIX}/items/${seg(id)}/versions/${version}`,
+  itemVersionBlocks: (id: string, version: number) => `${API_PREFIX}/items/${seg(id)}/versions/${version}/blocks`,
   restoreVersion: (id: string, version: number) => `${API_PREFIX}/items/${seg(id)}/versions/${version}/restore`,
   changes: () => `${API_PREFIX}/changes`,
   batch: () => `${API_PREFIX}/batch`,

@@ -13,7 +13,15 @@ export const feedQuerySchema = changesQuerySchema.extend({
   blocks: z.enum(['true', 'false']).default('false').describe('true: each live file carries its current block list (saves a GET per file)'),
 });
 
-export const changedItemSchema = itemSchema.extend({ blocks: z.array(blockRefSchema).optional() });
+/**
+ * With blocks=true a live file carries its block list, except a list above FULL_LIST_MAX_BLOCKS
+ * (block-delta.ts): that is left out and the item says blocks_omitted, so a client that holds an
+ * older list asks GET /items/:id/versions/:v/blocks?base= for just the change.
+ */
+export const changedItemSchema = itemSchema.extend({
+  blocks: z.array(blockRefSchema).optional(),
+  blocks_omitted: z.boolean().optional().describe('true: a big block list left out; fetch it on its own'),
+});
 
 export const changesResponseSchema = z.object({
   changes: z.array(changedItemSchema).describe('current state of every item changed since the cursor, in change order; deleted=true is a tombstone'),

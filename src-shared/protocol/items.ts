@@ -2,7 +2,8 @@
 // and the batch endpoint. Mutations on an existing item carry If-Match (the item's ETag);
 // non-idempotent ones may carry an Idempotency-Key so that a retry gets the first answer.
 import { z } from 'zod';
-import { contentSchema, errorBodySchema, itemIdSchema, itemKindSchema, itemSchema, itemWithBlocksSchema } from './common.ts';
+import { blockDeltaSchema } from './block-delta.ts';
+import { blockRefSchema, contentSchema, errorBodySchema, hashSchema, itemIdSchema, itemKindSchema, itemSchema, itemWithBlocksSchema } from './common.ts';
 
 export const createItemRequestSchema = z.object({
   id: itemIdSchema.optional().describe('a client-proposed UUIDv7; re-sending the same create is idempotent'),
@@ -15,10 +16,23 @@ export const createItemRequestSchema = z.object({
 });
 export type CreateItemRequest = z.infer<typeof createItemRequestSchema>;
 
-export const commitContentRequestSchema = contentSchema.extend({
-  client_mtime: z.number().int().nullable().optional(),
-  executable: z.boolean().optional(),
-});
+/**
+ * A commit carries the new block list whole (`blocks`) or as a delta against the item's current
+ * content (`delta`, block-delta.ts; the version is the one If-Match names, its hash must be
+ * delta.base_hash). Either way the server validates the full list the same. A list naming blocks
+ * the server does not hold is refused with 422 `blocks_missing` (the message names some of them):
+ * the client uploads them and commits again.
+ */
+export const commitContentRequestSchema = contentSchema
+  .extend({
+    blocks: contentSchema.shape.blocks.optional(),
+    delta: blockDeltaSchema.optional(),
+    client_mtime: z.number().int().nullable().optional(),
+    executable: z.boolean().optional(),
+  })
+  .refine((request) => (request.blocks === undefined) !== (request.delta === undefined), {
+    message: 'give the new block list either whole (blocks) or as a delta (delta), exactly one of them',
+  });
 export type CommitContentRequest = z.infer<typeof commitContentRequestSchema>;
 
 export const updateItemRequestSchema = z.object({
@@ -49,6 +63,25 @@ export const childrenResponseSchema = z.object({
 });
 
 export const itemResponseSchema = itemWithBlocksSchema;
+
+/**
+ * GET /items/:id/versions/:version/blocks?base=<content hash>: one version's block list, as a
+ * delta from a version of the same item with content `base` when the server still has one and the
+ * delta pays (block-delta.ts deltaPays), else whole. A client that holds the list of the content
+ * it has gets a changed big file's new list for a few hundred bytes; the changes feed leaves such
+ * lists out (changes.ts blocks_omitted).
+ */
+export const blockListQuerySchema = z.object({
+  base: hashSchema.optional().describe('the content hash of the version whose list the client holds'),
+});
+export const blockListResponseSchema = z.object({
+  content_version: z.number().int(),
+  content_hash: z.string(),
+  size: z.number().int(),
+  blocks: z.array(blockRefSchema).optional().describe('the whole list (when there is no delta)'),
+  delta: blockDeltaSchema.optional().describe('the list as a delta from the base version'),
+});
+export type BlockListResponse = z.infer<typeof blockListResponseSchema>;
 
 const withPreconditions = {
   idempotency_key: z.string().min(1).max(200).optional(),

@@ -29,6 +29,11 @@ export interface FileContent {
   hash: string;
   size: number;
   blocks: BlockRef[];
+  /**
+   * A commit only: the content it replaces (the item's current version) and that content's block
+   * list, when known here: the port may then send the list as a delta (block-delta.ts).
+   */
+  base?: { hash: string; blocks: readonly BlockRef[] };
 }
 
 export type CommitTarget =
@@ -70,6 +75,12 @@ export interface RemoteOps {
    * carries them), else undefined: a download then needs no getItem. Optional.
    */
   knownBlocks?(id: string, hash: string): BlockRef[] | undefined;
+  /**
+   * The block list of version `contentVersion` of a file, learned as a change from `base` (content
+   * this device holds, with its list) when the server can answer so; checked to be of content
+   * `hash`. Undefined when the version is gone or is other content. Optional.
+   */
+  blocksSince?(id: string, contentVersion: number, hash: string, base: { hash: string; blocks: readonly BlockRef[] }): Promise<BlockRef[] | undefined>;
   /** Yields the bytes of every block of the list, in order (repeats included), each checked against its hash and size. */
   fetchBlocks(blocks: readonly BlockRef[]): AsyncIterable<Uint8Array>;
 }

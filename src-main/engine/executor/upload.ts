@@ -8,6 +8,7 @@
 // never commit a hash that does not match the bytes sent. An interrupted upload costs nothing
 // extra next time: the missing check skips what already arrived.
 
+import type { BlockRef } from '../../../src-shared/protocol/common.ts';
 import type { Operation } from '../planner/operations.ts';
 import { requireUnchanged } from './effect-context.ts';
 import type { EffectContext } from './effect-context.ts';
@@ -41,45 +42,62 @@ export async function runUpload(ctx: EffectContext, op: UploadOp): Promise<Chang
   if (content.hash !== op.hash || content.size !== op.size) throw changed();
 
   const unique = new Map(content.blocks.map((block) => [block.hash, block]));
-  const missing = new Set(await remote.missingBlocks([...unique.keys()]));
-  const toSend = [...unique.values()].filter((block) => missing.has(block.hash));
-  let batch: Array<{ hash: string; data: Uint8Array }> = [];
-  let batchBytes = 0;
-  // Requests overlap: the next one is read and hashed while the last is on the wire and being
-  // stored (one at a time left the disk, the network and the server taking turns).
-  const sending: Promise<void>[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const blocks = batch;
-    const bytes = batchBytes;
-    batch = [];
-    batchBytes = 0;
-    const sent = remote.uploadBlocks(blocks).then(() => ctx.onBytes(bytes));
-    sent.catch(() => undefined); // awaited below; a failure while another is awaited is not "unhandled"
-    sending.push(sent);
-    if (sending.length >= UPLOAD_REQUESTS_IN_FLIGHT) await sending.shift();
-  };
-  const source = content.data
-    ? toSend.map((block) => ({ block, data: content.data!.subarray(block.offset, block.offset + block.size) }))
-    : readBlocks(fs, path, toSend);
-  for await (const { block, data } of source) {
-    if (data.length !== block.size || ctx.hasher.hash(data) !== block.hash) throw changed();
-    batch.push({ hash: block.hash, data });
-    batchBytes += data.length;
-    if (batchBytes >= UPLOAD_REQUEST_BYTES) await flush();
-  }
-  await flush();
-  await Promise.all(sending);
+  // The server holds every block of the content this commit replaces (its list known here): only
+  // the others are asked about (an insert into a 100 MiB file: a few hashes, not ~1,600).
+  const base = commitBase(ctx, op);
+  const held = new Set(base?.blocks.map((block) => block.hash));
+  const sendMissing = async (hashes: readonly string[]) => {
+    const missing = new Set(await remote.missingBlocks(hashes));
+    const toSend = [...unique.values()].filter((block) => missing.has(block.hash));
+    let batch: Array<{ hash: string; data: Uint8Array }> = [];
+    let batchBytes = 0;
+    // Requests overlap: the next one is read and hashed while the last is on the wire and being
+    // stored (one at a time left the disk, the network and the server taking turns).
+    const sending: Promise<void>[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const blocks = batch;
+      const bytes = batchBytes;
+      batch = [];
+      batchBytes = 0;
+      const sent = remote.uploadBlocks(blocks).then(() => ctx.onBytes(bytes));
+      sent.catch(() => undefined); // awaited below; a failure while another is awaited is not "unhandled"
+      sending.push(sent);
+      if (sending.length >= UPLOAD_REQUESTS_IN_FLIGHT) await sending.shift();
+    };
+    const source = content.data
+      ? toSend.map((block) => ({ block, data: content.data!.subarray(block.offset, block.offset + block.size) }))
+      : readBlocks(fs, path, toSend);
+    for await (const { block, data } of source) {
+      if (data.length !== block.size || ctx.hasher.hash(data) !== block.hash) throw changed();
+      batch.push({ hash: block.hash, data });
+      batchBytes += data.length;
+      if (batchBytes >= UPLOAD_REQUEST_BYTES) await flush();
+    }
+    await flush();
+    await Promise.all(sending);
 
-  const after = await fs.lstat(path);
-  if (after.size !== before.size || after.mtimeMs !== before.mtimeMs || after.inode !== before.inode) throw changed();
+    const after = await fs.lstat(path);
+    if (after.size !== before.size || after.mtimeMs !== before.mtimeMs || after.inode !== before.inode) throw changed();
+  };
+  await sendMissing([...unique.keys()].filter((hash) => !held.has(hash)));
 
   const target: CommitTarget =
     op.ifMatchContent === undefined
       ? { kind: 'create', id: op.id, parentId: op.parentId, name: op.name, executable: op.executable }
       : { kind: 'commit', id: op.id, ifMatchContent: op.ifMatchContent, executable: op.executable };
   const blocks = content.blocks.map(({ hash, size }) => ({ hash, size }));
-  const answer = await remote.commitFile(target, { hash: content.hash, size: content.size, blocks }, ctx.idempotencyKey);
+  const file = { hash: content.hash, size: content.size, blocks, ...(base ? { base } : {}) };
+  let answer;
+  try {
+    answer = await remote.commitFile(target, file, ctx.idempotencyKey);
+  } catch (error) {
+    // A block the server had when asked was purged before the commit (or the base list known
+    // here was not the server's): every block is asked about again, and the commit sent once more.
+    if (!isBlocksMissing(error)) throw error;
+    await sendMissing([...unique.keys()]);
+    answer = await remote.commitFile(target, file, ctx.idempotencyKey);
+  }
   if (!answer.ok && answer.reason === 'id_taken' && target.kind === 'create') throw idTakenRefusal(ctx, op.id, op.path);
   if (!answer.ok) throw new Refused(`The server did not take "${op.path}": ${answer.message}`, op.path);
 
@@ -88,6 +106,20 @@ export async function runUpload(ctx: EffectContext, op: UploadOp): Promise<Chang
   putFacts(changes, op.id, { size: before.size, mtimeMs: before.mtimeMs, inode: before.inode, hash: content.hash, blocks });
   ctx.trees.settle(changes, op.id);
   return changes;
+}
+
+/** The content a commit replaces, with its block list, when that list is known here. */
+function commitBase(ctx: EffectContext, op: UploadOp): { hash: string; blocks: BlockRef[] } | undefined {
+  if (op.ifMatchContent === undefined) return undefined;
+  const current = ctx.trees.remote.get(op.id);
+  if (!current?.hash || current.contentVersion !== op.ifMatchContent) return undefined;
+  const blocks = ctx.ports.remote.knownBlocks?.(op.id, current.hash);
+  return blocks ? { hash: current.hash, blocks } : undefined;
+}
+
+/** The server's refusal of a commit naming blocks it does not hold (422 blocks_missing). */
+function isBlocksMissing(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'blocks_missing';
 }
 
 /** The block list stored with the facts of `op`'s file, when it is one of exactly the planned content. */

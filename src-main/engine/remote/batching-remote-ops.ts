@@ -16,13 +16,14 @@
 // edit pays no batching delay. Answers are the same as the undecorated port's (remote-ops.ts):
 // 412 -> precondition_failed with the current item, 404/409 -> refused, other failures thrown
 // as RemoteErrors, retryable or not.
+import { FULL_LIST_MAX_BLOCKS } from '../../../src-shared/protocol/block-delta.ts';
 import { type BlockRef, type Item, etagOf } from '../../../src-shared/protocol/common.ts';
 import type { BatchOperation } from '../../../src-shared/protocol/items.ts';
 import type { CommitTarget, DeleteAnswer, FileContent, RemoteAnswer, RemoteOps } from '../executor/ports.ts';
 import type { BatchOutcome, BatchOutput } from './remote-client.ts';
 import { MAX_BATCH_OPERATIONS } from './remote-client.ts';
 import { RemoteError, isRetryableStatus } from './remote-error.ts';
-import { toTreeItem } from './remote-ops.ts';
+import { commitBody, toTreeItem } from './remote-ops.ts';
 
 /** What the decorator needs of the remote client: the batch endpoint. */
 export interface BatchSender {
@@ -44,6 +45,8 @@ export interface BatchingOptions {
   batchOperations?: number;
   /** JSON bytes per batch request (the server takes 32 MiB). Default 8 MiB. */
   batchBytes?: number;
+  /** Blocks of the lists learned from commits and blocksSince kept at most (oldest forgotten). Default 200,000. */
+  learnedBlocks?: number;
   /** Block lists already heard of (feed.ts feedBlockLists): answers knownBlocks. */
   blockLists?: { get(id: string, hash: string): BlockRef[] | undefined };
 }
@@ -178,6 +181,10 @@ export function batchingRemoteOps(inner: RemoteOps, sender: BatchSender, options
     { inFlight, maxItems: Number.MAX_SAFE_INTEGER, maxWeight: options.fetchBytes ?? 16 * MiB },
   );
 
+  // Big lists the feed leaves out (changes.ts blocks_omitted) are learned here instead: from our
+  // own commits and from blocksSince, so the next change of the same file travels as a delta.
+  const learned = new LearnedBlockLists(options.learnedBlocks ?? 200_000);
+
   return {
     async createFolder(request, idempotencyKey) {
       return mutationAnswer(
@@ -196,25 +203,34 @@ export function batchingRemoteOps(inner: RemoteOps, sender: BatchSender, options
     },
 
     async commitFile(target: CommitTarget, content: FileContent, idempotencyKey: string) {
-      const body = { hash: content.hash, blocks: content.blocks.map(({ hash, size }) => ({ hash, size })) };
+      const committed = (answer: RemoteAnswer) => {
+        // The list of what is now the server's content: the next commit of this file sends a delta against it.
+        if (answer.ok && answer.item.hash === content.hash) learned.note(target.id, content.hash, content.blocks);
+        return answer;
+      };
       if (target.kind === 'create') {
-        return mutationAnswer(
-          await batched({
-            op: 'create',
-            idempotency_key: idempotencyKey,
-            item: { id: target.id, parent_id: target.parentId, name: target.name, kind: 'file', executable: target.executable, content: body },
-          }),
+        const body = { hash: content.hash, blocks: content.blocks.map(({ hash, size }) => ({ hash, size })) };
+        return committed(
+          mutationAnswer(
+            await batched({
+              op: 'create',
+              idempotency_key: idempotencyKey,
+              item: { id: target.id, parent_id: target.parentId, name: target.name, kind: 'file', executable: target.executable, content: body },
+            }),
+          ),
         );
       }
       // A content commit checks only the c part of the ETag; the m part is not looked at.
-      return mutationAnswer(
-        await batched({
-          op: 'commit',
-          idempotency_key: idempotencyKey,
-          id: target.id,
-          if_match: etagOf(0, target.ifMatchContent),
-          content: { ...body, executable: target.executable },
-        }),
+      return committed(
+        mutationAnswer(
+          await batched({
+            op: 'commit',
+            idempotency_key: idempotencyKey,
+            id: target.id,
+            if_match: etagOf(0, target.ifMatchContent),
+            content: { ...commitBody(content), executable: target.executable },
+          }),
+        ),
       );
     },
 
@@ -241,9 +257,19 @@ export function batchingRemoteOps(inner: RemoteOps, sender: BatchSender, options
       return answer.ok ? { ...answer, kept: outcome.ok && outcome.item !== undefined && !outcome.item.deleted } : answer;
     },
 
-    getItem: (id) => inner.getItem(id),
+    async getItem(id) {
+      const found = await inner.getItem(id);
+      if (found?.item.hash) learned.note(id, found.item.hash, found.blocks);
+      return found;
+    },
 
-    knownBlocks: (id, hash) => options.blockLists?.get(id, hash) ?? inner.knownBlocks?.(id, hash),
+    knownBlocks: (id, hash) => options.blockLists?.get(id, hash) ?? learned.get(id, hash) ?? inner.knownBlocks?.(id, hash),
+
+    async blocksSince(id, contentVersion, hash, base) {
+      const blocks = await inner.blocksSince?.(id, contentVersion, hash, base);
+      if (blocks) learned.note(id, hash, blocks);
+      return blocks;
+    },
 
     fetchBlocks(blocks: readonly BlockRef[]): AsyncIterable<Uint8Array> {
       const bytes = blocks.reduce((sum, block) => sum + block.size, 0);
@@ -262,9 +288,46 @@ export function batchingRemoteOps(inner: RemoteOps, sender: BatchSender, options
   };
 }
 
+/** The latest block list known per file (by content hash), bounded in blocks: the oldest are forgotten first. */
+class LearnedBlockLists {
+  readonly #lists = new Map<string, { hash: string; blocks: readonly BlockRef[] }>();
+  readonly #maxBlocks: number;
+  #blocks = 0;
+
+  constructor(maxBlocks: number) {
+    this.#maxBlocks = maxBlocks;
+  }
+
+  note(id: string, hash: string, blocks: readonly BlockRef[]): void {
+    this.#forget(id);
+    // Small lists always travel whole (the feed carries them, a delta would not pay).
+    if (blocks.length <= FULL_LIST_MAX_BLOCKS) return;
+    this.#lists.set(id, { hash, blocks: blocks.map(({ hash: h, size }) => ({ hash: h, size })) });
+    this.#blocks += blocks.length;
+    for (const [old] of this.#lists) {
+      if (this.#blocks <= this.#maxBlocks) break;
+      this.#forget(old);
+    }
+  }
+
+  get(id: string, hash: string): BlockRef[] | undefined {
+    const known = this.#lists.get(id);
+    return known && known.hash === hash ? [...known.blocks] : undefined;
+  }
+
+  #forget(id: string): void {
+    const known = this.#lists.get(id);
+    if (!known) return;
+    this.#lists.delete(id);
+    this.#blocks -= known.blocks.length;
+  }
+}
+
 /** A batch operation's size on the wire, roughly (its block list dominates). */
 function operationWeight(operation: BatchOperation): number {
-  const blocks = operation.op === 'create' ? (operation.item.content?.blocks.length ?? 0) : operation.op === 'commit' ? operation.content.blocks.length : 0;
+  const content = operation.op === 'commit' ? operation.content : undefined;
+  const blocks =
+    operation.op === 'create' ? (operation.item.content?.blocks.length ?? 0) : content ? (content.blocks?.length ?? content.delta?.middle.length ?? 0) : 0;
   return 400 + blocks * 100;
 }
 

@@ -40,10 +40,12 @@ import {
 import { type Item, type ItemWithBlocks, errorBodySchema } from '../../../src-shared/protocol/common.ts';
 import {
   type BatchOperation,
+  type BlockListResponse,
   type CommitContentRequest,
   type CreateItemRequest,
   type UpdateItemRequest,
   batchResponseSchema,
+  blockListResponseSchema,
   childrenResponseSchema,
   itemResponseSchema,
 } from '../../../src-shared/protocol/items.ts';
@@ -351,6 +353,20 @@ export class RemoteClient {
   /** One version with its block list (downloadToFile then gets its bytes). */
   version(id: string, version: number, options: CallOptions = {}): Promise<VersionWithBlocks> {
     return this.#json(versionWithBlocksSchema, 'a version', { method: 'GET', path: apiPath.itemVersion(id, version), signal: options.signal });
+  }
+
+  /**
+   * One version's block list, as a delta from the version whose content is `baseHash` when the
+   * server still has it and the delta pays (else whole): the engine's way to learn a changed big
+   * file's new list, which the changes feed leaves out.
+   */
+  versionBlocks(id: string, version: number, baseHash: string | undefined, options: CallOptions = {}): Promise<BlockListResponse> {
+    return this.#json(blockListResponseSchema, 'a block list', {
+      method: 'GET',
+      path: apiPath.itemVersionBlocks(id, version),
+      query: { base: baseHash },
+      signal: options.signal,
+    });
   }
 
   /** Makes an old version current again (as a new version). */

@@ -2,7 +2,9 @@
 // items become tree items, version numbers become If-Match ETags, and the server's refusals (412
 // stale version, 409 name taken or cycle, 404 gone) become answers the executor plans around,
 // while transient failures stay RemoteErrors that the executor's isRetryable() recognises.
+import { applyBlockDelta, deltaPays, diffBlockLists } from '../../../src-shared/protocol/block-delta.ts';
 import { type BlockRef, type Item, etagOf } from '../../../src-shared/protocol/common.ts';
+import type { CommitContentRequest } from '../../../src-shared/protocol/items.ts';
 import type { CommitTarget, FileContent, RemoteAnswer, RemoteItem, RemoteOps } from '../executor/ports.ts';
 import type { Hasher } from '../hasher.ts';
 import type { BandwidthLimiter } from './bandwidth.ts';
@@ -22,6 +24,56 @@ export function toTreeItem(item: Item): RemoteItem {
   };
   if (item.kind === 'folder') return base;
   return { ...base, size: item.size, executable: item.executable, ...(item.content_hash ? { hash: item.content_hash } : {}) };
+}
+
+/**
+ * A content commit's list: a delta against the content it replaces when that list is known and the
+ * delta clearly pays (an insert into a 100 MiB file: a few blocks instead of ~1,600), else whole.
+ */
+export function commitBody(content: FileContent): Pick<CommitContentRequest, 'hash' | 'blocks' | 'delta'> {
+  const blocks = content.blocks.map(({ hash, size }) => ({ hash, size }));
+  if (content.base) {
+    const delta = diffBlockLists(content.base.blocks, blocks, content.base.hash);
+    if (deltaPays(delta, blocks.length)) return { hash: content.hash, delta };
+  }
+  return { hash: content.hash, blocks };
+}
+
+/** A version's block list from the server's answer to GET .../blocks?base=, expanded and checked. */
+export async function blocksSince(
+  client: RemoteClient,
+  id: string,
+  contentVersion: number,
+  hash: string,
+  base: { hash: string; blocks: readonly BlockRef[] },
+): Promise<BlockRef[] | undefined> {
+  let answer;
+  try {
+    answer = await client.versionBlocks(id, contentVersion, base.hash);
+  } catch (error) {
+    if (error instanceof RemoteError && error.status === 404) return undefined;
+    throw error;
+  }
+  if (answer.content_hash !== hash) return undefined;
+  if (answer.delta && answer.delta.base_hash !== base.hash) throw badList('a delta against other content than asked');
+  let blocks: BlockRef[] | undefined;
+  try {
+    blocks = answer.delta ? applyBlockDelta(base.blocks, answer.delta) : answer.blocks;
+  } catch {
+    throw badList('a delta that does not fit the list held here');
+  }
+  if (!blocks) throw badList('neither a list nor a delta');
+  // The base list is this device's; a delta against it must add up to the version's size (the
+  // download checks the assembled bytes against the content hash too).
+  if (blocks.reduce((sum, block) => sum + block.size, 0) !== answer.size) throw badList('a list that does not add up to the file size');
+  return blocks;
+}
+
+function badList(detail: string): RemoteError {
+  return new RemoteError(`The sync server sent a block list Tandem cannot use (${detail}); the file will be fetched again.`, {
+    kind: 'retryable',
+    code: 'bad_response',
+  });
 }
 
 /** Statuses that are the server saying "no" to this change, not a failure: the next plan decides. */
@@ -72,8 +124,8 @@ export function remoteOps(client: RemoteClient, options: RemoteOpsOptions = {}):
     },
 
     commitFile(target: CommitTarget, content: FileContent, idempotencyKey: string) {
-      const body = { hash: content.hash, blocks: content.blocks.map(({ hash, size }) => ({ hash, size })) };
       if (target.kind === 'create') {
+        const body = { hash: content.hash, blocks: content.blocks.map(({ hash, size }) => ({ hash, size })) };
         return answer(
           client.createItem(
             { id: target.id, parent_id: target.parentId, name: target.name, kind: 'file', executable: target.executable, content: body },
@@ -82,8 +134,10 @@ export function remoteOps(client: RemoteClient, options: RemoteOpsOptions = {}):
         );
       }
       // A content commit checks only the c part of the ETag; the m part is not looked at.
-      return answer(client.commitContent(target.id, etagOf(0, target.ifMatchContent), { ...body, executable: target.executable }, { idempotencyKey }));
+      return answer(client.commitContent(target.id, etagOf(0, target.ifMatchContent), { ...commitBody(content), executable: target.executable }, { idempotencyKey }));
     },
+
+    blocksSince: (id, contentVersion, hash, base) => blocksSince(client, id, contentVersion, hash, base),
 
     async move(id, to, ifMatchMetadata, idempotencyKey) {
       try {
