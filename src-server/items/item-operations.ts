@@ -77,13 +77,17 @@ async function referenceContent(env: MutationEnv, content: Content): Promise<num
   if (hashes.length === 0 && content.hash !== EMPTY_CONTENT_HASH) {
     throw new TandemError('bad_request', 'An empty block list means an empty file, but the content hash is not the hash of empty content.');
   }
-  const stored = await addBlockReferences(env.trx, env.actor.accountId, hashes);
-  const missing = [...new Set(hashes.filter((hash) => !stored.has(hash)))];
-  if (missing.length > 0) {
-    // Its own code: the client uploads them and commits again (a block can be purged between its
-    // missing-blocks question and this commit); a malformed list stays a bad_request.
-    const named = missing.slice(0, 3).join(', ') + (missing.length > 3 ? ` and ${missing.length - 3} more` : '');
-    throw new TandemError('blocks_missing', `${missing.length} block(s) of this block list are not on the server (${named}); upload them and commit again.`);
+  let stored: Map<string, number>;
+  try {
+    stored = await addBlockReferences(env.trx, env.actor.accountId, hashes);
+  } catch (error) {
+    // Absent blocks get their own code (422 blocks_missing): the client uploads them and commits
+    // again (a block can be purged between its missing-blocks question and this commit), while a
+    // malformed list stays a bad_request. block-index.ts names the first absent block.
+    if (error instanceof TandemError && error.code === 'bad_request' && / has not been uploaded\./.test(error.message)) {
+      throw new TandemError('blocks_missing', error.message);
+    }
+    throw error;
   }
   let size = 0;
   for (const block of content.blocks) {

@@ -172,11 +172,11 @@ describe('commit content', () => {
     const bob = await server.user('bob');
     const bobs = await server.upload(bob, Buffer.from('bob has these bytes'));
     const r = await server.request('PUT', `/v1/items/${file.id}/content`, { token: alice.token, headers: { 'if-match': file.etag }, body: bobs });
-    expect(r.statusCode).toBe(400);
-    expect(r.json().message).toMatch(/has not been uploaded/);
+    expect(r.statusCode).toBe(422);
+    expect(r.json()).toMatchObject({ code: 'blocks_missing', message: expect.stringMatching(/has not been uploaded/) });
     const never = { hash: `blake3:${'ab'.repeat(32)}`, blocks: [{ hash: `blake3:${'cd'.repeat(32)}`, size: 10 }] };
     const r2 = await server.request('PUT', `/v1/items/${file.id}/content`, { token: alice.token, headers: { 'if-match': file.etag }, body: never });
-    expect(r2.statusCode).toBe(400);
+    expect(r2.statusCode).toBe(422);
     expect((await server.item(alice, file.id)).json()).toMatchObject({ content_version: 1, size: 3 });
   });
 

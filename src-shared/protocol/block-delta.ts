@@ -17,6 +17,10 @@ export const blockDeltaSchema = z.object({
   prefix: z.number().int().min(0).max(100_000).describe('blocks kept from the start of the base list'),
   suffix: z.number().int().min(0).max(100_000).describe('blocks kept from the end of the base list'),
   middle: z.array(blockRefSchema).max(10_000).describe('the new blocks between them'),
+  check: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/)
+    .describe('listCheck() of the full list the delta makes: a base list that differs from the one the delta was made against is caught'),
 });
 export type BlockDelta = z.infer<typeof blockDeltaSchema>;
 
@@ -25,6 +29,25 @@ export type BlockDelta = z.infer<typeof blockDeltaSchema>;
  * sends them): below it a delta saves too little to be worth a second request or code path.
  */
 export const FULL_LIST_MAX_BLOCKS = 256;
+
+/**
+ * A 64-bit checksum (two FNV-1a variants) of a block list: sizes and hashes in order. Not a
+ * defence against a hostile client (the list is the account's own); it makes sure both sides
+ * expanded a delta against the same base list.
+ */
+export function listCheck(blocks: readonly BlockRef[]): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ blocks.length;
+  for (const block of blocks) {
+    const text = `${block.size}:${block.hash};`;
+    for (let i = 0; i < text.length; i += 1) {
+      const code = text.charCodeAt(i);
+      a = Math.imul(a ^ code, 0x01000193);
+      b = Math.imul(b ^ code, 0x5bd1e995) ^ (b >>> 15);
+    }
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+}
 
 /** The delta that turns `base` into `next` (longest common prefix, then longest common suffix of the rest). */
 export function diffBlockLists(base: readonly BlockRef[], next: readonly BlockRef[], baseHash: string): BlockDelta {
@@ -39,7 +62,13 @@ export function diffBlockLists(base: readonly BlockRef[], next: readonly BlockRe
   ) {
     suffix += 1;
   }
-  return { base_hash: baseHash, prefix, suffix, middle: next.slice(prefix, next.length - suffix).map(({ hash, size }) => ({ hash, size })) };
+  return {
+    base_hash: baseHash,
+    prefix,
+    suffix,
+    middle: next.slice(prefix, next.length - suffix).map(({ hash, size }) => ({ hash, size })),
+    check: listCheck(next),
+  };
 }
 
 /**
@@ -50,13 +79,20 @@ export function deltaPays(delta: BlockDelta, nextLength: number): boolean {
   return nextLength > FULL_LIST_MAX_BLOCKS && delta.middle.length * 2 <= nextLength;
 }
 
-/** The full list `delta` describes against `base`; a delta that does not fit its base is refused (bad_request). */
-export function applyBlockDelta(base: readonly BlockRef[], delta: Pick<BlockDelta, 'prefix' | 'suffix' | 'middle'>): BlockRef[] {
+/**
+ * The full list `delta` describes against `base`. A delta that does not fit its base, or whose
+ * result is not the list it was made for (its check), is refused (bad_request): nothing is guessed.
+ */
+export function applyBlockDelta(base: readonly BlockRef[], delta: Pick<BlockDelta, 'prefix' | 'suffix' | 'middle' | 'check'>): BlockRef[] {
   if (delta.prefix + delta.suffix > base.length) {
     throw new TandemError(
       'bad_request',
       `The block list delta keeps ${delta.prefix} blocks at the start and ${delta.suffix} at the end, but its base has only ${base.length}; send the full list.`,
     );
   }
-  return [...base.slice(0, delta.prefix), ...delta.middle, ...base.slice(base.length - delta.suffix)];
+  const blocks = [...base.slice(0, delta.prefix), ...delta.middle, ...base.slice(base.length - delta.suffix)];
+  if (listCheck(blocks) !== delta.check) {
+    throw new TandemError('bad_request', 'The block list delta does not make the list it was made for (the base lists differ); send the full list.');
+  }
+  return blocks;
 }

@@ -92,11 +92,12 @@ export async function runUpload(ctx: EffectContext, op: UploadOp): Promise<Chang
   try {
     answer = await remote.commitFile(target, file, ctx.idempotencyKey);
   } catch (error) {
-    // A block the server had when asked was purged before the commit (or the base list known
-    // here was not the server's): every block is asked about again, and the commit sent once more.
-    if (!isBlocksMissing(error)) throw error;
+    // A block the server had when asked was purged before the commit, or the base list known here
+    // was not the server's (the delta refused): every block is asked about again, and the full
+    // list committed once more.
+    if (!(errorCode(error) === 'blocks_missing' || (base && errorStatus(error) === 400))) throw error;
     await sendMissing([...unique.keys()]);
-    answer = await remote.commitFile(target, file, ctx.idempotencyKey);
+    answer = await remote.commitFile(target, { hash: content.hash, size: content.size, blocks }, ctx.idempotencyKey);
   }
   if (!answer.ok && answer.reason === 'id_taken' && target.kind === 'create') throw idTakenRefusal(ctx, op.id, op.path);
   if (!answer.ok) throw new Refused(`The server did not take "${op.path}": ${answer.message}`, op.path);
@@ -117,9 +118,13 @@ function commitBase(ctx: EffectContext, op: UploadOp): { hash: string; blocks: B
   return blocks ? { hash: current.hash, blocks } : undefined;
 }
 
-/** The server's refusal of a commit naming blocks it does not hold (422 blocks_missing). */
-function isBlocksMissing(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'blocks_missing';
+/** A remote failure's code (422 blocks_missing: the commit named blocks the server does not hold). */
+function errorCode(error: unknown): unknown {
+  return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+}
+
+function errorStatus(error: unknown): unknown {
+  return typeof error === 'object' && error !== null ? (error as { status?: unknown }).status : undefined;
 }
 
 /** The block list stored with the facts of `op`'s file, when it is one of exactly the planned content. */
