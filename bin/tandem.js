@@ -7,6 +7,21 @@ if (major < 24) {
   process.exit(1);
 }
 
+// V8 lets the young generation of every heap grow to tens of MB that a sync engine never fills
+// again: at 100,000 files that was ~150 MB of the resident set, peak and at rest, and a 4 MB
+// semi-space costs no measurable CPU. The flag only works at start, so when it is missing we
+// replace this process with Node started with it (same pid, stdio and signals: process.execve;
+// ~35 ms). Where execve does not exist (Windows) Tandem runs as it is, with the larger heap.
+const SEMI_SPACE_FLAG = '--max-semi-space-size';
+const hasSemiSpaceFlag = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((arg) => arg.startsWith(SEMI_SPACE_FLAG));
+if (!hasSemiSpaceFlag && typeof process.execve === 'function') {
+  try {
+    process.execve(process.execPath, [process.execPath, `${SEMI_SPACE_FLAG}=4`, ...process.execArgv, ...process.argv.slice(1)], process.env);
+  } catch {
+    // Could not start Node again (a sandbox, an odd platform): run on as we are.
+  }
+}
+
 // Whatever escapes the command (a module that fails to load, an error thrown from a callback) is
 // still one line on stderr and exit 1, never a stack trace; TANDEM_DEBUG=1 shows the stack.
 function fail(error) {
