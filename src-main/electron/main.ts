@@ -35,6 +35,11 @@ function messageOf(error: unknown): string {
 process.on('uncaughtException', (error) => log(`unexpected error: ${messageOf(error)}`));
 process.on('unhandledRejection', (error) => log(`unexpected error: ${messageOf(error)}`));
 
+// A 4 MB young-generation semi-space, as bin/tandem.js gives the engine (V8 otherwise lets it grow
+// to tens of MB it never fills again). Appended here it reaches the renderer processes; Electron
+// reads --js-flags for the main process only from the launch command line.
+app.commandLine.appendSwitch('js-flags', '--max-semi-space-size=4');
+
 // Must happen before 'ready'.
 protocol.registerSchemesAsPrivileged([RENDERER_SCHEME_PRIVILEGES]);
 
