@@ -419,10 +419,16 @@ export function finishLocalTree(
     if (known !== undefined && known.size === seenSize && known.mtimeMs === seenMtime && known.inode === seenInode && known.hash === hash) {
       facts.set(id, known);
     } else {
-      const itemFacts: FileFacts = { size: seenSize, mtimeMs: seenMtime, inode: seenInode };
-      if (hash !== undefined) itemFacts.hash = hash;
-      if (hash !== undefined && blocks) itemFacts.blockList = blocks;
-      facts.set(id, itemFacts);
+      // Whole literals, not properties added afterwards: an added property costs every one of
+      // 100k facts a separate out-of-object property array (~4 MB at 100k files).
+      facts.set(
+        id,
+        hash === undefined
+          ? { size: seenSize, mtimeMs: seenMtime, inode: seenInode }
+          : blocks
+            ? { size: seenSize, mtimeMs: seenMtime, inode: seenInode, hash, blockList: blocks }
+            : { size: seenSize, mtimeMs: seenMtime, inode: seenInode, hash },
+      );
     }
   }
 

@@ -124,6 +124,17 @@ export function pathOf(tree: Tree, id: string): string | undefined {
     pathCaches.set(tree, cache);
   }
   if (cache.has(id)) return cache.get(id);
+  // Most calls come in tree order (a folder before its children): the parent's path is known, so
+  // no chain is built (the planner asks for all 100k paths of a first upload).
+  const item = tree.items.get(id);
+  if (item !== undefined && item.parentId !== null && id !== tree.rootId && item.parentId !== id) {
+    const parentPath = cache.get(item.parentId);
+    if (parentPath !== undefined) {
+      const path = parentPath === '' ? item.name : `${parentPath}/${item.name}`;
+      cache.set(id, path);
+      return path;
+    }
+  }
   // Walk up to the first known ancestor, then fill the chain back down.
   const chain: TreeItem[] = [];
   const onChain = new Set<string>();
