@@ -8,12 +8,13 @@
 //   POST   /v1/items                         create file or folder (optional client UUIDv7 id, optional content)
 //   GET    /v1/items/:id                     every field + current block list; ETag header
 //   PATCH  /v1/items/:id                     move and/or rename, mtime, executable   (If-Match: m part)
-//   PUT    /v1/items/:id/content             commit a block list                     (If-Match: c part)
+//   PUT    /v1/items/:id/content             commit a block list, whole or as a delta (If-Match: c part); 422 blocks_missing
 //   DELETE /v1/items/:id[?seen_cursor=]      to the trash                            (If-Match: both)
 //   GET    /v1/items/:id/children            live children by name, paged, + folder cursor
 //   GET    /v1/items/:id/changes?cursor=     what entered, changed in or left the folder
 //   GET    /v1/items/:id/versions · GET /v1/items/:id/versions/:v (with blocks) · POST …/versions/:v/restore
-//   GET    /v1/changes?cursor=&limit=&blocks=   the namespace feed; 410 cursor_expired → list again
+//   GET    /v1/items/:id/versions/:v/blocks?base=   a version's block list, as a delta from content `base` when it pays
+//   GET    /v1/changes?cursor=&limit=&blocks=   the namespace feed (big lists left out: blocks_omitted); 410 cursor_expired → list again
 //   POST   /v1/batch                         many create/commit/update/delete, a result each
 //   GET    /v1/trash · POST /v1/trash/:id/restore · DELETE /v1/trash/:id
 //   GET    /v1/notify                        WebSocket: {type:'cursor', cursor} hints, pings
