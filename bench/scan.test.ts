@@ -16,6 +16,7 @@ describe('bench:scan', () => {
     const { stdout } = await run('1500');
     expect(stdout).toMatch(/\(a\) walk only, in a worker +[\d,]+ entries\/s/);
     expect(stdout).toMatch(/\(b\) full index, hashing.* [\d,]+ files\/s/);
+    expect(stdout).toMatch(/\(b\) its CPU time .* peak RSS \d+ MB \(\d+ MB before it\), \d+ MB after it/);
     expect(stdout).toMatch(/\(c2\) hinted rescan: one edited file, 3 times +[\d.]+ ms .*; [\d.]+ ms .*; [\d.]+ ms/);
     expect(stdout).toMatch(/\(c\) idle rescan, nothing changed +[\d,]+ files\/s \(\d+ ms, 0 files re-read\)/);
     expect(stdout).toMatch(/\(e\) watching with parcel +ready in \d+ ms, RSS \d+ MB .* a change hinted in \d+ ms/);
