@@ -51,8 +51,10 @@ export async function withIdempotency(
   request: IdempotencyRequest | undefined,
   now: number,
   effect: () => Promise<MutationResult>,
+  /** The caller already looked the key up (a batch asks for all its keys in one query) and found none. */
+  knownAbsent = false,
 ): Promise<MutationResult & { replayed: boolean }> {
-  if (request) {
+  if (request && !knownAbsent) {
     const prior = await trx
       .selectFrom('idempotency')
       .selectAll()
@@ -84,4 +86,19 @@ export async function withIdempotency(
       .execute();
   }
   return { ...result, replayed: false };
+}
+
+/** Of `keys`, those this account already has answers for: one query per 500 keys instead of one per key. */
+export async function recordedKeys(trx: Transaction<Database>, accountId: string, keys: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (let at = 0; at < keys.length; at += 500) {
+    const rows = await trx
+      .selectFrom('idempotency')
+      .select('key')
+      .where('account_id', '=', accountId)
+      .where('key', 'in', keys.slice(at, at + 500))
+      .execute();
+    for (const row of rows) found.add(row.key);
+  }
+  return found;
 }

@@ -37,6 +37,11 @@ export interface MutationEnv {
   trx: Transaction<Database>;
   actor: Actor;
   now: number;
+  /**
+   * In a batch: folders already found live (and of this account) by an earlier create. Creates
+   * never trash or move a folder, so the batch clears it before any other operation.
+   */
+  liveFolders?: Set<string>;
 }
 
 export function assertValidName(name: string): void {
@@ -159,7 +164,10 @@ export async function createItem(env: MutationEnv, request: CreateItemRequest): 
     }
   }
 
-  await requireLiveFolder(env.trx, env.actor.accountId, request.parent_id);
+  if (!env.liveFolders?.has(request.parent_id)) {
+    await requireLiveFolder(env.trx, env.actor.accountId, request.parent_id);
+    env.liveFolders?.add(request.parent_id);
+  }
   await assertNameFree(env, request.parent_id, request.name);
 
   const id = request.id ?? uuidv7();

@@ -9,7 +9,7 @@ import { decodeCursor } from '../changes/cursor.ts';
 import type { Db } from '../db/database.ts';
 import { PreconditionFailedError, STATUS_OF } from '../errors.ts';
 import type { Notifier } from '../notify/notifier.ts';
-import { fingerprintOf, type IdempotencyRequest, type MutationResult, withIdempotency } from './idempotency.ts';
+import { fingerprintOf, type IdempotencyRequest, type MutationResult, recordedKeys, withIdempotency } from './idempotency.ts';
 import { type Actor, commitContent, createItem, deleteItem, type MutationEnv, updateItem } from './item-operations.ts';
 
 export interface ItemServiceOptions {
@@ -54,7 +54,14 @@ export class ItemService {
     const outcome = await this.#db.transaction().execute((trx) =>
       withIdempotency(trx, actor.accountId, batchIdem, now, async () => {
         const results: BatchResponse['results'] = [];
-        for (const [index, operation] of operations.entries()) results.push(await this.#batchOperation({ trx, actor, now }, index, operation));
+        // The operations' keys are looked up together; a key named twice in the batch is looked
+        // up again by its second operation (the first may have recorded it meanwhile).
+        const keys = operations.flatMap((operation) => (operation.idempotency_key ? [operation.idempotency_key] : []));
+        const recorded = await recordedKeys(trx, actor.accountId, [...new Set(keys)]);
+        const once = new Set(keys.filter((key, at) => keys.indexOf(key) === at && keys.lastIndexOf(key) === at));
+        const knownAbsent = (key: string) => once.has(key) && !recorded.has(key);
+        const env: MutationEnv = { trx, actor, now, liveFolders: new Set() };
+        for (const [index, operation] of operations.entries()) results.push(await this.#batchOperation(env, index, operation, knownAbsent));
         return { status: 200, body: results };
       }),
     );
@@ -62,12 +69,20 @@ export class ItemService {
     return { results: outcome.body as BatchResponse['results'], cursor: await cursorAt(this.#db, actor.namespaceId, seq) };
   }
 
-  async #batchOperation(env: MutationEnv, index: number, operation: BatchOperation): Promise<BatchResponse['results'][number]> {
+  async #batchOperation(
+    env: MutationEnv,
+    index: number,
+    operation: BatchOperation,
+    knownAbsent: (key: string) => boolean,
+  ): Promise<BatchResponse['results'][number]> {
+    // Only creates leave every folder seen live still live; anything else may trash or move one.
+    if (operation.op !== 'create') env.liveFolders?.clear();
     const savepoint = sql.raw(`op_${index}`);
     await sql`savepoint ${savepoint}`.execute(env.trx);
     try {
-      const idem = operation.idempotency_key ? { key: operation.idempotency_key, fingerprint: fingerprintOf({ batch: operation }) } : undefined;
-      const result = await withIdempotency(env.trx, env.actor.accountId, idem, env.now, () => runOperation(env, operation));
+      const key = operation.idempotency_key;
+      const idem = key ? { key, fingerprint: fingerprintOf({ batch: operation }) } : undefined;
+      const result = await withIdempotency(env.trx, env.actor.accountId, idem, env.now, () => runOperation(env, operation), key !== undefined && knownAbsent(key));
       await sql`release savepoint ${savepoint}`.execute(env.trx);
       const { blocks: _blocks, ...item } = result.body as Item & { blocks?: unknown };
       return { status: result.status, item };
