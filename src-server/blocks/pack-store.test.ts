@@ -10,6 +10,7 @@ import type { Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type BlockTables, addBlockReferences, findBlocks, missingBlocks, removeBlockReferences } from './block-index.ts';
 import type { BlockInput, BlockStore } from './block-store.ts';
+import { encodeBlockFrames } from '../../src-shared/protocol/blocks.ts';
 import { hashBlock } from './hash.ts';
 import { PACK_HEADER_BYTES, openPackBlockStore } from './pack-store.ts';
 import { openBlockTestDatabase } from './test-database.ts';
@@ -197,6 +198,44 @@ describe('reopen and crash leftovers', () => {
     await expect(store.readBlocks([b.hash])).rejects.toMatchObject({
       code: 'internal',
       message: expect.stringMatching(/is damaged on the server \(its bytes no longer match its hash\)/),
+    });
+  });
+});
+
+describe('reading blocks as frames (what /blocks/fetch sends)', () => {
+  it('answers the frames of blocks spread over several packs, in the order asked, with duplicates', async () => {
+    await reopen(40_000);
+    const first = [block(20_000), block(15_000), block(1)];
+    const second = [block(30_000), block(0), block(5_000)];
+    await store.putBlocks(first, { accountId: 'alice' });
+    await store.putBlocks(second, { accountId: 'alice' });
+    expect(packFiles()).toHaveLength(2);
+    const order = [first[0]!, first[1]!, second[0]!, second[1]!, first[2]!, first[0]!, second[2]!];
+    const body = await store.readBlockFrames(order.map((b) => b.hash));
+    expect(Buffer.from(body).equals(Buffer.from(encodeBlockFrames(order)))).toBe(true);
+  });
+
+  it('detects a damaged block in the middle of blocks read in one go', async () => {
+    const blocks = [block(4000), block(4000), block(4000)];
+    await store.putBlocks(blocks, { accountId: 'alice' });
+    const packPath = join(dir, 'packs', packFiles()[0]!);
+    const bytes = readFileSync(packPath);
+    bytes[bytes.length - 4000 - 36 - 10]! ^= 0xff; // inside the second block
+    writeFileSync(packPath, bytes);
+    await expect(store.readBlockFrames(blocks.map((b) => b.hash))).rejects.toMatchObject({
+      code: 'internal',
+      message: expect.stringContaining(`Block ${blocks[1]!.hash} is damaged on the server (its bytes no longer match its hash)`),
+    });
+  });
+
+  it('names the block a cut-off pack lost instead of sending short data', async () => {
+    const blocks = [block(4000), block(4000)];
+    await store.putBlocks(blocks, { accountId: 'alice' });
+    const packPath = join(dir, 'packs', packFiles()[0]!);
+    writeFileSync(packPath, readFileSync(packPath).subarray(0, -100));
+    await expect(store.readBlockFrames(blocks.map((b) => b.hash))).rejects.toMatchObject({
+      code: 'internal',
+      message: expect.stringContaining(`Block ${blocks[1]!.hash} is damaged on the server (only 3900 of 4000 bytes are in its pack)`),
     });
   });
 });

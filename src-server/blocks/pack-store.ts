@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, readFile, readdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { TandemError } from '../../src-shared/errors.ts';
-import { BLOCK_FRAME_HEADER_BYTES, blockHashToBytes } from '../../src-shared/protocol/blocks.ts';
+import { BLOCK_FRAME_HEADER_BYTES, BLOCK_HASH_BYTES, blockHashToBytes } from '../../src-shared/protocol/blocks.ts';
 import {
   type AnyDatabase,
   type AnyTransaction,
@@ -115,6 +115,25 @@ async function fsyncDirectory(dir: string): Promise<void> {
   }
 }
 
+/** At most this many buffers per writev (Linux's IOV_MAX is 1024). */
+const MAX_WRITEV_PARTS = 512;
+
+/**
+ * Writes `parts` one after another from `position` with writev: the block bytes go to the disk from
+ * the request body they arrived in (joining a 16 MiB upload into one buffer first was a copy of
+ * every byte and much of the server's GC, profiled).
+ */
+async function writeAllParts(file: FileHandle, parts: readonly Buffer[], position: number): Promise<void> {
+  for (let first = 0; first < parts.length; first += MAX_WRITEV_PARTS) {
+    const group = parts.slice(first, first + MAX_WRITEV_PARTS);
+    const length = group.reduce((sum, part) => sum + part.length, 0);
+    const { bytesWritten } = await file.writev(group, position);
+    // A short writev is rare (a full disk, a signal): the rest is joined and written plainly.
+    if (bytesWritten < length) await writeFully(file, Buffer.concat(group).subarray(bytesWritten), position + bytesWritten);
+    position += length;
+  }
+}
+
 async function writeFully(file: FileHandle, buffer: Buffer, position: number): Promise<void> {
   let written = 0;
   while (written < buffer.length) {
@@ -164,6 +183,18 @@ async function lockPackDir(packsDir: string, dataDir: string): Promise<() => Pro
     const holder = Number.parseInt(await readFile(lockPath, 'utf8').catch(() => ''), 10);
     if (holder === process.pid) await unlink(lockPath).catch(() => undefined);
   };
+}
+
+/** The block bytes of a body of `count` frames that readFramesOnce made (views, no copy). */
+function framesData(body: Buffer, count: number): Buffer[] {
+  const out: Buffer[] = [];
+  let at = 0;
+  for (let i = 0; i < count; i += 1) {
+    const size = body.readUInt32BE(at + BLOCK_HASH_BYTES);
+    out.push(body.subarray(at + BLOCK_FRAME_HEADER_BYTES, at + BLOCK_FRAME_HEADER_BYTES + size));
+    at += BLOCK_FRAME_HEADER_BYTES + size;
+  }
+  return out;
 }
 
 function damaged(hash: string, why: string): TandemError {
@@ -308,8 +339,10 @@ export class PackBlockStore implements BlockStore {
       offset = PACK_HEADER_BYTES;
     }
     const locations: BlockLocation[] = [];
-    for (const block of blocks) {
-      const header = Buffer.alloc(BLOCK_FRAME_HEADER_BYTES);
+    // One buffer for all the record headers, not one small buffer per block.
+    const headers = Buffer.alloc(BLOCK_FRAME_HEADER_BYTES * blocks.length);
+    for (const [i, block] of blocks.entries()) {
+      const header = headers.subarray(i * BLOCK_FRAME_HEADER_BYTES, (i + 1) * BLOCK_FRAME_HEADER_BYTES);
       header.set(blockHashToBytes(block.hash), 0);
       header.writeUInt32BE(block.data.length, 32);
       parts.push(header, Buffer.from(block.data.buffer, block.data.byteOffset, block.data.byteLength));
@@ -318,7 +351,7 @@ export class PackBlockStore implements BlockStore {
       offset += block.data.length;
     }
     try {
-      await writeFully(pack.file, Buffer.concat(parts), pack.size);
+      await writeAllParts(pack.file, parts, pack.size);
       await pack.file.sync();
       if (createdFile) await fsyncDirectory(this.packsDir);
     } catch (error) {
@@ -362,16 +395,20 @@ export class PackBlockStore implements BlockStore {
   // ---- reading ----
 
   async readBlocks(hashes: readonly string[]): Promise<Uint8Array[]> {
+    return framesData(await this.readBlockFrames(hashes), hashes.length);
+  }
+
+  async readBlockFrames(hashes: readonly string[]): Promise<Buffer> {
     this.assertOpen();
     for (const hash of hashes) assertBlockHash(hash);
     try {
-      return await this.readOnce(hashes);
+      return await this.readFramesOnce(hashes);
     } catch (error) {
       // Garbage collection may have moved the blocks to a new pack and deleted the old one
       // between our index lookup and opening the file: look them up again, once.
       if (!(error instanceof PackMissingError)) throw error;
       try {
-        return await this.readOnce(hashes);
+        return await this.readFramesOnce(hashes);
       } catch (again) {
         if (again instanceof PackMissingError) throw new TandemError('internal', again.message);
         throw again;
@@ -379,45 +416,78 @@ export class PackBlockStore implements BlockStore {
     }
   }
 
-  private async readOnce(hashes: readonly string[]): Promise<Uint8Array[]> {
+  /**
+   * A pack record IS a frame ([hash][u32 length][bytes]), so blocks asked in the order they sit in
+   * a pack (a file uploaded in one go, downloaded in order) are one read straight into the answer:
+   * no buffer per block and no copy into the body (profiled: per-block buffers, the copy and the
+   * GC they caused were a third of the server's CPU while serving a 1 GiB download).
+   */
+  private async readFramesOnce(hashes: readonly string[]): Promise<Buffer> {
     const locations = await findBlocks(this.db, hashes);
-    const byPack = new Map<string, BlockLocation[]>();
-    for (const hash of hashes) {
+    const asked = hashes.map((hash) => {
       const location = locations.get(hash);
       if (!location) throw new TandemError('not_found', `Block ${hash} is not on the server.`);
-      const group = byPack.get(location.packId);
-      if (group) group.push(location);
-      else byPack.set(location.packId, [location]);
+      return location;
+    });
+    const starts: number[] = [];
+    let total = 0;
+    for (const location of asked) {
+      starts.push(total);
+      total += BLOCK_FRAME_HEADER_BYTES + location.size;
     }
-    const data = new Map<string, Uint8Array>();
-    for (const [packId, group] of byPack) {
-      let file: FileHandle;
-      try {
-        file = await open(join(this.packsDir, `${packId}.pack`), 'r');
-      } catch (error) {
-        if (isMissingFile(error)) throw new PackMissingError(`Pack ${packId} is missing from the server's data folder.`);
-        throw error;
-      }
-      try {
-        group.sort((a, b) => a.packOffset - b.packOffset);
-        for (const location of group) {
-          if (data.has(location.hash)) continue;
-          const bytes = Buffer.allocUnsafe(location.size);
-          let read = 0;
-          while (read < location.size) {
-            const { bytesRead } = await file.read(bytes, read, location.size - read, location.packOffset + read);
-            if (bytesRead === 0) break;
-            read += bytesRead;
-          }
-          if (read !== location.size) throw damaged(location.hash, `only ${read} of ${location.size} bytes are in its pack`);
-          if (hashBlock(bytes) !== location.hash) throw damaged(location.hash, 'its bytes no longer match its hash');
-          data.set(location.hash, bytes);
+    starts.push(total);
+    const body = Buffer.allocUnsafe(total);
+    const files = new Map<string, FileHandle>();
+    try {
+      for (let first = 0; first < asked.length; ) {
+        const packId = asked[first]!.packId;
+        let end = first + 1;
+        while (
+          end < asked.length &&
+          asked[end]!.packId === packId &&
+          asked[end]!.packOffset === asked[end - 1]!.packOffset + asked[end - 1]!.size + BLOCK_FRAME_HEADER_BYTES
+        ) {
+          end += 1;
         }
-      } finally {
-        await file.close();
+        const file = await this.openPackForReading(packId, files);
+        const length = starts[end]! - starts[first]!;
+        const from = asked[first]!.packOffset - BLOCK_FRAME_HEADER_BYTES;
+        let read = 0;
+        while (read < length) {
+          const { bytesRead } = await file.read(body, starts[first]! + read, length - read, from + read);
+          if (bytesRead === 0) break;
+          read += bytesRead;
+        }
+        for (let i = first; i < end; i += 1) {
+          const location = asked[i]!;
+          const dataStart = starts[i]! + BLOCK_FRAME_HEADER_BYTES;
+          const got = Math.max(0, Math.min(location.size, starts[first]! + read - dataStart));
+          if (got !== location.size) throw damaged(location.hash, `only ${got} of ${location.size} bytes are in its pack`);
+          const data = body.subarray(dataStart, dataStart + location.size);
+          if (hashBlock(data) !== location.hash) throw damaged(location.hash, 'its bytes no longer match its hash');
+          // The header is written from the index, not trusted from the disk (the bytes are checked above).
+          body.set(blockHashToBytes(location.hash), starts[i]!);
+          body.writeUInt32BE(location.size, starts[i]! + BLOCK_HASH_BYTES);
+        }
+        first = end;
       }
+    } finally {
+      await Promise.all([...files.values()].map((file) => file.close()));
     }
-    return hashes.map((hash) => data.get(hash)!);
+    return body;
+  }
+
+  private async openPackForReading(packId: string, files: Map<string, FileHandle>): Promise<FileHandle> {
+    const open_ = files.get(packId);
+    if (open_) return open_;
+    try {
+      const file = await open(join(this.packsDir, `${packId}.pack`), 'r');
+      files.set(packId, file);
+      return file;
+    } catch (error) {
+      if (isMissingFile(error)) throw new PackMissingError(`Pack ${packId} is missing from the server's data folder.`);
+      throw error;
+    }
   }
 
   async *readRange(blocks: readonly BlockRef[], start: number, end: number): AsyncIterable<Uint8Array> {
@@ -528,7 +598,7 @@ export class PackBlockStore implements BlockStore {
       const blocks = await blocksInPack(this.db, pack.id);
       let data: Uint8Array[];
       try {
-        data = await this.readOnce(blocks.map((block) => block.hash));
+        data = framesData(await this.readFramesOnce(blocks.map((block) => block.hash)), blocks.length);
       } catch (error) {
         // A damaged block cannot be copied; keep the pack as it is and say so.
         report.problems.push(error instanceof Error ? error.message : String(error));

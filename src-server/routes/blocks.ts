@@ -17,7 +17,6 @@ import {
   MissingBlocksResponseSchema,
   UploadBlocksResponseSchema,
   decodeBlockFrames,
-  encodeBlockFrames,
 } from '../../src-shared/protocol/blocks.ts';
 import { errorBodySchema } from '../../src-shared/protocol/common.ts';
 import { type AnyDatabase, findBlocks, missingBlocks, readableBlocks } from '../blocks/block-index.ts';
@@ -107,8 +106,7 @@ export const blockRoutes: FastifyPluginAsync<BlockRouteOptions> = async (app, { 
       if (bytes > MAX_BLOCK_BATCH_BYTES) {
         throw new TandemError('too_large', `These blocks add up to ${bytes} bytes; fetch at most ${MAX_BLOCK_BATCH_BYTES} bytes per request.`);
       }
-      const data = await blockStore.readBlocks(hashes);
-      const body = encodeBlockFrames(hashes.map((hash, i) => ({ hash, data: data[i]! })));
+      const body = await blockStore.readBlockFrames(hashes);
       return reply.type(BLOCK_FRAMES_CONTENT_TYPE).send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
     },
   );
