@@ -51,10 +51,14 @@ export async function withIdempotency(
   request: IdempotencyRequest | undefined,
   now: number,
   effect: () => Promise<MutationResult>,
-  /** The caller already looked the key up (a batch asks for all its keys in one query) and found none. */
-  knownAbsent = false,
+  batched: {
+    /** The caller already looked the key up (a batch asks for all its keys in one query) and found none. */
+    knownAbsent?: boolean;
+    /** Collects the answer to record instead of writing it now (a batch writes them all in one go, in the same transaction). */
+    deferTo?: IdempotencyRecord[];
+  } = {},
 ): Promise<MutationResult & { replayed: boolean }> {
-  if (request && !knownAbsent) {
+  if (request && !batched.knownAbsent) {
     const prior = await trx
       .selectFrom('idempotency')
       .selectAll()
@@ -72,7 +76,8 @@ export async function withIdempotency(
     }
   }
   const result = await effect();
-  if (request) {
+  if (request && batched.deferTo) batched.deferTo.push({ ...request, ...result });
+  else if (request) {
     await trx
       .insertInto('idempotency')
       .values({
@@ -86,6 +91,23 @@ export async function withIdempotency(
       .execute();
   }
   return { ...result, replayed: false };
+}
+
+export type IdempotencyRecord = IdempotencyRequest & MutationResult;
+
+/** Writes answers collected with `deferTo`, many rows per statement. */
+export async function recordAnswers(trx: Transaction<Database>, accountId: string, records: readonly IdempotencyRecord[], now: number): Promise<void> {
+  for (let at = 0; at < records.length; at += 200) {
+    const rows = records.slice(at, at + 200).map((record) => ({
+      account_id: accountId,
+      key: record.key,
+      fingerprint: record.fingerprint,
+      status: record.status,
+      body: JSON.stringify(record.body),
+      created_at: now,
+    }));
+    await trx.insertInto('idempotency').values(rows).execute();
+  }
 }
 
 /** Of `keys`, those this account already has answers for: one query per 500 keys instead of one per key. */

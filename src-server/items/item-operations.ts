@@ -42,6 +42,8 @@ export interface MutationEnv {
    * never trash or move a folder, so the batch clears it before any other operation.
    */
   liveFolders?: Set<string>;
+  /** In a batch: proposed ids no item had when it began, each proposed by one create only. */
+  absentIds?: Set<string>;
 }
 
 export function assertValidName(name: string): void {
@@ -148,7 +150,7 @@ export async function createItem(env: MutationEnv, request: CreateItemRequest): 
   }
   const content: Content = request.content ?? { hash: EMPTY_CONTENT_HASH, blocks: [] };
 
-  if (request.id !== undefined) {
+  if (request.id !== undefined && !env.absentIds?.has(request.id)) {
     const existing = await env.trx.selectFrom('items').selectAll().where('id', '=', request.id).executeTakeFirst();
     if (existing) {
       // The same create sent again (an offline client retrying) gets the item it made the first time.
