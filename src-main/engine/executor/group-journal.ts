@@ -10,11 +10,6 @@
 // an effect and its (grouped) completion leaves an open entry, exactly as a crash just before an
 // ungrouped one would: recover.ts tidies it and the Idempotency-Key makes a replay harmless.
 // Stores without transactions (the in-memory test store) get the same writes one by one.
-//
-// Under load the groups are also spaced in time: a flush comes at most once per GROUP_SPACING_MS
-// (the first write after a quiet spell still goes at the next turn, so a lone edit waits for
-// nothing). Downloads and uploads finish one by one, so a turn-only group was mostly ONE write:
-// profiled at 3,000 small files, those per-write commits were the clients' largest single cost.
 
 import type { Operation } from '../planner/operations.ts';
 import type { JournalRecord, StateChanges, StateStore } from './ports.ts';
@@ -41,22 +36,16 @@ interface PendingWrite {
   reject: (error: unknown) => void;
 }
 
-/** Least time between two group commits while writes keep coming (a commit's fsync is ~1-3 ms). */
-export const GROUP_SPACING_MS = 4;
-
 export class GroupJournal implements Journal {
   readonly #store: StateStore;
-  readonly #spacingMs: number;
   #pending: PendingWrite[] = [];
   #scheduled = false;
-  #lastFlush = -Infinity;
   /** Writes so far and the transactions they took (for tests and the log). */
   writes = 0;
   groups = 0;
 
-  constructor(store: StateStore, options: { spacingMs?: number } = {}) {
+  constructor(store: StateStore) {
     this.#store = store;
-    this.#spacingMs = options.spacingMs ?? GROUP_SPACING_MS;
   }
 
   begin(operation: Operation, idempotencyKey: string): Promise<JournalRecord> {
@@ -76,11 +65,8 @@ export class GroupJournal implements Journal {
       this.#pending.push({ write, resolve: resolve as (value: never) => void, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
-        // After the I/O callbacks of this turn of the event loop: every write they queued joins;
-        // and if the last group was only just written, once the spacing has passed.
-        const wait = this.#lastFlush + this.#spacingMs - performance.now();
-        if (wait > 0) setTimeout(() => this.#flush(), wait);
-        else setImmediate(() => this.#flush());
+        // After the I/O callbacks of this turn of the event loop: every write they queued joins.
+        setImmediate(() => this.#flush());
       }
     });
   }
@@ -90,7 +76,6 @@ export class GroupJournal implements Journal {
     const group = this.#pending;
     this.#pending = [];
     if (group.length === 0) return;
-    this.#lastFlush = performance.now();
     this.writes += group.length;
     this.groups += 1;
     // Each write's own failure is its own (the index rolls a failed write back to its savepoint);
