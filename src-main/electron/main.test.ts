@@ -87,6 +87,7 @@ function makeFakeElectron(gotLock: boolean) {
     getAppPath: () => repoDir,
     whenReady: () => ready,
     dock: { hide: vi.fn() },
+    commandLine: { appendSwitch: vi.fn() },
   });
   const electron = {
     app,
@@ -206,6 +207,8 @@ describe('Electron main process', () => {
   it('sets up a locked-down popover on our scheme, with the preload that exists after a build', async () => {
     const { windows, privilegedSchemes, permissionAnswers, protocolHandlers } = await launch(true);
     expect(privilegedSchemes).toEqual([expect.objectContaining({ scheme: 'tandem-app' })]);
+    // Renderers get the same small young generation as the engine, so an idle popover stays small.
+    expect(fake.electron.app.commandLine.appendSwitch).toHaveBeenCalledWith('js-flags', '--max-semi-space-size=4');
     expect(windows).toHaveLength(1);
     const popover = windows[0]!;
     expect(popover.loaded).toEqual(['tandem-app://renderer/index.html']);
