@@ -6,6 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { TandemError } from '../../src-shared/errors.ts';
+import { listCheck } from '../../src-shared/protocol/block-delta.ts';
+import type { CommitContentRequest } from '../../src-shared/protocol/items.ts';
 import type { Database } from '../db/schema.ts';
 
 export const IDEMPOTENCY_KEEP_MS = 48 * 60 * 60 * 1000;
@@ -13,11 +15,47 @@ export const IDEMPOTENCY_KEEP_MS = 48 * 60 * 60 * 1000;
 export interface IdempotencyRequest {
   key: string;
   fingerprint: string;
+  /**
+   * The fingerprint the same request had under the scheme before (content commits used to be
+   * fingerprinted by their body): a key recorded by an older server still replays after an upgrade.
+   * Only checked against, never stored.
+   */
+  formerFingerprint?: string;
 }
 
 export interface MutationResult {
   status: number;
   body: unknown;
+}
+
+/**
+ * What a content commit means, the same whichever way it was sent: the item, the content version it
+ * is based on, and the full list it makes (content hash plus listCheck of the list, which is what
+ * a delta's `check` is), with the attributes it sets. A delta and the full list it expands to are
+ * the same commit, so a client retrying a lost answer with the full list (or from the single route
+ * instead of a batch) under the same key gets the first answer instead of idempotency_key_reused.
+ */
+export function commitFingerprint(id: string, ifMatch: string | undefined, request: CommitContentRequest): string {
+  // A commit checks only the content version (item-operations.ts assertIfMatch), so only it counts.
+  const contentVersion = ifMatch === undefined ? undefined : /^(?:W\/)?"m\d+-c(\d+)"$/.exec(ifMatch.trim())?.[1];
+  return fingerprintOf({
+    contentCommit: id,
+    base: contentVersion === undefined ? (ifMatch ?? null) : Number(contentVersion),
+    hash: request.hash,
+    list: request.delta ? request.delta.check : listCheck(request.blocks ?? []),
+    client_mtime: request.client_mtime,
+    executable: request.executable,
+  });
+}
+
+/** A fingerprint computed by the caller (ItemService.run digests anything else with fingerprintOf). */
+export class KnownFingerprint {
+  readonly fingerprint: string;
+  readonly formerFingerprint: string | undefined;
+  constructor(fingerprint: string, formerFingerprint?: string) {
+    this.fingerprint = fingerprint;
+    this.formerFingerprint = formerFingerprint;
+  }
 }
 
 /** A stable digest of what a request asks for (key order does not matter). */
@@ -66,7 +104,7 @@ export async function withIdempotency(
       .where('key', '=', request.key)
       .executeTakeFirst();
     if (prior) {
-      if (prior.fingerprint !== request.fingerprint) {
+      if (prior.fingerprint !== request.fingerprint && prior.fingerprint !== request.formerFingerprint) {
         throw new TandemError(
           'idempotency_key_reused',
           `The Idempotency-Key "${request.key}" was already used for a different request; use a new key for a new request.`,
@@ -76,7 +114,7 @@ export async function withIdempotency(
     }
   }
   const result = await effect();
-  if (request && batched.deferTo) batched.deferTo.push({ ...request, ...result });
+  if (request && batched.deferTo) batched.deferTo.push({ key: request.key, fingerprint: request.fingerprint, ...result });
   else if (request) {
     await trx
       .insertInto('idempotency')

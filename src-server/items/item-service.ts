@@ -11,9 +11,11 @@ import type { Database } from '../db/schema.ts';
 import { PreconditionFailedError, STATUS_OF } from '../errors.ts';
 import type { Notifier } from '../notify/notifier.ts';
 import {
+  commitFingerprint,
   fingerprintOf,
   type IdempotencyRecord,
   type IdempotencyRequest,
+  KnownFingerprint,
   type MutationResult,
   recordAnswers,
   recordedKeys,
@@ -38,7 +40,10 @@ export class ItemService {
     this.#now = options.now;
   }
 
-  /** One mutation in its own transaction. `fingerprint` describes the request for Idempotency-Key checks. */
+  /**
+   * One mutation in its own transaction. `fingerprint` describes the request for Idempotency-Key
+   * checks: any value (digested here, only when there is a key) or a KnownFingerprint.
+   */
   async run(
     actor: Actor,
     idempotencyKey: string | undefined,
@@ -46,7 +51,12 @@ export class ItemService {
     effect: (env: MutationEnv) => Promise<MutationResult>,
   ): Promise<MutationResult> {
     const now = this.#now();
-    const idem: IdempotencyRequest | undefined = idempotencyKey ? { key: idempotencyKey, fingerprint: fingerprintOf(fingerprint) } : undefined;
+    const idem: IdempotencyRequest | undefined =
+      idempotencyKey === undefined
+        ? undefined
+        : fingerprint instanceof KnownFingerprint
+          ? { key: idempotencyKey, fingerprint: fingerprint.fingerprint, formerFingerprint: fingerprint.formerFingerprint }
+          : { key: idempotencyKey, fingerprint: fingerprintOf(fingerprint) };
     const result = await this.#db.transaction().execute((trx) => withIdempotency(trx, actor.accountId, idem, now, () => effect({ trx, actor, now })));
     if (!result.replayed) await this.#publish(actor.namespaceId);
     return { status: result.status, body: result.body };
@@ -102,7 +112,7 @@ export class ItemService {
     if (batch.savepoints) await sql`savepoint ${savepoint}`.execute(env.trx);
     try {
       const key = operation.idempotency_key;
-      const idem = key ? { key, fingerprint: fingerprintOf({ batch: operation }) } : undefined;
+      const idem = key ? batchOperationIdempotency(key, operation) : undefined;
       // A key named once in the batch and not recorded before: its answer is written with the others at the end.
       const fresh = key !== undefined && batch.knownAbsent(key);
       const result = await withIdempotency(env.trx, env.actor.accountId, idem, env.now, () => runOperation(env, operation), {
@@ -159,6 +169,13 @@ function namedOnce(values: string[]): Set<string> {
   for (const value of values) (seen.has(value) ? twice : seen).add(value);
   for (const value of twice) seen.delete(value);
   return seen;
+}
+
+/** A batch commit is fingerprinted by what it means, like the single route's (commitFingerprint); other operations by their body. */
+function batchOperationIdempotency(key: string, operation: BatchOperation): IdempotencyRequest {
+  const body = fingerprintOf({ batch: operation });
+  if (operation.op !== 'commit') return { key, fingerprint: body };
+  return { key, fingerprint: commitFingerprint(operation.id, operation.if_match, operation.content), formerFingerprint: body };
 }
 
 function runOperation(env: MutationEnv, operation: BatchOperation): Promise<MutationResult> {

@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyBlockDelta, diffBlockLists, FULL_LIST_MAX_BLOCKS } from '../../src-shared/protocol/block-delta.ts';
 import type { BlockRef } from '../../src-shared/protocol/common.ts';
+import { openDatabase } from '../db/database.ts';
+import { fingerprintOf } from '../items/idempotency.ts';
 import { TestServer, type TestUser } from '../testing/test-server.ts';
 
 let server: TestServer;
@@ -31,8 +33,9 @@ async function insertedList(): Promise<{ hash: string; blocks: BlockRef[] }> {
   return { hash: HASH('e'), blocks: [...first.blocks.slice(0, 150), ...extra.blocks, ...first.blocks.slice(150)] };
 }
 
-function commit(body: unknown, etag = '"m1-c1"') {
-  return server.request('PUT', `/v1/items/${fileId}/content`, { token: alice.token, body, headers: { 'if-match': etag } });
+function commit(body: unknown, etag = '"m1-c1"', idempotencyKey?: string) {
+  const headers = { 'if-match': etag, ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }) };
+  return server.request('PUT', `/v1/items/${fileId}/content`, { token: alice.token, body, headers });
 }
 
 async function current() {
@@ -95,6 +98,73 @@ describe('a commit as a delta', () => {
     expect((await commit({ hash: next.hash, blocks: next.blocks, delta })).statusCode).toBe(400);
     expect((await commit({ hash: next.hash })).statusCode).toBe(400);
     expect((await current()).content_version).toBe(1);
+  });
+});
+
+describe('Idempotency-Key on a commit sent as a delta', () => {
+  async function versionCount(): Promise<number> {
+    const db = openDatabase(server.dataDir);
+    try {
+      const row = await db.selectFrom('versions').select((eb) => eb.fn.countAll<number>().as('n')).where('item_id', '=', fileId).executeTakeFirstOrThrow();
+      return Number(row.n);
+    } finally {
+      await db.destroy();
+    }
+  }
+
+  it('a retry with the full list under the same key gets the first answer, committing once', async () => {
+    const next = await insertedList();
+    const answer = await commit({ hash: next.hash, delta: diffBlockLists(first.blocks, next.blocks, first.hash) }, '"m1-c1"', 'k-delta');
+    expect(answer.statusCode).toBe(200);
+    const retry = await commit({ hash: next.hash, blocks: next.blocks }, '"m1-c1"', 'k-delta');
+    expect(retry.statusCode).toBe(200);
+    expect(retry.json()).toEqual(answer.json());
+    expect(await current()).toMatchObject({ content_version: 2, blocks: next.blocks });
+    expect(await versionCount()).toBe(2);
+  });
+
+  it('a delta committed in a batch and retried whole on the single route is the same commit', async () => {
+    const next = await insertedList();
+    const delta = diffBlockLists(first.blocks, next.blocks, first.hash);
+    const batch = await server.request('POST', '/v1/batch', {
+      token: alice.token,
+      body: { operations: [{ op: 'commit', idempotency_key: 'k-batch', id: fileId, if_match: '"m0-c1"', content: { hash: next.hash, delta } }] },
+    });
+    expect(batch.json().results[0]).toMatchObject({ status: 200, item: { content_version: 2 } });
+    const retry = await commit({ hash: next.hash, blocks: next.blocks }, '"m1-c1"', 'k-batch');
+    expect(retry.statusCode).toBe(200);
+    expect(retry.json()).toMatchObject({ ...batch.json().results[0].item, blocks: next.blocks });
+    expect(await versionCount()).toBe(2);
+  });
+
+  it('the same key on a commit that makes another list is refused, changing nothing', async () => {
+    const next = await insertedList();
+    expect((await commit({ hash: next.hash, delta: diffBlockLists(first.blocks, next.blocks, first.hash) }, '"m1-c1"', 'k-other')).statusCode).toBe(200);
+    const other = await insertedList();
+    const reused = await commit({ hash: next.hash, blocks: other.blocks }, '"m1-c1"', 'k-other');
+    expect(reused.statusCode).toBe(422);
+    expect(reused.json().code).toBe('idempotency_key_reused');
+    const otherBase = await commit({ hash: next.hash, blocks: next.blocks }, '"m1-c2"', 'k-other');
+    expect(otherBase.json().code).toBe('idempotency_key_reused');
+    expect(await current()).toMatchObject({ content_version: 2, blocks: next.blocks });
+    expect(await versionCount()).toBe(2);
+  });
+
+  it('a key recorded by the former scheme (a digest of the body) still replays after an upgrade', async () => {
+    const next = await insertedList();
+    const body = { hash: next.hash, blocks: next.blocks };
+    const answer = await commit(body, '"m1-c1"', 'k-old');
+    const formerFingerprint = fingerprintOf({ method: 'PUT', route: '/v1/items/:id/content', params: { id: fileId }, body, ifMatch: '"m1-c1"' });
+    const db = openDatabase(server.dataDir);
+    try {
+      await db.updateTable('idempotency').set({ fingerprint: formerFingerprint }).where('key', '=', 'k-old').execute();
+    } finally {
+      await db.destroy();
+    }
+    const retry = await commit(body, '"m1-c1"', 'k-old');
+    expect(retry.statusCode).toBe(200);
+    expect(retry.json()).toEqual(answer.json());
+    expect(await versionCount()).toBe(2);
   });
 });
 

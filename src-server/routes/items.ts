@@ -22,7 +22,7 @@ import {
 import { listChildren, readFolderChanges } from '../changes/changes-feed.ts';
 import { decodeCursor } from '../changes/cursor.ts';
 import type { Db } from '../db/database.ts';
-import { checkIdempotencyKey, type MutationResult } from '../items/idempotency.ts';
+import { checkIdempotencyKey, commitFingerprint, fingerprintOf, KnownFingerprint, type MutationResult } from '../items/idempotency.ts';
 import { commitContent, createItem, deleteItem, updateItem } from '../items/item-operations.ts';
 import { requireLiveItem, toItemWithBlocks } from '../items/item-rows.ts';
 import type { ItemService } from '../items/item-service.ts';
@@ -116,7 +116,10 @@ export const itemRoutes: FastifyPluginAsync<ItemRouteOptions> = async (app, { db
     '/items/:id/content',
     { bodyLimit: BLOCK_LIST_BODY_LIMIT, schema: { summary: "Commit a file's new content (a block list); needs If-Match", params: idParams, headers: mutationHeaders, body: commitContentRequestSchema, response: { 200: itemResponseSchema, ...errors } } },
     async (request, reply) => {
-      const result = await items.run(request.actor, idempotencyKey(request), fingerprint(request), (env) =>
+      const key = idempotencyKey(request);
+      // Fingerprinted by what the commit means (a delta and its full list are one commit); the body digest still replays keys recorded before.
+      const meaning = key === undefined ? undefined : new KnownFingerprint(commitFingerprint(request.params.id, ifMatch(request), request.body), fingerprintOf(fingerprint(request)));
+      const result = await items.run(request.actor, key, meaning, (env) =>
         commitContent(env, request.params.id, ifMatch(request), request.body),
       );
       return sendResult(reply, result);
