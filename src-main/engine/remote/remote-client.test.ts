@@ -1,7 +1,12 @@
 // The client's error handling against a scripted fake server (fetch replaced): what is retried,
 // what is not, that a retried mutation re-sends the SAME Idempotency-Key, and that answers which
 // do not match the protocol are refused. The real server is exercised in integration/engine/.
+// Block transfers without a fetch passed in go over node:http: those run against a small local
+// HTTP server that scripts its answers.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { decodeBlockFrames, encodeBlockFrames } from '../../../src-shared/protocol/blocks.ts';
 import { FakeClock } from './fake-clock.ts';
 import { type FetchLike, RemoteClient } from './remote-client.ts';
 import { RemoteError } from './remote-error.ts';
@@ -224,5 +229,98 @@ describe('RemoteClient typed results and validation', () => {
 
   it('the notify URL follows the server URL', () => {
     expect(new RemoteClient({ serverUrl: 'https://sync.example/' }).notifyUrl).toBe('wss://sync.example/v1/notify');
+  });
+});
+
+describe('RemoteClient block transfers over node:http (no fetch passed in)', () => {
+  const hashOf = (fill: number) => `blake3:${fill.toString(16).padStart(2, '0').repeat(32)}`;
+  const blocks = [1, 2, 3].map((fill) => ({ hash: hashOf(fill), data: new Uint8Array(70_000 + fill).fill(fill) }));
+
+  /** A local server: each request's body is collected and handed to `answer` with the socket it came on. */
+  async function localServer(answer: (request: IncomingMessage, body: Buffer, response: ServerResponse) => void) {
+    const sockets = new Set<unknown>();
+    const server = createServer((request, response) => {
+      sockets.add(request.socket);
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => answer(request, Buffer.concat(chunks), response));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const client = new RemoteClient({ serverUrl: url, token: 'tok', retry: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 4, maxRetryAfterMs: 1000 } });
+    const close = () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    };
+    return { client, sockets, close };
+  }
+
+  it('an upload arrives as the framed blocks, byte for byte, and a download on the same kept-alive connection gets them back', async () => {
+    let uploaded: Buffer | undefined;
+    const local = await localServer((request, body, response) => {
+      expect(request.headers.authorization).toBe('Bearer tok');
+      if (request.url === '/v1/blocks') {
+        uploaded = body;
+        response.setHeader('content-type', 'application/json');
+        response.end(JSON.stringify({ blocks: blocks.length, bytes: body.length }));
+      } else {
+        const { hashes } = JSON.parse(body.toString()) as { hashes: string[] };
+        response.end(encodeBlockFrames(hashes.map((hash) => blocks.find((block) => block.hash === hash)!)));
+      }
+    });
+    try {
+      await local.client.uploadBlocks(blocks);
+      expect(uploaded && decodeBlockFrames(uploaded).map((frame) => [frame.hash, Buffer.from(frame.data).equals(Buffer.from(blocks.find((b) => b.hash === frame.hash)!.data))])).toEqual(
+        blocks.map((block) => [block.hash, true]),
+      );
+      const frames = await local.client.fetchBlocks([blocks[2]!.hash, blocks[0]!.hash]);
+      expect(frames.map((frame) => [frame.hash, frame.data.length, frame.data[0]])).toEqual([
+        [blocks[2]!.hash, 70_003, 3],
+        [blocks[0]!.hash, 70_001, 1],
+      ]);
+      expect(local.sockets.size).toBe(1);
+    } finally {
+      await local.close();
+    }
+  });
+
+  it('an answer cut off midway is never used: the request is sent again, and a 503 with Retry-After is waited out', async () => {
+    const answers: string[] = [];
+    const local = await localServer((_request, _body, response) => {
+      const body = Buffer.from(encodeBlockFrames([blocks[0]!]));
+      if (answers.length === 0) {
+        answers.push('cut');
+        response.writeHead(200, { 'content-length': body.length });
+        response.write(body.subarray(0, 1000));
+        setTimeout(() => response.socket?.destroy(), 20);
+      } else if (answers.length === 1) {
+        answers.push('503');
+        response.writeHead(503, { 'retry-after': '0', 'content-type': 'application/json' });
+        response.end(JSON.stringify({ code: 'unavailable', message: 'busy' }));
+      } else {
+        answers.push('whole');
+        response.end(body);
+      }
+    });
+    try {
+      const frames = await local.client.fetchBlocks([blocks[0]!.hash]);
+      expect(answers).toEqual(['cut', '503', 'whole']);
+      expect(frames).toHaveLength(1);
+      expect(Buffer.from(frames[0]!.data).equals(Buffer.from(blocks[0]!.data))).toBe(true);
+    } finally {
+      await local.close();
+    }
+  });
+
+  it('a refused upload is a permanent error carrying the server sentence', async () => {
+    const local = await localServer((_request, _body, response) => {
+      response.writeHead(400, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ code: 'bad_request', message: 'Block 1 does not match its hash.' }));
+    });
+    try {
+      await expect(local.client.uploadBlocks(blocks)).rejects.toMatchObject({ kind: 'permanent', status: 400, code: 'bad_request', message: 'Block 1 does not match its hash.' });
+    } finally {
+      await local.close();
+    }
   });
 });
