@@ -1,6 +1,8 @@
 // The sync loop end to end: FolderSync engines on real folders through a real server.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { LocalIndex } from '../../src-main/engine/index/local-index.ts';
+import { pathOf } from '../../src-main/engine/tree/tree.ts';
 import { SyncWorld, expectInvariants, settle } from './sync-harness.ts';
 
 let world: SyncWorld;
@@ -51,4 +53,36 @@ it('the status names the conflicted copy both devices hold after concurrent edit
   expect(await b.conflictedCopies()).toEqual(copies);
   expect(a.engine.status.conflicts.map((c) => c.path)).toEqual(copies);
   await expectInvariants([a, b]);
+}, 60_000);
+
+it('a full scan says when the disk is indexed, and the index holds every path by then (before the server is compared)', async () => {
+  const account = await world.account();
+  const said: { state: string; message: string; storedPaths: string[] }[] = [];
+  const a = await world.device('Ada', account);
+  await a.write('docs/a.txt', 'a');
+  await a.write('docs/deep/b.txt', 'b');
+  await a.write('c.txt', 'c');
+  await a.restart({
+    onStatus: (status) => {
+      const stored = LocalIndex.openReadOnly(a.stateDir);
+      try {
+        const local = stored.loadTree('local');
+        const storedPaths = local ? [...local.items.keys()].map((id) => pathOf(local, id) ?? '?').filter((path) => path !== '').sort() : [];
+        said.push({ state: status.state, message: status.message, storedPaths });
+      } finally {
+        stored.close();
+      }
+    },
+  });
+  await a.sync();
+  const indexed = said.findIndex((entry) => entry.message.startsWith('Indexed'));
+  expect(said[indexed]).toEqual({
+    state: 'scanning',
+    // The folder's marker file is indexed too (as an ignored item).
+    message: 'Indexed 6 files and folders; comparing with the server.',
+    storedPaths: ['.tandem-folder', 'c.txt', 'docs', 'docs/a.txt', 'docs/deep', 'docs/deep/b.txt'],
+  });
+  // Then the plan: uploads come after the index line, never before it.
+  expect(said.slice(0, indexed).some((entry) => entry.state === 'syncing')).toBe(false);
+  expect(said.slice(indexed).some((entry) => entry.state === 'syncing')).toBe(true);
 }, 60_000);

@@ -584,6 +584,9 @@ export class FolderSync {
     // A full scan says every problem there is; a hinted one only those of the paths it looked at.
     if (this.#fullScanRunning) this.#problems.clear();
     for (const problem of result.problems) this.#problems.set(problem.path, problem);
+    // The disk's picture is stored (durably) from here on; what follows is the server's side and
+    // the plan. Said apart so a first index of a big folder shows, and can be timed, on its own.
+    if (this.#fullScanRunning) this.#setState('scanning', `Indexed ${result.stats.items} files and folders; comparing with the server.`);
   }
 
   #failed(error: unknown): IdleOutcome {
