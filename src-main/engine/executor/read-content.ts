@@ -43,41 +43,42 @@ export async function chunkContent(fs: FileSystem, path: string, expectedSize: n
   return result;
 }
 
+/** Bytes read at once when blocks are read back: neighbours share one read, each block a view of it. */
+export const READ_RUN_BYTES = 4 * 1024 * 1024;
+/** Wanted blocks this close are read in one run (the bytes between them read and dropped). */
+const RUN_GAP_BYTES = 256 * 1024;
+
 /**
- * Streams the file once more and yields the bytes of the wanted blocks (by offset, in file
- * order). The caller checks each against its hash: a file changed since chunking shows there.
+ * Yields the bytes of the wanted blocks (in file order), read by their known offsets: neighbours
+ * in one read of at most `runBytes`, each block a view of it (streaming the whole file and copying
+ * each block out of the stream's pieces cost a copy of every byte sent). The caller checks each
+ * against its hash: a file changed since chunking shows there, and one that shrank gives a short
+ * block.
  */
 export async function* readBlocks(
   fs: FileSystem,
   path: string,
   wanted: ReadonlyArray<BlockRef & { offset: number }>,
+  runBytes = READ_RUN_BYTES,
 ): AsyncGenerator<{ block: BlockRef; data: Uint8Array }> {
   const sorted = [...wanted].sort((a, b) => a.offset - b.offset);
-  let next = 0;
-  let buffered: Uint8Array[] = [];
-  let bufferedStart = 0;
-  let bufferedLength = 0;
-  for await (const piece of fs.openRead(path)) {
-    buffered.push(piece);
-    bufferedLength += piece.length;
-    for (;;) {
-      const want = sorted[next];
-      if (!want || want.offset + want.size > bufferedStart + bufferedLength) break;
-      yield { block: { hash: want.hash, size: want.size }, data: slice(buffered, want.offset - bufferedStart, want.size) };
-      next += 1;
+  for (let at = 0; at < sorted.length; ) {
+    const first = sorted[at]!;
+    let end = at + 1;
+    let runEnd = first.offset + first.size;
+    for (; end < sorted.length; end += 1) {
+      const next = sorted[end]!;
+      if (next.offset - runEnd > RUN_GAP_BYTES || next.offset + next.size - first.offset > runBytes) break;
+      runEnd = Math.max(runEnd, next.offset + next.size);
     }
-    // Drop pieces wholly before the next wanted block, so memory stays about one block.
-    const keepFrom = sorted[next]?.offset ?? bufferedStart + bufferedLength;
-    while (buffered.length > 0 && bufferedStart + (buffered[0] as Uint8Array).length <= keepFrom) {
-      bufferedStart += (buffered[0] as Uint8Array).length;
-      bufferedLength -= (buffered[0] as Uint8Array).length;
-      buffered = buffered.slice(1);
+    const run = await fs.readRange(path, first.offset, runEnd - first.offset);
+    for (let k = at; k < end; k += 1) {
+      const want = sorted[k]!;
+      const from = want.offset - first.offset;
+      yield { block: { hash: want.hash, size: want.size }, data: run.subarray(from, from + want.size) };
     }
-    if (next >= sorted.length) return;
+    at = end;
   }
-  // The file ended before a wanted block: it shrank; yield what is there so the hash check fails.
-  const want = sorted[next];
-  if (want) yield { block: { hash: want.hash, size: want.size }, data: slice(buffered, want.offset - bufferedStart, Math.max(0, Math.min(want.size, bufferedLength - (want.offset - bufferedStart)))) };
 }
 
 function concat(pieces: readonly Uint8Array[]): Uint8Array {
@@ -86,24 +87,6 @@ function concat(pieces: readonly Uint8Array[]): Uint8Array {
   for (const piece of pieces) {
     out.set(piece, at);
     at += piece.length;
-  }
-  return out;
-}
-
-function slice(pieces: readonly Uint8Array[], start: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let at = 0;
-  let skip = start;
-  for (const piece of pieces) {
-    if (at >= length) break;
-    if (skip >= piece.length) {
-      skip -= piece.length;
-      continue;
-    }
-    const take = piece.subarray(skip, Math.min(piece.length, skip + (length - at)));
-    out.set(take, at);
-    at += take.length;
-    skip = 0;
   }
   return out;
 }
