@@ -264,8 +264,16 @@ describe('RemoteClient block transfers over node:http (no fetch passed in)', () 
         response.setHeader('content-type', 'application/json');
         response.end(JSON.stringify({ blocks: blocks.length, bytes: body.length }));
       } else {
+        // Sent in uneven pieces a few ms apart, so frame headers and blocks arrive cut anywhere.
         const { hashes } = JSON.parse(body.toString()) as { hashes: string[] };
-        response.end(encodeBlockFrames(hashes.map((hash) => blocks.find((block) => block.hash === hash)!)));
+        const answer = Buffer.from(encodeBlockFrames(hashes.map((hash) => blocks.find((block) => block.hash === hash)!)));
+        response.writeHead(200, { 'content-length': answer.length });
+        const sendFrom = (at: number) => {
+          if (at >= answer.length) return void response.end();
+          response.write(answer.subarray(at, at + 7_019));
+          setTimeout(() => sendFrom(at + 7_019), 1);
+        };
+        sendFrom(0);
       }
     });
     try {
@@ -307,6 +315,22 @@ describe('RemoteClient block transfers over node:http (no fetch passed in)', () 
       expect(answers).toEqual(['cut', '503', 'whole']);
       expect(frames).toHaveLength(1);
       expect(Buffer.from(frames[0]!.data).equals(Buffer.from(blocks[0]!.data))).toBe(true);
+    } finally {
+      await local.close();
+    }
+  });
+
+  it('a download whose frame claims more bytes than the answer holds is refused, not retried', async () => {
+    let asked = 0;
+    const local = await localServer((_request, _body, response) => {
+      asked += 1;
+      const answer = Buffer.from(encodeBlockFrames([blocks[0]!]));
+      answer.writeUInt32BE(blocks[0]!.data.length + 10, 32);
+      response.end(answer);
+    });
+    try {
+      await expect(local.client.fetchBlocks([blocks[0]!.hash])).rejects.toMatchObject({ kind: 'permanent', code: 'bad_response' });
+      expect(asked).toBe(1);
     } finally {
       await local.close();
     }

@@ -30,11 +30,14 @@ import {
   BLOCK_FRAMES_CONTENT_TYPE,
   BLOCK_HASH_BYTES,
   type BlockFrame,
+  MAX_BLOCK_BATCH_BYTES,
+  MAX_BLOCK_SIZE,
   MAX_BLOCKS_PER_BATCH,
   MAX_HASHES_PER_REQUEST,
   MissingBlocksResponseSchema,
   type UploadBlocksResponse,
   UploadBlocksResponseSchema,
+  blockHashFromBytes,
   blockHashToBytes,
   decodeBlockFrames,
 } from '../../../src-shared/protocol/blocks.ts';
@@ -130,6 +133,8 @@ interface RequestSpec {
   pieces?: readonly Uint8Array[];
   /** A block transfer: over node:http(s) when this client has its own agent (no fetch passed in). */
   transfer?: boolean;
+  /** The answer is block frames: taken apart as they arrive (over node:http). */
+  framesAnswer?: boolean;
   timeoutMs?: number;
   signal?: AbortSignal | undefined;
   /** Sent without the device token (login). */
@@ -142,6 +147,8 @@ interface RawResponse {
   status: number;
   retryAfter: string | null;
   body: Uint8Array;
+  /** A block download's frames, when they were taken apart as they arrived (`body` is then empty). */
+  frames?: BlockFrame[];
 }
 
 export class RemoteClient {
@@ -456,9 +463,11 @@ export class RemoteClient {
       path: `${API_PREFIX}/blocks/fetch`,
       json: { hashes },
       transfer: true,
+      framesAnswer: true,
       timeoutMs: this.#transferTimeoutMs,
       signal: options.signal,
     });
+    if (response.frames) return response.frames;
     try {
       return decodeBlockFrames(response.body, { maxBlocks: MAX_BLOCKS_PER_BATCH });
     } catch (error) {
@@ -527,7 +536,7 @@ export class RemoteClient {
     try {
       response =
         spec.transfer && this.#agent
-          ? await requestOverHttp(this.#agent, url, spec.method, headers, typeof body === 'string' ? [Buffer.from(body)] : body, signal)
+          ? await requestOverHttp(this.#agent, url, spec.method, headers, typeof body === 'string' ? [Buffer.from(body)] : body, signal, spec.framesAnswer === true)
           : await this.#requestOverFetch(url, spec.method, headers, body, signal);
     } catch (error) {
       if (spec.signal?.aborted) throw cancelled(spec.signal);
@@ -616,10 +625,14 @@ function joinPieces(pieces: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** The longest block download answer taken apart as it arrives (longer ones are read whole first). */
+const MAX_FRAMES_ANSWER_BYTES = MAX_BLOCK_BATCH_BYTES + MAX_BLOCKS_PER_BATCH * BLOCK_FRAME_HEADER_BYTES;
+
 /**
  * One request over node:http(s): the body's pieces written as they are (corked: few syscalls, no
- * copy), the answer read whole. A connection that closes before the answer is complete fails like
- * any network error (retried).
+ * copy), the answer read whole; with `framesAnswer`, a successful answer of known length is taken
+ * apart into block frames as it arrives. A connection that closes before the answer is complete
+ * fails like any network error (retried).
  */
 function requestOverHttp(
   agent: HttpAgent,
@@ -628,21 +641,36 @@ function requestOverHttp(
   headers: Record<string, string>,
   pieces: readonly Uint8Array[] | undefined,
   signal: AbortSignal,
+  framesAnswer: boolean,
 ): Promise<RawResponse> {
   const length = pieces?.reduce((sum, piece) => sum + piece.length, 0) ?? 0;
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise<RawResponse>((resolve, reject) => {
     const request = send(url, { method, agent, signal, headers: { ...headers, 'content-length': String(length) } }, (response) => {
+      const status = response.statusCode ?? 0;
+      const declared = Number(response.headers['content-length']);
+      const frames =
+        framesAnswer && status >= 200 && status < 300 && Number.isSafeInteger(declared) && declared <= MAX_FRAMES_ANSWER_BYTES ? new FrameReader(declared) : undefined;
       const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let malformed: RemoteError | undefined;
+      response.on('data', (chunk: Buffer) => {
+        if (!frames) chunks.push(chunk);
+        else if (!malformed) malformed = frames.push(chunk);
+      });
       response.on('error', reject);
       response.on('close', () => {
         if (!response.complete) {
           reject(Object.assign(new Error('The connection closed before the answer was complete.'), { code: 'ECONNRESET' }));
           return;
         }
-        const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-        resolve({ status: response.statusCode ?? 0, retryAfter: headerValue(response.headers, 'retry-after'), body });
+        const retryAfter = headerValue(response.headers, 'retry-after');
+        if (frames) {
+          malformed ??= frames.finish();
+          if (malformed) reject(malformed);
+          else resolve({ status, retryAfter, body: new Uint8Array(0), frames: frames.frames });
+          return;
+        }
+        resolve({ status, retryAfter, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
       });
     });
     request.on('error', reject);
@@ -658,4 +686,70 @@ function requestOverHttp(
 function headerValue(headers: IncomingHttpHeaders, name: string): string | null {
   const value = headers[name];
   return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+}
+
+/**
+ * Takes a block download apart as it arrives: frame headers parsed, the blocks' bytes laid back to
+ * back in one buffer, each frame a view of it. A file's neighbouring blocks then sit in memory as
+ * in the file, and are written in one go without first being joined (a copy of every byte).
+ */
+class FrameReader {
+  readonly frames: BlockFrame[] = [];
+  readonly #data: Uint8Array;
+  #used = 0;
+  readonly #header = new Uint8Array(BLOCK_FRAME_HEADER_BYTES);
+  #headerFilled = 0;
+  #hash = '';
+  #blockStart = 0;
+  #blockLeft = 0;
+  #inBlock = false;
+
+  /** `bodyBytes`: the answer's length, which the blocks' bytes cannot exceed. */
+  constructor(bodyBytes: number) {
+    this.#data = Buffer.allocUnsafe(bodyBytes);
+  }
+
+  /** Takes the next piece of the answer; a malformed answer is returned as the error to fail with. */
+  push(piece: Uint8Array): RemoteError | undefined {
+    let at = 0;
+    while (at < piece.length) {
+      if (this.#inBlock) {
+        const take = Math.min(this.#blockLeft, piece.length - at);
+        this.#data.set(piece.subarray(at, at + take), this.#used);
+        this.#used += take;
+        this.#blockLeft -= take;
+        at += take;
+        if (this.#blockLeft === 0) this.#endBlock();
+        continue;
+      }
+      const take = Math.min(BLOCK_FRAME_HEADER_BYTES - this.#headerFilled, piece.length - at);
+      this.#header.set(piece.subarray(at, at + take), this.#headerFilled);
+      this.#headerFilled += take;
+      at += take;
+      if (this.#headerFilled < BLOCK_FRAME_HEADER_BYTES) break;
+      this.#headerFilled = 0;
+      const index = this.frames.length + 1;
+      if (index > MAX_BLOCKS_PER_BATCH) return badResponse(`the block download carries more than ${MAX_BLOCKS_PER_BATCH} blocks`);
+      const size = new DataView(this.#header.buffer).getUint32(BLOCK_HASH_BYTES, false);
+      if (size > MAX_BLOCK_SIZE || this.#used + size > this.#data.length) {
+        return badResponse(`the block download is malformed (block ${index} claims ${size} bytes)`);
+      }
+      this.#hash = blockHashFromBytes(this.#header.subarray(0, BLOCK_HASH_BYTES));
+      this.#blockStart = this.#used;
+      this.#blockLeft = size;
+      this.#inBlock = true;
+      if (size === 0) this.#endBlock();
+    }
+    return undefined;
+  }
+
+  /** The answer ended: an error if it stopped inside a frame. */
+  finish(): RemoteError | undefined {
+    return this.#inBlock || this.#headerFilled > 0 ? badResponse(`the block download is malformed (block ${this.frames.length + 1} is cut off)`) : undefined;
+  }
+
+  #endBlock(): void {
+    this.frames.push({ hash: this.#hash, data: this.#data.subarray(this.#blockStart, this.#used) });
+    this.#inBlock = false;
+  }
 }
