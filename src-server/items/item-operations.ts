@@ -5,12 +5,12 @@ import type { Transaction } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { TandemError } from '../../src-shared/errors.ts';
 import { checkName, nameKey } from '../../src-shared/names.ts';
-import type { BlockRef, Content } from '../../src-shared/protocol/common.ts';
+import type { BlockRef, Content, ItemKind } from '../../src-shared/protocol/common.ts';
 import { applyBlockDelta, MAX_LIST_BLOCKS } from '../../src-shared/protocol/block-delta.ts';
 import type { CommitContentRequest, CreateItemRequest, UpdateItemRequest } from '../../src-shared/protocol/items.ts';
 import { addBlockReferences } from '../blocks/block-index.ts';
-import { appendJournal, nextSeq, recordChange } from '../changes/journal.ts';
-import type { Database } from '../db/schema.ts';
+import { appendJournal, appendJournalRows, type ChangeRecord, nextSeq, nextSeqs, recordChange } from '../changes/journal.ts';
+import type { Database, VersionsTable } from '../db/schema.ts';
 import { PreconditionFailedError } from '../errors.ts';
 import type { MutationResult } from './idempotency.ts';
 import {
@@ -125,18 +125,19 @@ async function chargeQuota(env: MutationEnv, delta: number): Promise<void> {
 }
 
 async function insertVersion(env: MutationEnv, itemId: string, contentVersion: number, content: Content, size: number): Promise<void> {
-  await env.trx
-    .insertInto('versions')
-    .values({
-      item_id: itemId,
-      content_version: contentVersion,
-      size,
-      content_hash: content.hash,
-      blocks: JSON.stringify(content.blocks satisfies BlockRef[]),
-      device_id: env.actor.deviceId,
-      created_at: env.now,
-    })
-    .execute();
+  await env.trx.insertInto('versions').values(versionRow(env, itemId, contentVersion, content, size)).execute();
+}
+
+function versionRow(env: MutationEnv, itemId: string, contentVersion: number, content: Content, size: number): VersionsTable {
+  return {
+    item_id: itemId,
+    content_version: contentVersion,
+    size,
+    content_hash: content.hash,
+    blocks: JSON.stringify(content.blocks satisfies BlockRef[]),
+    device_id: env.actor.deviceId,
+    created_at: env.now,
+  };
 }
 
 async function reload(env: MutationEnv, id: string): Promise<ItemRow> {
@@ -178,7 +179,16 @@ export async function createItem(env: MutationEnv, request: CreateItemRequest): 
   await chargeQuota(env, size);
   // The seq is taken first so the row is written once, already stamped.
   const seq = await nextSeq(env.trx, env.actor.namespaceId);
-  const row: ItemRow = {
+  const row = newItemRow(env, request, id, content, size, seq);
+  await env.trx.insertInto('items').values(row).execute();
+  if (isFile) await insertVersion(env, id, 1, content, size);
+  await appendJournal(env.trx, seq, createRecord(env, row));
+  return { status: 201, body: { ...toItem(row), blocks: isFile ? content.blocks : [] } };
+}
+
+function newItemRow(env: MutationEnv, request: CreateItemRequest, id: string, content: Content, size: number, seq: number): ItemRow {
+  const isFile = request.kind === 'file';
+  return {
     id,
     namespace_id: env.actor.namespaceId,
     account_id: env.actor.accountId,
@@ -200,18 +210,118 @@ export async function createItem(env: MutationEnv, request: CreateItemRequest): 
     trashed_path: null,
     change_seq: seq,
   };
-  await env.trx.insertInto('items').values(row).execute();
-  if (isFile) await insertVersion(env, id, 1, content, size);
-  await appendJournal(env.trx, seq, {
-    namespaceId: env.actor.namespaceId,
-    itemId: id,
-    change: 'create',
-    parentId: request.parent_id,
-    oldParentId: null,
-    tombstone: false,
-    now: env.now,
-  });
-  return { status: 201, body: { ...toItem(row), blocks: isFile ? content.blocks : [] } };
+}
+
+function createRecord(env: MutationEnv, row: ItemRow): ChangeRecord {
+  return { namespaceId: env.actor.namespaceId, itemId: row.id, change: 'create', parentId: row.parent_id, oldParentId: null, tombstone: false, now: env.now };
+}
+
+/** Rows per multi-row INSERT: items have 20 columns, well under SQLite's 32,766 parameters. */
+const ROWS_PER_INSERT = 500;
+
+/**
+ * Many creates (a folder's worth of small files, as the engine batches them) with a few
+ * statements for all of them instead of ~8 each: one lookup of the parents, one name check per
+ * parent, one block check and refcount update, one quota charge, one seq range and multi-row
+ * inserts. Only for creates that will all succeed: it answers `undefined` as soon as one of them
+ * would not, possibly after writing, so the caller must roll back and run them one by one (then
+ * each failure gets its own answer, exactly as a create alone). Proposed ids must be in
+ * env.absentIds (no item has them, no other create of the batch proposes them).
+ */
+export async function createItemsTogether(env: MutationEnv, requests: readonly CreateItemRequest[]): Promise<MutationResult[] | undefined> {
+  const contents: Content[] = [];
+  for (const request of requests) {
+    if (!checkName(request.name).ok) return undefined;
+    if (request.id !== undefined && !env.absentIds?.has(request.id)) return undefined;
+    if (request.kind === 'folder' && (request.content !== undefined || request.executable)) return undefined;
+    const content: Content = request.content ?? { hash: EMPTY_CONTENT_HASH, blocks: [] };
+    if (request.kind === 'file' && content.blocks.length === 0 && content.hash !== EMPTY_CONTENT_HASH) return undefined;
+    contents.push(content);
+  }
+
+  // Parents: live folders of this account, or folders made earlier among these creates.
+  const liveFolders = env.liveFolders;
+  if (!liveFolders) return undefined; // the batch's path only: it keeps the folders found live
+  const proposedIds = new Set(requests.flatMap((request) => (request.id === undefined ? [] : [request.id])));
+  const madeHere = new Map<string, ItemKind>();
+  const parentsToCheck = new Set<string>();
+  for (const request of requests) {
+    const made = madeHere.get(request.parent_id);
+    if (made !== undefined) {
+      if (made !== 'folder') return undefined;
+    } else if (!liveFolders.has(request.parent_id)) {
+      // A parent made only later among these creates does not exist yet when this one runs.
+      if (proposedIds.has(request.parent_id)) return undefined;
+      parentsToCheck.add(request.parent_id);
+    }
+    if (request.id !== undefined) madeHere.set(request.id, request.kind);
+  }
+  if (parentsToCheck.size > 0) {
+    const parents = await env.trx.selectFrom('items').select(['id', 'account_id', 'state', 'kind']).where('id', 'in', [...parentsToCheck]).execute();
+    const usable = parents.filter((parent) => parent.account_id === env.actor.accountId && parent.state === 'live' && parent.kind === 'folder');
+    if (usable.length !== parentsToCheck.size) return undefined;
+    for (const parent of usable) liveFolders.add(parent.id);
+  }
+
+  // Names: unique per folder ignoring case, among these creates and what each folder already holds.
+  const keysByParent = new Map<string, Set<string>>();
+  for (const request of requests) {
+    const keys = keysByParent.get(request.parent_id) ?? new Set<string>();
+    const key = nameKey(request.name);
+    if (keys.has(key)) return undefined;
+    keysByParent.set(request.parent_id, keys.add(key));
+  }
+  for (const [parentId, keys] of keysByParent) {
+    if (madeHere.has(parentId)) continue; // made just now: nothing else is in it yet
+    const names = [...keys];
+    for (let at = 0; at < names.length; at += 500) {
+      const taken = await env.trx
+        .selectFrom('items')
+        .select('id')
+        .where('parent_id', '=', parentId)
+        .where('state', '=', 'live')
+        .where('name_key', 'in', names.slice(at, at + 500))
+        .limit(1)
+        .execute();
+      if (taken.length > 0) return undefined;
+    }
+  }
+
+  // Blocks: all readable (else addBlockReferences throws, the caller rolls back), sizes as listed.
+  const files = requests.flatMap((request, at) => (request.kind === 'file' ? [contents[at]!] : []));
+  const stored = await addBlockReferences(
+    env.trx,
+    env.actor.accountId,
+    files.flatMap((content) => content.blocks.map((block) => block.hash)),
+  );
+  const sizes: number[] = [];
+  let total = 0;
+  for (const [at, request] of requests.entries()) {
+    let size = 0;
+    if (request.kind === 'file') {
+      for (const block of contents[at]!.blocks) {
+        if (stored.get(block.hash) !== block.size) return undefined;
+        size += block.size;
+      }
+    }
+    sizes.push(size);
+    total += size;
+  }
+  // Creates only add bytes, so if the sum fits, every one of them fitted in turn.
+  await chargeQuota(env, total);
+
+  const firstSeq = await nextSeqs(env.trx, env.actor.namespaceId, requests.length);
+  const rows = requests.map((request, at) => newItemRow(env, request, request.id ?? uuidv7(), contents[at]!, sizes[at]!, firstSeq + at));
+  for (let at = 0; at < rows.length; at += ROWS_PER_INSERT) {
+    await env.trx.insertInto('items').values(rows.slice(at, at + ROWS_PER_INSERT)).execute();
+  }
+  const versions = rows.flatMap((row, at) => (row.kind === 'file' ? [versionRow(env, row.id, 1, contents[at]!, sizes[at]!)] : []));
+  for (let at = 0; at < versions.length; at += ROWS_PER_INSERT) {
+    await env.trx.insertInto('versions').values(versions.slice(at, at + ROWS_PER_INSERT)).execute();
+  }
+  await appendJournalRows(env.trx, rows.map((row) => ({ seq: Number(row.change_seq), record: createRecord(env, row) })));
+  for (const row of rows) if (row.kind === 'folder') liveFolders.add(row.id);
+  return rows.map((row, at) => ({ status: 201, body: { ...toItem(row), blocks: row.kind === 'file' ? contents[at]!.blocks : [] } }));
 }
 
 export async function commitContent(env: MutationEnv, id: string, ifMatch: string | undefined, request: CommitContentRequest): Promise<MutationResult> {

@@ -21,7 +21,7 @@ import {
   recordedKeys,
   withIdempotency,
 } from './idempotency.ts';
-import { type Actor, commitContent, createItem, deleteItem, type MutationEnv, updateItem } from './item-operations.ts';
+import { type Actor, commitContent, createItem, createItemsTogether, deleteItem, type MutationEnv, updateItem } from './item-operations.ts';
 
 export interface ItemServiceOptions {
   db: Db;
@@ -70,7 +70,8 @@ export class ItemService {
    * A batch is first run without savepoints (two statements fewer per operation: most batches are
    * a folder's worth of creates that all succeed); if any operation fails, that attempt is rolled
    * back whole and the batch runs again with a savepoint per operation, so the failing one fails
-   * alone, exactly as before.
+   * alone, exactly as before. On that first attempt, consecutive creates are made together
+   * (createItemsTogether: a few statements for all of them instead of ~8 each).
    */
   async batch(actor: Actor, operations: BatchOperation[], idempotencyKey?: string): Promise<BatchResponse> {
     const now = this.#now();
@@ -82,8 +83,15 @@ export class ItemService {
           const env: MutationEnv = { trx, actor, now, liveFolders: new Set(), absentIds: lookups.absentIds };
           const answers: IdempotencyRecord[] = [];
           const results: BatchResponse['results'] = [];
-          for (const [index, operation] of operations.entries()) {
-            results.push(await this.#batchOperation(env, index, operation, { savepoints, knownAbsent: lookups.knownAbsent, answers }));
+          for (let index = 0; index < operations.length; ) {
+            const together = savepoints ? [] : createsTogether(operations, index, lookups);
+            if (together.length >= 2) {
+              results.push(...(await createTogether(env, together, answers)));
+              index += together.length;
+            } else {
+              results.push(await this.#batchOperation(env, index, operations[index]!, { savepoints, knownAbsent: lookups.knownAbsent, answers }));
+              index += 1;
+            }
           }
           await recordAnswers(trx, actor.accountId, answers, now);
           return { status: 200, body: results };
@@ -142,6 +150,41 @@ export class ItemService {
   }
 }
 
+type CreateOperation = Extract<BatchOperation, { op: 'create' }>;
+
+/**
+ * The creates from `start` on that can be made together: each with no key or a key not recorded
+ * and named once (its answer is new), and no proposed id or one no item has (nothing to replay).
+ */
+function createsTogether(operations: readonly BatchOperation[], start: number, lookups: BatchLookups): CreateOperation[] {
+  const run: CreateOperation[] = [];
+  for (let index = start; index < operations.length; index += 1) {
+    const operation = operations[index]!;
+    if (operation.op !== 'create') break;
+    if (operation.idempotency_key !== undefined && !lookups.knownAbsent(operation.idempotency_key)) break;
+    if (operation.item.id !== undefined && !lookups.absentIds.has(operation.item.id)) break;
+    run.push(operation);
+  }
+  return run;
+}
+
+/** Makes `creates` together; any of them failing rolls the attempt back, to run one by one with savepoints. */
+async function createTogether(env: MutationEnv, creates: CreateOperation[], answers: IdempotencyRecord[]): Promise<BatchResponse['results']> {
+  let created: MutationResult[] | undefined;
+  try {
+    created = await createItemsTogether(env, creates.map((operation) => operation.item));
+  } catch (error) {
+    throw error instanceof TandemError ? new RetryWithSavepoints() : error;
+  }
+  if (!created) throw new RetryWithSavepoints();
+  return created.map((result, at) => {
+    const key = creates[at]!.idempotency_key;
+    if (key !== undefined) answers.push({ key, fingerprint: fingerprintOf({ batch: creates[at] }), ...result });
+    const { blocks: _blocks, ...item } = result.body as Item & { blocks?: unknown };
+    return { status: result.status, item };
+  });
+}
+
 /** Thrown out of a batch's first attempt (no savepoints) when one operation fails: the attempt is rolled back. */
 class RetryWithSavepoints extends Error {}
 
@@ -150,7 +193,12 @@ class RetryWithSavepoints extends Error {}
  * and which proposed ids are free. A key or id named twice in the batch is left to the per-item
  * checks (the first operation may take it).
  */
-async function lookUpBatch(trx: Transaction<Database>, accountId: string, operations: BatchOperation[]) {
+interface BatchLookups {
+  knownAbsent: (key: string) => boolean;
+  absentIds: Set<string>;
+}
+
+async function lookUpBatch(trx: Transaction<Database>, accountId: string, operations: BatchOperation[]): Promise<BatchLookups> {
   const keys = operations.flatMap((operation) => (operation.idempotency_key ? [operation.idempotency_key] : []));
   const ids = operations.flatMap((operation) => (operation.op === 'create' && operation.item.id !== undefined ? [operation.item.id] : []));
   const recorded = await recordedKeys(trx, accountId, [...new Set(keys)]);
