@@ -2,8 +2,9 @@
 // here, so the issue's 1 GiB target can be argued with figures. Three measurements:
 //   1. durable disk writes: 1 GiB in 16 MiB writes with one fsync at the end, and with an fsync
 //      after every 16 MiB (how a server answers an upload request only once it is durable);
-//   2. loopback HTTP between two Node processes (undici fetch → node:http), 16 MiB bodies, both
-//      directions, 1 and 4 requests in flight;
+//   2. loopback HTTP between two Node processes, 16 MiB bodies, both directions, 1 and 4 requests
+//      in flight, from the engine's client (node:http, keep-alive agent, the body written as block
+//      frames without joining them) and from fetch (undici), with the client's CPU seconds;
 //   3. FastCDC + BLAKE3 on one thread, in memory (the chunker's and hasher's CPU cost).
 // Then the ceilings they imply: on one machine the bytes are durably written twice on the same disk
 // (server's pack file, B's file); on three machines each disk writes them once.
@@ -11,7 +12,7 @@
 import { fork } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { mkdtemp, open, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { Agent, createServer, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FastCdcChunker, chunkParamsForSize } from '../src-main/engine/chunker/fastcdc.ts';
@@ -66,25 +67,87 @@ async function inParallel(count: number, concurrency: number, work: () => Promis
   );
 }
 
+interface HttpRates {
+  up: number;
+  down: number;
+  /** The client's CPU seconds per GiB each way. */
+  upCpu: number;
+  downCpu: number;
+}
+
+/** A client under test: sends one 16 MiB body, fetches one, and checks their lengths. */
+interface HttpClient {
+  post(): Promise<void>;
+  get(): Promise<void>;
+}
+
+/** fetch (undici) with the body as one buffer and the answer read whole. */
+function fetchClient(base: string, body: Buffer): HttpClient {
+  return {
+    async post() {
+      const response = await fetch(`${base}/up`, { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' } });
+      if (Number(await response.text()) !== BODY_BYTES) throw new Error('The HTTP peer received a short body.');
+    },
+    async get() {
+      const response = await fetch(`${base}/down`);
+      if ((await response.arrayBuffer()).byteLength !== BODY_BYTES) throw new Error('The HTTP peer sent a short body.');
+    },
+  };
+}
+
+/**
+ * node:http with a keep-alive agent, as the engine sends blocks (remote-client.ts): the body
+ * written as 64 KiB blocks each behind a 36-byte frame header (corked, never joined), the answer
+ * copied out of the socket's pieces into one buffer.
+ */
+function nodeHttpClient(base: string, body: Buffer): HttpClient {
+  const agent = new Agent({ keepAlive: true });
+  const header = Buffer.alloc(36);
+  const pieces: Buffer[] = [];
+  for (let at = 0; at < body.length; at += 64 * 1024) pieces.push(header, body.subarray(at, at + 64 * 1024));
+  const length = pieces.reduce((sum, piece) => sum + piece.length, 0);
+  const send = (path: string, write: boolean) =>
+    new Promise<Buffer>((resolve, reject) => {
+      const call = request(`${base}${path}`, { method: write ? 'POST' : 'GET', agent, headers: { 'content-length': String(write ? length : 0) } }, (response) => {
+        const declared = Number(response.headers['content-length']);
+        const out = Buffer.allocUnsafe(Number.isSafeInteger(declared) ? declared : 0);
+        let at = 0;
+        response.on('data', (piece: Buffer) => (at += piece.copy(out, at)));
+        response.on('end', () => resolve(out.subarray(0, at)));
+        response.on('error', reject);
+      });
+      call.on('error', reject);
+      if (write) {
+        call.cork();
+        for (const piece of pieces) call.write(piece);
+        call.uncork();
+      }
+      call.end();
+    });
+  return {
+    async post() {
+      if (Number((await send('/up', true)).toString()) !== length) throw new Error('The HTTP peer received a short body.');
+    },
+    async get() {
+      if ((await send('/down', false)).length !== BODY_BYTES) throw new Error('The HTTP peer sent a short body.');
+    },
+  };
+}
+
 /** Upload (POST bodies) and download (GET bodies) rates to a node:http peer in another process. */
-async function loopbackHttp(total: number, concurrency: number, base: string): Promise<{ up: number; down: number }> {
-  const body = Buffer.allocUnsafe(BODY_BYTES);
-  randomFillSync(body);
+async function loopbackHttp(total: number, concurrency: number, client: HttpClient): Promise<HttpRates> {
   const requests = Math.ceil(total / BODY_BYTES);
+  const perGiB = (cpu: NodeJS.CpuUsage) => (cpu.user + cpu.system) / 1e6 / ((requests * BODY_BYTES) / (1024 * MiB));
+  let cpu = process.cpuUsage();
   let start = performance.now();
-  await inParallel(requests, concurrency, async () => {
-    const response = await fetch(`${base}/up`, { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' } });
-    if (Number(await response.text()) !== BODY_BYTES) throw new Error('The HTTP peer received a short body.');
-  });
+  await inParallel(requests, concurrency, () => client.post());
   const up = mbPerSecond(requests * BODY_BYTES, performance.now() - start);
+  const upCpu = perGiB(process.cpuUsage(cpu));
+  cpu = process.cpuUsage();
   start = performance.now();
-  await inParallel(requests, concurrency, async () => {
-    const response = await fetch(`${base}/down`);
-    const received = await response.arrayBuffer();
-    if (received.byteLength !== BODY_BYTES) throw new Error('The HTTP peer sent a short body.');
-  });
+  await inParallel(requests, concurrency, () => client.get());
   const down = mbPerSecond(requests * BODY_BYTES, performance.now() - start);
-  return { up, down };
+  return { up, down, upCpu, downCpu: perGiB(process.cpuUsage(cpu)) };
 }
 
 /** FastCDC alone, BLAKE3 alone and both (one thread), over `total` bytes in 16 MiB pieces of one buffer. */
@@ -124,19 +187,32 @@ async function main(): Promise<void> {
     const peer = fork(import.meta.filename, ['--http-peer'], { stdio: 'inherit' });
     const port = await new Promise<number>((resolve) => peer.once('message', (value) => resolve(Number(value))));
     const base = `http://127.0.0.1:${port}`;
-    const one = await loopbackHttp(total, 1, base);
-    const four = await loopbackHttp(total, 4, base);
+    const body = Buffer.allocUnsafe(BODY_BYTES);
+    randomFillSync(body);
+    const cpuFigure = (rates: HttpRates[], way: 'upCpu' | 'downCpu') => rates.map((rate) => rate[way].toFixed(2)).join(' / ');
+    const clients: Array<[string, HttpClient]> = [
+      ['node:http', nodeHttpClient(base, body)],
+      ['fetch    ', fetchClient(base, body)],
+    ];
+    let one: HttpRates | undefined;
+    let four: HttpRates | undefined;
+    for (const [name, client] of clients) {
+      const rates = [await loopbackHttp(total, 1, client), await loopbackHttp(total, 4, client)];
+      // The engine's client sets the ceilings (it is what Tandem uses for blocks).
+      one ??= rates[0]!;
+      four ??= rates[1]!;
+      console.log(`http   ${name} POST 16 MiB, 1 / 4 in flight  ${fmt(rates[0]!.up)} / ${fmt(rates[1]!.up)}  client ${cpuFigure(rates, 'upCpu')} CPU-s per GiB`);
+      console.log(`http   ${name} GET 16 MiB, 1 / 4 in flight   ${fmt(rates[0]!.down)} / ${fmt(rates[1]!.down)}  client ${cpuFigure(rates, 'downCpu')} CPU-s per GiB`);
+    }
     peer.disconnect();
-    console.log(`http   POST 16 MiB bodies, 1 / 4 in flight  ${fmt(one.up)} / ${fmt(four.up)}`);
-    console.log(`http   GET 16 MiB bodies, 1 / 4 in flight   ${fmt(one.down)} / ${fmt(four.down)}`);
 
     const cpu = await chunkAndHash(total);
     console.log(`cpu    FastCDC / BLAKE3 / both, one thread  ${fmt(cpu.cdc)} / ${fmt(cpu.blake3)} / ${fmt(cpu.both)}`);
 
     // The lower of the two: a VM's disk varies run to run, and the floor should not flatter.
     const disk = Math.min(syncEnd, syncEach);
-    const httpUp = Math.max(one.up, four.up);
-    const httpDown = Math.max(one.down, four.down);
+    const httpUp = Math.max(one!.up, four!.up);
+    const httpDown = Math.max(one!.down, four!.down);
     console.log('');
     console.log('Ceilings for A → server (durable) → B (durable):');
     // Perfectly pipelined, one machine: the one disk writes every byte twice, and the two HTTP hops
