@@ -10,7 +10,6 @@ import {
   type BlockFrame,
   MAX_BLOCK_BATCH_BYTES,
   MAX_BLOCKS_PER_BATCH,
-  encodeBlockFrames,
 } from '../../../src-shared/protocol/blocks.ts';
 import type { BlockRef, Item } from '../../../src-shared/protocol/common.ts';
 import type { CreateItemRequest } from '../../../src-shared/protocol/items.ts';
@@ -101,7 +100,7 @@ export async function uploadMissingBlocks(
       bytes += data.length;
     }
     await options.limiter?.take(bytes + frames.length * BLOCK_FRAME_HEADER_BYTES, options.signal);
-    await client.uploadFrames(encodeBlockFrames(frames), call);
+    await client.uploadBlocks(frames, call);
     stats.blocks += frames.length;
     stats.bytes += bytes;
     stats.requests += 1;
