@@ -211,6 +211,36 @@ describe('local facts', () => {
     blocks: Array.from({ length: blocks }, (_, i) => ({ offset: i * 1000, size: 1000, hash: hash(inode * 10 + i) })),
   });
 
+  it('a bulk write of a whole folder (rows written many to a statement) stores every row as given, the last of a repeated id winning', () => {
+    const index = open();
+    // 1,000 items: whole batches of many rows and a remainder written one by one; every item shape.
+    const items: TreeItem[] = [{ id: 'root', parentId: null, name: '', kind: 'folder' }];
+    for (let i = 0; i < 999; i++) {
+      const shape = i % 4;
+      if (shape === 0) items.push({ id: `i${i}`, parentId: 'root', name: `folder ${i}`, kind: 'folder' });
+      else if (shape === 1) items.push({ id: `i${i}`, parentId: 'root', name: `file ${i}`, kind: 'file', hash: hash(i), size: i });
+      else if (shape === 2) items.push({ id: `i${i}`, parentId: 'root', name: `file ${i}`, kind: 'file', hash: hash(i), size: i, executable: true, metadataVersion: 2, contentVersion: 3 });
+      else items.push({ id: `i${i}`, parentId: 'root', name: `folder ${i}`, kind: 'folder', metadataVersion: 5 });
+    }
+    index.saveTree('local', makeTree('root', items));
+    const written = Array.from({ length: 1000 }, (_, i) => facts(`f${i}`, 100 + i, i % 3));
+    // The same id again later in the batch: the later facts are what is stored.
+    written.push({ ...facts('f7', 999_999, 2), mtimeMs: 1_800_000_000_000.25 });
+    index.putFacts(written);
+    index.close();
+
+    const reader = LocalIndex.openReadOnly(state);
+    try {
+      expect(sortedItems(reader.loadTree('local') as Tree)).toEqual(sortedItems(makeTree('root', items)));
+      const stored = reader.allFacts();
+      expect(stored.size).toBe(1000);
+      expect(stored.get('f7')).toEqual({ ...facts('f7', 999_999, 2), mtimeMs: 1_800_000_000_000.25 });
+      for (let i = 0; i < 1000; i++) if (i !== 7) expect(stored.get(`f${i}`)).toEqual(facts(`f${i}`, 100 + i, i % 3));
+    } finally {
+      reader.close();
+    }
+  });
+
   it('round-trip with their block lists, are found by inode, and survive reopening', () => {
     const index = open();
     index.putFacts([facts('a', 11), facts('b', 12, 0), facts('c', 11, 1)]);

