@@ -4,7 +4,9 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { DiskLister } from './disk-lister.ts';
-import type { Observation, ScanProblem } from './observation.ts';
+import { columnBuffers, toColumns } from './observation-columns.ts';
+import type { ObservationColumns } from './observation-columns.ts';
+import type { ScanProblem } from './observation.ts';
 import { ScanRootError, walkFolder } from './walk.ts';
 
 export interface ScanWorkerInput {
@@ -15,7 +17,7 @@ export interface ScanWorkerInput {
 }
 
 export type FromScanWorker =
-  | { type: 'batch'; observations: Observation[] }
+  | { type: 'batch'; columns: ObservationColumns }
   | { type: 'done'; problems: ScanProblem[]; unreadable: string[] }
   | { type: 'failed'; rootUnreadable: boolean; message: string; code: string | undefined };
 
@@ -29,7 +31,10 @@ try {
     statFiles: input.statFiles ?? true,
     // Sent in batches, so not kept here: the worker stays small.
     keep: false,
-    onBatch: (observations) => port.postMessage({ type: 'batch', observations } satisfies FromScanWorker),
+    onBatch: (observations) => {
+      const columns = toColumns(observations);
+      port.postMessage({ type: 'batch', columns } satisfies FromScanWorker, columnBuffers(columns));
+    },
   });
   port.postMessage({ type: 'done', problems: result.problems, unreadable: result.unreadable } satisfies FromScanWorker);
 } catch (error) {

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { FsError } from '../fs/file-system.ts';
 import { workerEnv } from '../chunker/worker-env.ts';
 import type { FsErrorCode } from '../fs/file-system.ts';
+import { fromColumns } from './observation-columns.ts';
 import type { Observation, WalkResult } from './observation.ts';
 import type { FromScanWorker, ScanWorkerInput } from './scan-worker.ts';
 import { ScanRootError } from './walk.ts';
@@ -34,8 +35,9 @@ export function walkInWorker(root: string, options: WalkInWorkerOptions = {}): P
     };
     worker.on('message', (message: FromScanWorker) => {
       if (message.type === 'batch') {
-        if (options.onBatch) options.onBatch(message.observations);
-        else for (const observation of message.observations) observations.push(observation);
+        const batch = fromColumns(message.columns);
+        if (options.onBatch) options.onBatch(batch);
+        else for (const observation of batch) observations.push(observation);
       } else if (message.type === 'done') {
         finish(() => resolve({ observations, problems: message.problems, unreadable: message.unreadable }));
       } else {
