@@ -29,6 +29,33 @@ const sizes = {
   big: Math.max(4 * MiB, Math.round(1024 * MiB * scale)),
   insert: Math.max(4 * MiB, Math.round(100 * MiB * scale)),
 };
+/**
+ * Where a big file's time goes, from the proxy's byte counts sampled every 10 ms: until the first
+ * MB goes up (A noticing and reading the file), until all of it is up (the upload and commit, then
+ * B being told), and from the first MB down to the end (B's download, fsync and rename).
+ */
+function watchStages(proxy: { up: number; down: number }, bytes: number): { stop: (seconds: number) => string } {
+  const started = performance.now();
+  const up0 = proxy.up;
+  const down0 = proxy.down;
+  let firstUp: number | undefined;
+  let allUp: number | undefined;
+  let firstDown: number | undefined;
+  const sample = setInterval(() => {
+    const at = (performance.now() - started) / 1000;
+    if (firstUp === undefined && proxy.up - up0 >= 1e6) firstUp = at;
+    if (allUp === undefined && proxy.up - up0 >= bytes) allUp = at;
+    if (firstDown === undefined && proxy.down - down0 >= 1e6) firstDown = at;
+  }, 10);
+  const s = (value: number | undefined) => (value === undefined ? '?' : value.toFixed(1));
+  return {
+    stop(seconds) {
+      clearInterval(sample);
+      return `first MB up at ${s(firstUp)} s, all up at ${s(allUp)} s, first MB down at ${s(firstDown)} s, on B at ${seconds.toFixed(1)} s`;
+    },
+  };
+}
+
 const only = new Set((process.env['TANDEM_BENCH_ONLY'] ?? 'edits,files,big,insert,rest').split(',').map((name) => name.trim()));
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const line = (text: string) => process.stdout.write(`${text}\n`);
@@ -59,8 +86,12 @@ try {
   }
   if (only.has('big')) {
     const cpu = await cpuNow();
+    const stages = watchStages(pair.proxy, sizes.big);
     const big = await bigFile(pair, sizes.big, scratch);
-    line(`${mb(sizes.big)} file A→B: ${big.seconds.toFixed(1)} s, ${big.mbPerSecond.toFixed(0)} MB/s${big.identical ? '' : ' — B\'s COPY DIFFERS'}; ${await cpuSince(cpu)}`);
+    line(
+      `${mb(sizes.big)} file A→B: ${big.seconds.toFixed(1)} s, ${big.mbPerSecond.toFixed(0)} MB/s${big.identical ? '' : ' — B\'s COPY DIFFERS'} ` +
+        `(${stages.stop(big.seconds)}); ${await cpuSince(cpu)}`,
+    );
     if (!big.identical) process.exitCode = 1;
   }
   if (only.has('insert')) {
