@@ -136,6 +136,11 @@ export async function readableBlocks(db: AnyDatabase | AnyTransaction, accountId
   return new Set((await readableWithRefcount(db, accountId, hashes)).keys());
 }
 
+/** Of `hashes`, those the account can read, with their sizes (one query where readableBlocks + findBlocks take two). */
+export async function readableBlockSizes(db: AnyDatabase | AnyTransaction, accountId: string, hashes: readonly string[]): Promise<Map<string, number>> {
+  return new Map([...(await readableWithRefcount(db, accountId, hashes))].map(([hash, block]) => [hash, block.size]));
+}
+
 /** Readable blocks (as readableBlocks) with their reference counts and sizes. */
 async function readableWithRefcount(
   db: AnyDatabase | AnyTransaction,

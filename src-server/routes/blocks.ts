@@ -19,7 +19,7 @@ import {
   decodeBlockFrames,
 } from '../../src-shared/protocol/blocks.ts';
 import { errorBodySchema } from '../../src-shared/protocol/common.ts';
-import { type AnyDatabase, findBlocks, missingBlocks, readableBlocks } from '../blocks/block-index.ts';
+import { type AnyDatabase, missingBlocks, readableBlockSizes } from '../blocks/block-index.ts';
 import type { BlockStore } from '../blocks/block-store.ts';
 import '../request-context.ts';
 
@@ -97,12 +97,12 @@ export const blockRoutes: FastifyPluginAsync<BlockRouteOptions> = async (app, { 
     },
     async (request, reply) => {
       const hashes = [...new Set(request.body.hashes)];
-      const readable = await readableBlocks(db, request.auth.accountId, hashes);
+      const readable = await readableBlockSizes(db, request.auth.accountId, hashes);
       // The same answer whether the block is absent or only another account's: nothing leaks.
       const unreadable = hashes.find((hash) => !readable.has(hash));
       if (unreadable) throw new TandemError('not_found', `Block ${unreadable} is not on the server.`);
       let bytes = 0;
-      for (const location of (await findBlocks(db, hashes)).values()) bytes += location.size;
+      for (const size of readable.values()) bytes += size;
       if (bytes > MAX_BLOCK_BATCH_BYTES) {
         throw new TandemError('too_large', `These blocks add up to ${bytes} bytes; fetch at most ${MAX_BLOCK_BATCH_BYTES} bytes per request.`);
       }
