@@ -548,7 +548,7 @@ export class RemoteClient {
   }
 
   async #requestOverFetch(url: URL, method: string, headers: Record<string, string>, body: string | readonly Uint8Array[] | undefined, signal: AbortSignal): Promise<RawResponse> {
-    const sent = typeof body === 'string' || body === undefined ? body : body.length === 1 ? body[0]! : joinPieces(body);
+    const sent = typeof body === 'string' || body === undefined ? body : body.length === 1 ? body[0]! : Buffer.concat(body);
     const response = await this.#fetch(url.toString(), { method, headers, ...(sent === undefined ? {} : { body: sent as NonNullable<RequestInit['body']> }), signal });
     const bytes = new Uint8Array(await response.arrayBuffer());
     return { status: response.status, retryAfter: response.headers.get('retry-after'), body: bytes };
@@ -606,23 +606,12 @@ function parseBody<T extends z.ZodType>(schema: T, what: string, body: Uint8Arra
   return result.data;
 }
 
-
 /** A block frame's header: the raw hash, then the length (big-endian u32). */
 function frameHeader(block: BlockFrame): Uint8Array {
   const header = new Uint8Array(BLOCK_FRAME_HEADER_BYTES);
   header.set(blockHashToBytes(block.hash), 0);
   new DataView(header.buffer).setUint32(BLOCK_HASH_BYTES, block.data.length, false);
   return header;
-}
-
-function joinPieces(pieces: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
-  let at = 0;
-  for (const piece of pieces) {
-    out.set(piece, at);
-    at += piece.length;
-  }
-  return out;
 }
 
 /** The longest block download answer taken apart as it arrives (longer ones are read whole first). */
