@@ -52,6 +52,7 @@ async function runClient({ base, totalBytes, perRequest, concurrency }: ClientJo
     hashes.push(blocks.map((block) => block.hash));
   }
 
+  parentPort?.postMessage({ mark: 'upload' });
   const uploadStart = performance.now();
   await inParallel(bodies, concurrency, async (body) => {
     const response = await fetch(`${base}/v1/blocks`, {
@@ -62,6 +63,7 @@ async function runClient({ base, totalBytes, perRequest, concurrency }: ClientJo
     if (response.status !== 200) throw new Error(`upload failed: ${response.status} ${await response.text()}`);
   });
   const uploadMs = performance.now() - uploadStart;
+  parentPort?.postMessage({ mark: 'uploaded' });
 
   const all = hashes.flat();
   const checkStart = performance.now();
@@ -76,6 +78,7 @@ async function runClient({ base, totalBytes, perRequest, concurrency }: ClientJo
   }
   const missingHashesPerSecond = all.length / ((performance.now() - checkStart) / 1000);
 
+  parentPort?.postMessage({ mark: 'fetch' });
   const fetchStart = performance.now();
   await inParallel(hashes, concurrency, async (group) => {
     const response = await fetch(`${base}/v1/blocks/fetch`, {
@@ -89,10 +92,30 @@ async function runClient({ base, totalBytes, perRequest, concurrency }: ClientJo
   return { uploadMs, missingHashesPerSecond, fetchMs: performance.now() - fetchStart };
 }
 
-function runClientInWorker(job: ClientJob): Promise<ClientResult> {
+/** The server's (main thread's) CPU seconds so far: the client runs in its own thread. */
+function serverCpuSeconds(): number {
+  const { user, system } = process.threadCpuUsage();
+  return (user + system) / 1e6;
+}
+
+interface ServerCpu {
+  upload: number;
+  fetch: number;
+}
+
+/** Runs the client; the server's CPU-s of its upload and download phases are read at the client's marks. */
+function runClientInWorker(job: ClientJob): Promise<ClientResult & { serverCpu: ServerCpu }> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL(import.meta.url), { workerData: job });
-    worker.once('message', resolve);
+    const marks = new Map<string, number>();
+    worker.on('message', (message: ClientResult | { mark: string }) => {
+      if ('mark' in message) {
+        marks.set(message.mark, serverCpuSeconds());
+        return;
+      }
+      const serverCpu = { upload: marks.get('uploaded')! - marks.get('upload')!, fetch: serverCpuSeconds() - marks.get('fetch')! };
+      resolve({ ...message, serverCpu });
+    });
     worker.once('error', reject);
     worker.once('exit', (code) => {
       if (code !== 0) reject(new Error(`the benchmark client stopped with code ${code}`));
@@ -127,9 +150,14 @@ async function main(): Promise<void> {
     for (const concurrency of [1, 4]) {
       const result = await runClientInWorker({ base, totalBytes, perRequest, concurrency });
       console.log(`${concurrency} request(s) at a time:`);
-      console.log(`  upload         ${mbPerSecond(totalBytes, result.uploadMs).padStart(5)} MB/s  (hashes recomputed, durable before the answer)`);
+      const perGiB = (seconds: number): string => ((seconds / totalBytes) * 1024 ** 3).toFixed(2);
+      console.log(
+        `  upload         ${mbPerSecond(totalBytes, result.uploadMs).padStart(5)} MB/s  (hashes recomputed, durable before the answer); server ${perGiB(result.serverCpu.upload)} CPU-s per GiB`,
+      );
       console.log(`  missing check  ${Math.round(result.missingHashesPerSecond).toString().padStart(5)} hashes/s  (4,000 per request)`);
-      console.log(`  download       ${mbPerSecond(totalBytes, result.fetchMs).padStart(5)} MB/s  (re-hashed on read)\n`);
+      console.log(
+        `  download       ${mbPerSecond(totalBytes, result.fetchMs).padStart(5)} MB/s  (re-hashed on read); server ${perGiB(result.serverCpu.fetch)} CPU-s per GiB\n`,
+      );
     }
     const usage = await server.store.diskUsage();
     console.log(`on disk: ${usage.packs} pack files, ${(usage.bytes / 1024 / 1024).toFixed(0)} MiB`);
