@@ -10,6 +10,18 @@ export interface BlockInput {
   data: Uint8Array;
 }
 
+/**
+ * A block whose bytes were hashed as they arrived and matched (BlockFrameReader makes these): the
+ * bytes are kept as the pieces they came in, written to disk without being joined.
+ */
+export interface VerifiedBlock {
+  hash: string;
+  /** The raw 32-byte digest of `hash`. */
+  digest: Uint8Array;
+  size: number;
+  parts: readonly Uint8Array[];
+}
+
 export interface BlockRef {
   hash: string;
   size: number;
@@ -50,6 +62,11 @@ export interface BlockStore {
    * whole batch and stores nothing); resolves only once the bytes are durable AND indexed.
    */
   putBlocks(blocks: readonly BlockInput[], owner: { accountId: string }): Promise<PutBlocksResult>;
+  /**
+   * putBlocks for blocks an upload's BlockFrameReader has just verified (so they are not hashed
+   * again): durable and indexed when it resolves. Only ever pass the reader's output.
+   */
+  putVerifiedBlocks(blocks: readonly VerifiedBlock[], owner: { accountId: string }): Promise<PutBlocksResult>;
   /** The blocks' bytes in the order asked; length and hash are verified. Unknown → not_found. */
   readBlocks(hashes: readonly string[]): Promise<Uint8Array[]>;
   /** The same, as one body of frames ([hash][u32 BE length][bytes]) ready to send: what /blocks/fetch answers. */

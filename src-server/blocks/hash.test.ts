@@ -2,7 +2,16 @@
 // published test vectors and with each other, and malformed hashes are refused before use.
 import { describe, expect, it } from 'vitest';
 import { blockHashFromBytes } from '../../src-shared/protocol/blocks.ts';
-import { assertBlockHash, blake3Implementation, createWasmBlake3, hashBlock, isBlockHash, nativeBlake3 } from './hash.ts';
+import {
+  assertBlockHash,
+  blake3Implementation,
+  blockDigest,
+  createBlockHasher,
+  createWasmBlake3,
+  hashBlock,
+  isBlockHash,
+  nativeBlake3,
+} from './hash.ts';
 
 // From the official BLAKE3 test vectors (input byte i = i % 251).
 function vectorInput(length: number): Uint8Array {
@@ -65,5 +74,22 @@ describe('block hash format', () => {
   it('refuses non-strings', () => {
     expect(isBlockHash(42)).toBe(false);
     expect(() => assertBlockHash(undefined)).toThrow(/A value of type undefined is not a block hash/);
+  });
+});
+
+describe('BlockHasher (a block hashed in pieces as it arrives)', () => {
+  it('gives the one-shot digest for pieces at any cut, views included, and starts over after each digest', () => {
+    const hasher = createBlockHasher();
+    const data = vectorInput(5000);
+    const whole = Buffer.from(blockDigest(data));
+    for (const cuts of [[], [1], [1023, 1024, 1025], [17, 2048, 4999]]) {
+      let from = 0;
+      for (const cut of [...cuts, data.length]) {
+        hasher.update(data.subarray(from, cut));
+        from = cut;
+      }
+      expect(Buffer.from(hasher.digest()).equals(whole)).toBe(true);
+    }
+    expect(blockHashFromBytes(hasher.digest())).toBe(`blake3:${VECTORS[0]![1]}`);
   });
 });

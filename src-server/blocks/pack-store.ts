@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, readFile, readdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { TandemError } from '../../src-shared/errors.ts';
-import { BLOCK_FRAME_HEADER_BYTES, BLOCK_HASH_BYTES, blockHashToBytes } from '../../src-shared/protocol/blocks.ts';
+import { BLOCK_FRAME_HEADER_BYTES, BLOCK_HASH_BYTES, BLOCK_HASH_PREFIX, blockHashToBytes } from '../../src-shared/protocol/blocks.ts';
 import {
   type AnyDatabase,
   type AnyTransaction,
@@ -41,8 +41,9 @@ import type {
   GarbageCollectionReport,
   PackBlockStoreOptions,
   PutBlocksResult,
+  VerifiedBlock,
 } from './block-store.ts';
-import { assertBlockHash, hashBlock } from './hash.ts';
+import { assertBlockHash, blockDigest, hashBlock } from './hash.ts';
 
 export const PACK_MAGIC = 'TANDEMPK';
 export const PACK_HEADER_BYTES = 16;
@@ -65,7 +66,7 @@ interface OpenPack {
 }
 
 interface PendingPut {
-  blocks: BlockInput[];
+  blocks: VerifiedBlock[];
   accountId: string;
   bytes: number;
   resolve(result: PutBlocksResult): void;
@@ -242,17 +243,24 @@ export class PackBlockStore implements BlockStore {
 
   async putBlocks(blocks: readonly BlockInput[], owner: { accountId: string }): Promise<PutBlocksResult> {
     this.assertOpen();
-    const distinct = new Map<string, BlockInput>();
+    const verified: VerifiedBlock[] = [];
     for (const block of blocks) {
-      assertBlockHash(block.hash);
+      const digest = blockHashToBytes(block.hash);
       const actual = hashBlock(block.data);
       if (actual !== block.hash) {
         throw new TandemError('bad_request', `Block ${block.hash} does not match its bytes (they hash to ${actual}); nothing from this upload was stored.`);
       }
-      distinct.set(block.hash, block);
+      verified.push({ hash: block.hash, digest, size: block.data.length, parts: [block.data] });
     }
+    return this.putVerifiedBlocks(verified, owner);
+  }
+
+  async putVerifiedBlocks(blocks: readonly VerifiedBlock[], owner: { accountId: string }): Promise<PutBlocksResult> {
+    this.assertOpen();
+    const distinct = new Map<string, VerifiedBlock>();
+    for (const block of blocks) distinct.set(block.hash, block);
     let bytes = 0;
-    for (const block of distinct.values()) bytes += block.data.length;
+    for (const block of distinct.values()) bytes += block.size;
     if (distinct.size === 0) return { blocks: 0, bytes: 0, written: 0 };
     return new Promise<PutBlocksResult>((resolve, reject) => {
       this.pending.push({ blocks: [...distinct.values()], accountId: owner.accountId, bytes, resolve, reject });
@@ -284,7 +292,7 @@ export class PackBlockStore implements BlockStore {
   }
 
   private async writeBatch(batch: PendingPut[]): Promise<PutBlocksResult[]> {
-    const all = new Map<string, BlockInput>();
+    const all = new Map<string, VerifiedBlock>();
     for (const put of batch) for (const block of put.blocks) all.set(block.hash, block);
     const known = await findBlocks(this.db, [...all.keys()]);
     const fresh = [...all.values()].filter((block) => !known.has(block.hash));
@@ -314,9 +322,9 @@ export class PackBlockStore implements BlockStore {
    * Appends records to the current pack (starting a new one when it is full) and fsyncs: after
    * this the bytes are durable, but nothing points at them until commitIndex commits.
    */
-  private async append(blocks: readonly BlockInput[], now: number): Promise<AppendResult> {
+  private async append(blocks: readonly VerifiedBlock[], now: number): Promise<AppendResult> {
     let bytes = 0;
-    for (const block of blocks) bytes += BLOCK_FRAME_HEADER_BYTES + block.data.length;
+    for (const block of blocks) bytes += BLOCK_FRAME_HEADER_BYTES + block.size;
     let sealed: OpenPack | undefined;
     if (this.current && this.current.size > PACK_HEADER_BYTES && this.current.size + bytes > this.targetPackSize) {
       sealed = this.current;
@@ -343,12 +351,13 @@ export class PackBlockStore implements BlockStore {
     const headers = Buffer.alloc(BLOCK_FRAME_HEADER_BYTES * blocks.length);
     for (const [i, block] of blocks.entries()) {
       const header = headers.subarray(i * BLOCK_FRAME_HEADER_BYTES, (i + 1) * BLOCK_FRAME_HEADER_BYTES);
-      header.set(blockHashToBytes(block.hash), 0);
-      header.writeUInt32BE(block.data.length, 32);
-      parts.push(header, Buffer.from(block.data.buffer, block.data.byteOffset, block.data.byteLength));
+      header.set(block.digest, 0);
+      header.writeUInt32BE(block.size, BLOCK_HASH_BYTES);
+      parts.push(header);
+      for (const part of block.parts) parts.push(Buffer.from(part.buffer, part.byteOffset, part.byteLength));
       offset += BLOCK_FRAME_HEADER_BYTES;
-      locations.push({ hash: block.hash, size: block.data.length, packId: pack.id, packOffset: offset });
-      offset += block.data.length;
+      locations.push({ hash: block.hash, size: block.size, packId: pack.id, packOffset: offset });
+      offset += block.size;
     }
     try {
       await writeAllParts(pack.file, parts, pack.size);
@@ -463,11 +472,14 @@ export class PackBlockStore implements BlockStore {
           const dataStart = starts[i]! + BLOCK_FRAME_HEADER_BYTES;
           const got = Math.max(0, Math.min(location.size, starts[first]! + read - dataStart));
           if (got !== location.size) throw damaged(location.hash, `only ${got} of ${location.size} bytes are in its pack`);
-          const data = body.subarray(dataStart, dataStart + location.size);
-          if (hashBlock(data) !== location.hash) throw damaged(location.hash, 'its bytes no longer match its hash');
-          // The header is written from the index, not trusted from the disk (the bytes are checked above).
-          body.set(blockHashToBytes(location.hash), starts[i]!);
-          body.writeUInt32BE(location.size, starts[i]! + BLOCK_HASH_BYTES);
+          // The header is written from the index, not trusted from the disk; then the bytes are
+          // hashed and compared with it as raw digests (no hex string per block).
+          const header = body.subarray(starts[i]!, dataStart);
+          header.write(location.hash.slice(BLOCK_HASH_PREFIX.length), 0, BLOCK_HASH_BYTES, 'hex');
+          header.writeUInt32BE(location.size, BLOCK_HASH_BYTES);
+          if (!header.subarray(0, BLOCK_HASH_BYTES).equals(blockDigest(body.subarray(dataStart, dataStart + location.size)))) {
+            throw damaged(location.hash, 'its bytes no longer match its hash');
+          }
         }
         first = end;
       }
@@ -606,7 +618,7 @@ export class PackBlockStore implements BlockStore {
       }
       if (blocks.length > 0) {
         const appended = await this.append(
-          blocks.map((block, i) => ({ hash: block.hash, data: data[i]! })),
+          blocks.map((block, i) => ({ hash: block.hash, digest: blockHashToBytes(block.hash), size: data[i]!.length, parts: [data[i]!] })),
           this.clock(),
         );
         await this.commitIndex(appended, async (trx) => {

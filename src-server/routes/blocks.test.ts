@@ -1,6 +1,7 @@
 // The block routes over HTTP (Fastify inject): missing checks that reveal nothing about other
 // accounts, uploads that store all or nothing, fetches limited to what the caller can read.
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_HASHES_PER_REQUEST, decodeBlockFrames, encodeBlockFrames } from '../../src-shared/protocol/blocks.ts';
 import { hashBlock } from '../blocks/hash.ts';
@@ -101,6 +102,36 @@ describe('POST /v1/blocks and /v1/blocks/missing', () => {
     expect(response.statusCode).toBe(413);
     expect(response.json()).toEqual({ code: 'too_large', message: 'The request body is larger than this endpoint accepts.' });
     expect((await server.store.diskUsage()).bytes).toBe(0);
+  });
+
+  it('stores an upload that arrives over a socket in small pieces, byte for byte', async () => {
+    const blocks = [block(100_000), block(3), block(200_000)];
+    const body = Buffer.from(encodeBlockFrames(blocks));
+    const base = await server.app.listen({ host: '127.0.0.1', port: 0 });
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const request = httpRequest(`${base}/v1/blocks`, {
+        method: 'POST',
+        headers: { 'x-test-account': 'alice', 'content-type': 'application/octet-stream', 'content-length': body.length },
+      });
+      request.on('response', (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode!, text }));
+      });
+      request.on('error', reject);
+      // Pieces that cut frame headers and blocks anywhere, each sent on its own.
+      const write = (at: number): void => {
+        if (at >= body.length) {
+          request.end();
+          return;
+        }
+        request.write(body.subarray(at, at + 7919), () => setImmediate(write, at + 7919));
+      };
+      write(0);
+    });
+    expect(answer).toEqual({ status: 200, text: JSON.stringify({ blocks: 3, bytes: 300_003 }) });
+    const fetched = decodeBlockFrames(new Uint8Array((await fetchBlocks('alice', blocks.map((b) => b.hash))).rawPayload));
+    fetched.forEach((frame, i) => expect(Buffer.from(frame.data).equals(Buffer.from(blocks[i]!.data))).toBe(true));
   });
 
   it('refuses malformed hashes and oversized lists in a missing check', async () => {

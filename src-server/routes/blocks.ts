@@ -3,7 +3,8 @@
 //   POST /blocks          frames    → {blocks, bytes}, once every block is durable
 //   POST /blocks/fetch    {hashes}  → frames, only blocks this account can read (else 404)
 // Frames are src-shared/protocol/blocks.ts's [hash][u32 length][bytes], many blocks per request.
-import type { FastifyPluginAsync } from 'fastify';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TandemError } from '../../src-shared/errors.ts';
@@ -16,17 +17,79 @@ import {
   MissingBlocksRequestSchema,
   MissingBlocksResponseSchema,
   UploadBlocksResponseSchema,
-  decodeBlockFrames,
 } from '../../src-shared/protocol/blocks.ts';
 import { errorBodySchema } from '../../src-shared/protocol/common.ts';
 import { type AnyDatabase, missingBlocks, readableBlockSizes } from '../blocks/block-index.ts';
-import type { BlockStore } from '../blocks/block-store.ts';
+import type { BlockStore, VerifiedBlock } from '../blocks/block-store.ts';
+import { BlockFrameReader } from '../blocks/frame-reader.ts';
 import '../request-context.ts';
 
 /** An upload body: at most 64 MiB of blocks plus their frame headers. */
 export const UPLOAD_BODY_LIMIT = MAX_BLOCK_BATCH_BYTES + MAX_BLOCKS_PER_BATCH * BLOCK_FRAME_HEADER_BYTES;
 /** A JSON list of up to 10,000 hashes is about 750 KB. */
 const HASH_LIST_BODY_LIMIT = 1024 * 1024;
+
+/** What the frames parser makes of an upload: a class, so a JSON body can never pass for one. */
+class ReceivedBlocks {
+  readonly blocks: VerifiedBlock[];
+  constructor(blocks: VerifiedBlock[]) {
+    this.blocks = blocks;
+  }
+}
+
+function bodyTooLarge(): TandemError {
+  return new TandemError('too_large', 'The request body is larger than this endpoint accepts.');
+}
+
+/**
+ * Reads an upload's frames as they stream in, each block verified as it completes (see
+ * BlockFrameReader). The body limit is enforced here: Fastify applies bodyLimit only to parsers
+ * that take the whole body. On an error Fastify answers with `connection: close`, so the rest of
+ * the body is never read.
+ */
+function readUpload(headers: IncomingHttpHeaders, payload: NodeJS.ReadableStream): Promise<ReceivedBlocks> {
+  return new Promise((resolve, reject) => {
+    if (Number(headers['content-length']) > UPLOAD_BODY_LIMIT) {
+      reject(bodyTooLarge());
+      return;
+    }
+    const reader = new BlockFrameReader();
+    let received = 0;
+    const stop = (error: unknown): void => {
+      payload.removeListener('data', onData);
+      payload.removeListener('end', onEnd);
+      payload.removeListener('error', stop);
+      payload.removeListener('close', onClose);
+      reject(error);
+    };
+    const onData = (chunk: Buffer | string): void => {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      received += bytes.length;
+      if (received > UPLOAD_BODY_LIMIT) {
+        stop(bodyTooLarge());
+        return;
+      }
+      try {
+        reader.push(bytes);
+      } catch (error) {
+        stop(error);
+      }
+    };
+    const onEnd = (): void => {
+      payload.removeListener('close', onClose);
+      try {
+        resolve(new ReceivedBlocks(reader.end()));
+      } catch (error) {
+        reject(error);
+      }
+    };
+    const onClose = (): void => stop(new TandemError('bad_request', 'The upload was cut off before its end.'));
+    payload.on('data', onData);
+    payload.once('end', onEnd);
+    payload.once('error', stop);
+    payload.once('close', onClose);
+  });
+}
 
 export interface BlockRouteOptions {
   db: AnyDatabase;
@@ -36,11 +99,11 @@ export interface BlockRouteOptions {
 }
 
 export const blockRoutes: FastifyPluginAsync<BlockRouteOptions> = async (app, { db, blockStore, now = Date.now }) => {
-  // Upload bodies arrive whole (they are hashed and written in one batch); this scope only.
+  // Upload bodies are taken apart and hashed as they stream in, never joined; this scope only.
   if (app.hasContentTypeParser(BLOCK_FRAMES_CONTENT_TYPE)) app.removeContentTypeParser(BLOCK_FRAMES_CONTENT_TYPE);
-  app.addContentTypeParser(BLOCK_FRAMES_CONTENT_TYPE, { parseAs: 'buffer', bodyLimit: UPLOAD_BODY_LIMIT }, (_request, body, done) => {
-    done(null, body);
-  });
+  app.addContentTypeParser(BLOCK_FRAMES_CONTENT_TYPE, (request: FastifyRequest, payload: IncomingMessage) =>
+    readUpload(request.headers, payload),
+  );
 
   const typed = app.withTypeProvider<ZodTypeProvider>();
 
@@ -69,12 +132,12 @@ export const blockRoutes: FastifyPluginAsync<BlockRouteOptions> = async (app, { 
       },
     },
     async (request) => {
-      if (!(request.body instanceof Uint8Array)) {
+      if (!(request.body instanceof ReceivedBlocks)) {
         throw new TandemError('bad_request', `Send blocks as ${BLOCK_FRAMES_CONTENT_TYPE} frames.`);
       }
-      const frames = decodeBlockFrames(request.body);
-      if (frames.length === 0) throw new TandemError('bad_request', 'The upload carries no blocks.');
-      const result = await blockStore.putBlocks(frames, { accountId: request.auth.accountId });
+      const { blocks } = request.body;
+      if (blocks.length === 0) throw new TandemError('bad_request', 'The upload carries no blocks.');
+      const result = await blockStore.putVerifiedBlocks(blocks, { accountId: request.auth.accountId });
       return { blocks: result.blocks, bytes: result.bytes };
     },
   );
