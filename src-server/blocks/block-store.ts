@@ -69,8 +69,11 @@ export interface BlockStore {
   putVerifiedBlocks(blocks: readonly VerifiedBlock[], owner: { accountId: string }): Promise<PutBlocksResult>;
   /** The blocks' bytes in the order asked; length and hash are verified. Unknown → not_found. */
   readBlocks(hashes: readonly string[]): Promise<Uint8Array[]>;
-  /** The same, as one body of frames ([hash][u32 BE length][bytes]) ready to send: what /blocks/fetch answers. */
-  readBlockFrames(hashes: readonly string[]): Promise<Uint8Array>;
+  /**
+   * The same, as one body of frames ([hash][u32 BE length][bytes]) ready to send: what /blocks/fetch
+   * answers. `allocate` gives the body's memory (the route reuses buffers); default a new Buffer.
+   */
+  readBlockFrames(hashes: readonly string[], allocate?: (bytes: number) => Buffer): Promise<Uint8Array>;
   /** Bytes [start, end) of the content made of `blocks`, in pieces, reading a few blocks ahead. */
   readRange(blocks: readonly BlockRef[], start: number, end: number): AsyncIterable<Uint8Array>;
   /** Frees blocks unreferenced past the grace period (re-checked in a transaction) and repacks. */

@@ -1,7 +1,7 @@
 // The block routes over HTTP (Fastify inject): missing checks that reveal nothing about other
 // accounts, uploads that store all or nothing, fetches limited to what the caller can read.
 import { randomBytes } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
+import { Agent, type IncomingMessage, request as httpRequest } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_HASHES_PER_REQUEST, decodeBlockFrames, encodeBlockFrames } from '../../src-shared/protocol/blocks.ts';
 import { hashBlock } from '../blocks/hash.ts';
@@ -156,6 +156,35 @@ describe('POST /v1/blocks/fetch', () => {
     const frames = decodeBlockFrames(new Uint8Array(response.rawPayload));
     expect(frames.map((f) => f.hash)).toEqual([blocks[2]!.hash, blocks[0]!.hash, blocks[1]!.hash]);
     expect(frames.every((f) => hashBlock(f.data) === f.hash)).toBe(true);
+  });
+
+  it('keeps a large answer intact while its reader is slow and other fetches are answered (answers reuse memory)', async () => {
+    const first = [block(4 * 1024 * 1024), block(4 * 1024 * 1024)];
+    const second = [block(4 * 1024 * 1024), block(4 * 1024 * 1024)];
+    await upload('alice', encodeBlockFrames([...first, ...second]));
+    const base = await server.app.listen({ host: '127.0.0.1', port: 0 });
+    const agent = new Agent({ keepAlive: false });
+    const startFetch = (blocks: typeof first) =>
+      new Promise<IncomingMessage>((resolve, reject) => {
+        const request = httpRequest(`${base}/v1/blocks/fetch`, {
+          method: 'POST',
+          agent,
+          headers: { 'x-test-account': 'alice', 'content-type': 'application/json' },
+        });
+        request.on('response', resolve).on('error', reject);
+        request.end(JSON.stringify({ hashes: blocks.map((b) => b.hash) }));
+      });
+    const readAll = async (response: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of response) chunks.push(chunk as Buffer);
+      return decodeBlockFrames(new Uint8Array(Buffer.concat(chunks))).map((frame) => hashBlock(frame.data));
+    };
+    // The first answer waits, most of it unsent, while two more are served in full.
+    const slow = await startFetch(first);
+    expect(await readAll(await startFetch(second))).toEqual(second.map((b) => b.hash));
+    expect(await readAll(await startFetch(second))).toEqual(second.map((b) => b.hash));
+    expect(await readAll(slow)).toEqual(first.map((b) => b.hash));
+    agent.destroy();
   });
 
   it("gives 404 for another account's block, exactly as for a block nobody has", async () => {
