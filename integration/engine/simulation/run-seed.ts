@@ -23,7 +23,7 @@ export interface SeedPlan {
   devices: number;
   /** Devices take turns (each syncs before another acts): no concurrent edits, so no conflict may appear. */
   sequential: boolean;
-  /** The executor's concurrency on every device (1 replays most exactly; 64 is the product default). */
+  /** The executor's concurrency on every device (1 replays most exactly; 256 is the product default). */
   concurrency: number;
   /** Per device, whose filesystem name rules it plays (case-insensitive ones fold `a.txt`/`A.txt`). */
   policies: PolicyPlatform[];
@@ -51,7 +51,7 @@ export function planSeed(seed: number, steps: number): SeedPlan {
     devices,
     // Every fourth seed takes turns: it is what makes invariant 9 checkable.
     sequential: seed % 4 === 0,
-    concurrency: rng.pick([1, 4, 64]),
+    concurrency: rng.pick([1, 4, 256]),
     // Windows rules are left out: they keep no exec bit, and the harness compares exec bits.
     policies: Array.from({ length: devices }, () => rng.pick<PolicyPlatform>(['linux', 'linux', 'macos'])),
   };
