@@ -173,10 +173,19 @@ export class LocalObserver {
       const facts = result.facts.get(id);
       return facts !== undefined && facts.mtimeMs > started - RACY_FACTS_MS;
     };
+    // A path was looked at when it or one of its folders was hinted. Walking up the path against a
+    // set, not comparing it with every hint: 10k new files are 10k racy ids times hundreds of hints
+    // (1.8 of A's 14 CPU-s in the 10k-file benchmark, profiled).
+    const hinted = hints === undefined ? undefined : new Set(hints);
     const looked = (id: string) => {
-      if (hints === undefined) return true;
-      const path = pathOf(result.tree, id);
-      return path !== undefined && hints.some((hint) => path === hint || path.startsWith(`${hint}/`));
+      if (hinted === undefined) return true;
+      let path = pathOf(result.tree, id);
+      while (path !== undefined) {
+        if (hinted.has(path)) return true;
+        const cut = path.lastIndexOf('/');
+        path = cut < 0 ? undefined : path.slice(0, cut);
+      }
+      return false;
     };
     for (const id of this.#racy) if (!result.facts.has(id) || (looked(id) && !racy(id))) this.#racy.delete(id);
     for (const id of result.delta.factsPut) if (racy(id)) this.#racy.add(id);
