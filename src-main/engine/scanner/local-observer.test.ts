@@ -194,4 +194,41 @@ describe('LocalObserver', () => {
     expect(read).toEqual(['fresh.txt']);
     observer.close();
   });
+
+  it('trusts a racy file again once a hint on its folder re-read it, but never one in a folder whose name only starts like the hint', async () => {
+    const fs = new FakeFileSystem();
+    // Within RACY_FACTS_MS of the first scan, past it by the second.
+    const tick = Date.now() - 2_500;
+    fs.put('sub/a.txt', 'v1', { mtimeMs: tick });
+    fs.put('subway/b.txt', 'v1', { mtimeMs: tick });
+    const read: string[] = [];
+    const observer = new LocalObserver({
+      source: { lister: fs.syncLister },
+      initial: { tree: emptyTree('root'), facts: new Map(), ignoredIds: new Set() },
+      onCommit: () => undefined,
+      settleMs,
+      hashFile: async (diskPath) => {
+        read.push(diskPath);
+        const data = fs.get(diskPath)!;
+        return { hash: hasher.hash(data), size: data.length, mtimeMs: (await fs.lstat(diskPath)).mtimeMs };
+      },
+    });
+    await observer.fullScan();
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    // subway/b.txt is rewritten in the same tick: same size and mtime, so only a re-read can see it.
+    fs.put('subway/b.txt', 'v2', { mtimeMs: tick });
+    read.length = 0;
+    await observer.hint({ paths: ['sub'], rescanAll: false });
+    await observer.idle();
+    expect(read).toEqual(['sub/a.txt']);
+    read.length = 0;
+    await observer.hint({ paths: ['sub/a.txt', 'subway/b.txt'], rescanAll: false });
+    await observer.idle();
+    // sub/a.txt was looked at through its folder's hint and is settled; subway/b.txt never was.
+    expect(read).toEqual(['subway/b.txt']);
+    const tree = observer.state.tree;
+    const hashAt = (path: string) => [...tree.items.values()].find((item) => pathOf(tree, item.id) === path)?.hash;
+    expect(hashAt('subway/b.txt')).toBe(hasher.hash(new TextEncoder().encode('v2')));
+    observer.close();
+  });
 });
