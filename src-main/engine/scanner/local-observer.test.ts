@@ -169,27 +169,14 @@ describe('LocalObserver', () => {
     const tick = Date.now() - 500;
     fs.put('fresh.txt', 'v1', { mtimeMs: tick });
     fs.put('old.txt', 'kept', { mtimeMs: tick - 60_000 });
-    const read: string[] = [];
-    const observer = new LocalObserver({
-      source: { lister: fs.syncLister },
-      initial: { tree: emptyTree('root'), facts: new Map(), ignoredIds: new Set() },
-      onCommit: () => undefined,
-      settleMs,
-      hashFile: async (diskPath) => {
-        read.push(diskPath);
-        const data = fs.get(diskPath)!;
-        return { hash: hasher.hash(data), size: data.length, mtimeMs: (await fs.lstat(diskPath)).mtimeMs };
-      },
-    });
+    const { observer, read } = observerThatCountsReads(fs);
     await observer.fullScan();
     // Rewritten in place within the same tick of a coarse clock: same inode, size and mtime.
     fs.put('fresh.txt', 'v2', { mtimeMs: tick });
     read.length = 0;
     await observer.hint({ paths: ['fresh.txt', 'old.txt'], rescanAll: false });
     await observer.idle();
-    const tree = observer.state.tree;
-    const hashAt = (path: string) => [...tree.items.values()].find((item) => pathOf(tree, item.id) === path)?.hash;
-    expect(hashAt('fresh.txt')).toBe(hasher.hash(new TextEncoder().encode('v2')));
+    expect(hashAt(observer, 'fresh.txt')).toBe(hasher.hash(new TextEncoder().encode('v2')));
     // A file whose mtime is long past is trusted, not read again.
     expect(read).toEqual(['fresh.txt']);
     observer.close();
@@ -201,18 +188,7 @@ describe('LocalObserver', () => {
     const tick = Date.now() - 2_500;
     fs.put('sub/a.txt', 'v1', { mtimeMs: tick });
     fs.put('subway/b.txt', 'v1', { mtimeMs: tick });
-    const read: string[] = [];
-    const observer = new LocalObserver({
-      source: { lister: fs.syncLister },
-      initial: { tree: emptyTree('root'), facts: new Map(), ignoredIds: new Set() },
-      onCommit: () => undefined,
-      settleMs,
-      hashFile: async (diskPath) => {
-        read.push(diskPath);
-        const data = fs.get(diskPath)!;
-        return { hash: hasher.hash(data), size: data.length, mtimeMs: (await fs.lstat(diskPath)).mtimeMs };
-      },
-    });
+    const { observer, read } = observerThatCountsReads(fs);
     await observer.fullScan();
     await new Promise((resolve) => setTimeout(resolve, 600));
     // subway/b.txt is rewritten in the same tick: same size and mtime, so only a re-read can see it.
@@ -226,9 +202,29 @@ describe('LocalObserver', () => {
     await observer.idle();
     // sub/a.txt was looked at through its folder's hint and is settled; subway/b.txt never was.
     expect(read).toEqual(['subway/b.txt']);
-    const tree = observer.state.tree;
-    const hashAt = (path: string) => [...tree.items.values()].find((item) => pathOf(tree, item.id) === path)?.hash;
-    expect(hashAt('subway/b.txt')).toBe(hasher.hash(new TextEncoder().encode('v2')));
+    expect(hashAt(observer, 'subway/b.txt')).toBe(hasher.hash(new TextEncoder().encode('v2')));
     observer.close();
   });
 });
+
+/** An observer over `fs` that hashes for real and records every path it reads. */
+function observerThatCountsReads(fs: FakeFileSystem): { observer: LocalObserver; read: string[] } {
+  const read: string[] = [];
+  const observer = new LocalObserver({
+    source: { lister: fs.syncLister },
+    initial: { tree: emptyTree('root'), facts: new Map(), ignoredIds: new Set() },
+    onCommit: () => undefined,
+    settleMs,
+    hashFile: async (diskPath) => {
+      read.push(diskPath);
+      const data = fs.get(diskPath)!;
+      return { hash: hasher.hash(data), size: data.length, mtimeMs: (await fs.lstat(diskPath)).mtimeMs };
+    },
+  });
+  return { observer, read };
+}
+
+function hashAt(observer: LocalObserver, path: string): string | undefined {
+  const tree = observer.state.tree;
+  return [...tree.items.values()].find((item) => pathOf(tree, item.id) === path)?.hash;
+}
