@@ -76,4 +76,23 @@ describe('idle workers', () => {
       await idle.close();
     }
   });
+
+  it('warm() starts every worker before there is work; they hash the next batch, and stop again if none comes', async () => {
+    const warmed = new SmallFileHasher({ size: 2, idleMs: 200 });
+    try {
+      const path = join(root, 'warm-test');
+      writeFileSync(path, 'warm bytes');
+      warmed.warm();
+      expect(warmed.workers).toBe(2);
+      warmed.warm();
+      expect(warmed.workers).toBe(2);
+      const [hashed] = await warmed.hashFiles([path]);
+      expect(hashed).toEqual((await hasher.hashFiles([path]))[0]);
+      expect(warmed.workers).toBe(2);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(warmed.workers).toBe(0);
+    } finally {
+      await warmed.close();
+    }
+  });
 });
