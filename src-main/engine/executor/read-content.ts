@@ -33,7 +33,7 @@ export function withOffsets(blocks: readonly BlockRef[]): Array<BlockRef & { off
 export async function chunkContent(fs: FileSystem, path: string, expectedSize: number, hasher: Hasher, keepUpTo = 0): Promise<ChunkedContent> {
   const digest = await ContentDigest.create(hasher, expectedSize);
   let kept: Uint8Array[] | undefined = keepUpTo > 0 && expectedSize <= keepUpTo ? [] : undefined;
-  for await (const data of fs.openRead(path)) {
+  for await (const data of fs.openRead(path, expectedSize)) {
     digest.update(data);
     if (kept && digest.size <= keepUpTo) kept.push(data);
     else kept = undefined;

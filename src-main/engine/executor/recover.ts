@@ -102,7 +102,7 @@ async function hashOf(ports: ExecutorPorts, hasher: Hasher, path: string): Promi
   const stat = await ports.fs.lstat(path);
   if (stat.kind !== 'file') return undefined;
   const state = await hasher.createIncremental();
-  for await (const piece of ports.fs.openRead(path)) state.update(piece);
+  for await (const piece of ports.fs.openRead(path, stat.size)) state.update(piece);
   return state.digest();
 }
 

@@ -122,6 +122,22 @@ describe.each(implementations)('FileSystem contract: %s', (_label, create) => {
     expect((await failure(fs.lstat('/abs'))).code).toBe('bad_path');
   });
 
+  it('streams every byte whatever size the reader expected: the same, smaller, bigger, nothing', async () => {
+    const fs = create();
+    const content = Buffer.from(Array.from({ length: 3 * 1024 * 1024 + 7 }, (_, i) => (i * 31) % 251));
+    await fs.writeFileAtomic('big.bin', content);
+    await fs.writeFileAtomic('small.txt', text('four'));
+    const read = async (path: string, expectedSize?: number) => {
+      const pieces: Uint8Array[] = [];
+      for await (const piece of fs.openRead(path, expectedSize)) pieces.push(piece);
+      return Buffer.concat(pieces);
+    };
+    for (const expected of [undefined, content.length, 0, 4, 4096, 1024 * 1024, 10 * 1024 * 1024]) {
+      expect((await read('big.bin', expected)).equals(content)).toBe(true);
+      expect((await read('small.txt', expected)).toString()).toBe('four');
+    }
+  });
+
   it('reads a byte range in place: short at the end, empty past it, refused for bad ranges and missing files', async () => {
     const fs = create();
     const bytes = new Uint8Array(300_000).map((_, i) => (i * 7) % 251);

@@ -86,8 +86,11 @@ export interface FileSystem {
   readonly description: string;
   lstat(path: string): Promise<EntryStat>;
   readdir(path: string): Promise<DirEntry[]>;
-  /** The content in pieces, streamed (never the whole file in memory). */
-  openRead(path: string): AsyncIterable<Uint8Array>;
+  /**
+   * The content in pieces, streamed (never the whole file in memory). `expectedSize`, when the
+   * caller knows it, only sizes the read buffer: every byte is still read, whatever the size now.
+   */
+  openRead(path: string, expectedSize?: number): AsyncIterable<Uint8Array>;
   /**
    * The bytes from `offset` to `offset + length` of a file, read in place (a download takes the
    * blocks it already has from local files this way). Fewer bytes when the file ends sooner, none

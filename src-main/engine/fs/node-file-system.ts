@@ -65,6 +65,8 @@ function kindOf(stats: Stats | Dirent): EntryKind {
 }
 
 const EXEC_BITS_EXIST = process.platform !== 'win32';
+/** Bytes a streamed read takes at once. */
+const READ_BUFFER_BYTES = 1024 * 1024;
 
 function describe(stats: Stats): EntryStat {
   const kind = kindOf(stats);
@@ -240,15 +242,19 @@ export class NodeFileSystem implements FileSystem {
     }
   }
 
-  async *openRead(path: string): AsyncIterable<Uint8Array> {
+  async *openRead(path: string, expectedSize?: number): AsyncIterable<Uint8Array> {
     let handle;
     try {
       handle = await open(await this.#onDisk(path, true), constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
-      const buffer = Buffer.allocUnsafe(1024 * 1024);
+      // Sized to the file when its size is known (one byte more, so the first read can end it): a
+      // 1 MiB buffer for each 4 KiB file was most of a 10k-file upload's allocation and GC.
+      let buffer = Buffer.allocUnsafe(expectedSize === undefined ? READ_BUFFER_BYTES : Math.min(READ_BUFFER_BYTES, expectedSize + 1));
       for (;;) {
         const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
         if (bytesRead === 0) return;
         yield Uint8Array.prototype.slice.call(buffer, 0, bytesRead);
+        // Filled: the file is bigger than expected (it grew), so read on in full-sized pieces.
+        if (bytesRead === buffer.length && buffer.length < READ_BUFFER_BYTES) buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
       }
     } catch (error) {
       throw toFsError(error, 'read', path);

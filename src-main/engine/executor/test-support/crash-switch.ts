@@ -56,7 +56,7 @@ export class CrashSwitch {
       syncLister: fs.syncLister,
       lstat: (path) => fs.lstat(path),
       readdir: (path) => fs.readdir(path),
-      openRead: (path) => fs.openRead(path),
+      openRead: (path, expectedSize) => fs.openRead(path, expectedSize),
       readRange: (path, offset, length) => fs.readRange(path, offset, length),
       writeFileAtomic: (path, data, options) => this.wrap(`write ${path}`, () => fs.writeFileAtomic(path, data, options)),
       mkdir: (path) => this.wrap(`mkdir ${path}`, () => fs.mkdir(path)),
