@@ -69,7 +69,13 @@ describe.each(implementations)('FileSystem contract: %s', (_label, create) => {
     const second = await fs.writeFileAtomic('a.txt', pieces(), { mtimeMs: 1_600_000_000_000 });
     expect(second.inode).not.toBe(first.inode);
     expect(second.mtimeMs).toBe(1_600_000_000_000);
-    expect(await readAll(fs, 'a.txt')).toBe('two!');
+    // What the write returns is what the file now is (the engine records it as the file's facts).
+    expect(await fs.lstat('a.txt')).toEqual(second);
+    const third = await fs.writeFileAtomic('a.txt', text('x'), { executable: true, mtimeMs: 1_700_000_000_123 });
+    expect(third).toMatchObject({ size: 1, executable: true, mtimeMs: 1_700_000_000_123 });
+    expect(await fs.lstat('a.txt')).toEqual(third);
+    expect(await readAll(fs, 'a.txt')).toBe('x');
+    await fs.writeFileAtomic('a.txt', text('two!'));
     const names = (await fs.readdir('')).map((e) => e.name);
     expect(names.filter((n) => n.startsWith(TEMP_PREFIX))).toEqual([]);
   });

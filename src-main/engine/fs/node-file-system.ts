@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants, lstatSync, readFileSync, readdirSync } from 'node:fs';
 import type { Dirent, Stats } from 'node:fs';
-import { chmod, link, lstat, mkdir, open, readdir, rename, rm, rmdir, statfs, unlink, utimes } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, open, readdir, rename, rm, rmdir, statfs, unlink } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { showBytes } from '../fs-policy/disk-names.ts';
 import {
@@ -67,6 +67,15 @@ function kindOf(stats: Stats | Dirent): EntryKind {
 const EXEC_BITS_EXIST = process.platform !== 'win32';
 /** Bytes a streamed read takes at once. */
 const READ_BUFFER_BYTES = 1024 * 1024;
+
+/** The entry at an absolute path, or undefined when there is none or it cannot be looked at. */
+function existingEntry(path: string): Stats | undefined {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
 
 function describe(stats: Stats): EntryStat {
   const kind = kindOf(stats);
@@ -226,11 +235,17 @@ export class NodeFileSystem implements FileSystem {
   }
 
   async lstat(path: string): Promise<EntryStat> {
+    let stats: Stats | undefined;
     try {
-      return describe(await lstat(await this.#onDisk(path)));
+      // Synchronous: a local lstat takes microseconds, where the promise version costs ~40 µs of
+      // CPU (thread pool, promise) and builds an exception for a missing path, the usual answer
+      // when a download checks that its name is free (profiled: 10k downloads).
+      stats = lstatSync(await this.#onDisk(path), { throwIfNoEntry: false });
     } catch (error) {
       throw toFsError(error, 'look at', path);
     }
+    if (stats === undefined) throw new FsError('not_found', `Could not look at "${path || '.'}": ${DESCRIPTIONS.not_found}.`, path, 'ENOENT');
+    return describe(stats);
   }
 
   async readdir(path: string): Promise<DirEntry[]> {
@@ -300,13 +315,16 @@ export class NodeFileSystem implements FileSystem {
       else for await (const piece of data) await handle.write(piece);
       // Mode set explicitly: the umask must not decide whether the exec bit survives.
       await handle.chmod(options.executable ? 0o755 : 0o644);
+      if (options.mtimeMs !== undefined) await handle.utimes(new Date(), new Date(options.mtimeMs));
       await handle.sync();
+      // The facts of the file as written, from its own handle (the rename keeps them): an lstat
+      // after the rename cost as much, and would take an edit made meanwhile for ours.
+      const written = await handle.stat();
       await handle.close();
       handle = undefined;
-      if (options.mtimeMs !== undefined) await utimes(temp, new Date(), new Date(options.mtimeMs));
       await this.#changing([folder, dirname(target)], () => rename(created, target), created);
       await syncFolder(join(target, '..'));
-      return describe(await lstat(target));
+      return describe(written);
     } catch (error) {
       await handle?.close().catch(() => undefined);
       if (temp !== undefined) await unlink(temp).catch(() => undefined);
@@ -327,8 +345,10 @@ export class NodeFileSystem implements FileSystem {
     try {
       const source = await this.#onDisk(from, true);
       const target = await this.#onDisk(to);
-      const existing = await lstat(target).catch(() => undefined);
-      const sourceStats = await lstat(source);
+      // Synchronous and without an exception when nothing is there (the usual case), as lstat():
+      // the promise version's ENOENT error was 0.6 of B's 11 CPU-s placing 10k downloads.
+      const existing = existingEntry(target);
+      const sourceStats = lstatSync(source);
       if (existing) {
         // On a case-insensitive disk `a` → `A` finds the source itself at the target: allowed.
         if (existing.ino !== sourceStats.ino || existing.dev !== sourceStats.dev || from === to) {
