@@ -139,6 +139,14 @@ describe('trees', () => {
       fc.record({ kind: fc.constant('save' as const), ids: fc.uniqueArray(fc.nat(8), { maxLength: 6 }), name: fc.constantFrom('a', 'b') }),
       fc.record({ kind: fc.constant('update' as const), put: fc.uniqueArray(fc.nat(8), { maxLength: 3 }), remove: fc.uniqueArray(fc.nat(8), { maxLength: 3 }), name: fc.constantFrom('a', 'c') }),
       fc.record({ kind: fc.constant('failed' as const), put: fc.uniqueArray(fc.nat(8), { maxLength: 3 }), nested: fc.boolean() }),
+      // As the group journal writes: many completions in one transaction, each its own savepoint,
+      // the same ids put and removed again; maybe a read part-way, maybe the whole group failing.
+      fc.record({
+        kind: fc.constant('group' as const),
+        updates: fc.array(fc.record({ put: fc.uniqueArray(fc.nat(8), { maxLength: 3 }), remove: fc.uniqueArray(fc.nat(8), { maxLength: 3 }), fails: fc.boolean() }), { maxLength: 6 }),
+        readAfter: fc.nat(6),
+        groupFails: fc.boolean(),
+      }),
     );
     const index = open();
     const reader = () => {
@@ -154,7 +162,25 @@ describe('trees', () => {
     fc.assert(
       fc.property(fc.array(stepArb, { maxLength: 8 }), (steps) => {
         for (const step of steps) {
-          if (step.kind === 'save') index.saveTree('remote', makeTree('root', [root, ...step.ids.map((n) => item(n, step.name))]));
+          if (step.kind === 'group') {
+            const group = () =>
+              index.transaction(() => {
+                step.updates.forEach((update, at) => {
+                  if (at === step.readAfter) index.loadTree('remote');
+                  try {
+                    index.transaction(() => {
+                      index.updateTree('remote', { put: update.put.map((n) => item(n, `g${at}`)), remove: update.remove.map((n) => `i${n}`) });
+                      if (update.fails) throw new Error('this completion fails');
+                    });
+                  } catch {
+                    // its own failure: the others stay
+                  }
+                });
+                if (step.groupFails) throw new Error('the group fails');
+              });
+            if (step.groupFails) expect(group).toThrow('the group fails');
+            else group();
+          } else if (step.kind === 'save') index.saveTree('remote', makeTree('root', [root, ...step.ids.map((n) => item(n, step.name))]));
           else if (step.kind === 'update') index.updateTree('remote', { put: step.put.map((n) => item(n, step.name)), remove: step.remove.map((n) => `i${n}`) });
           else if (step.nested) {
             index.transaction(() => {
@@ -283,6 +309,28 @@ describe('local facts', () => {
     ).toThrow('rolled back');
     expect(summaries()).toEqual(fromDisk());
     expect(summaries().map(([id]) => id)).toEqual(['b', 'c']);
+    // Many writes in one transaction, the same ids again, a read part-way and a failed savepoint.
+    index.transaction(() => {
+      index.putFacts([facts('d', 14), facts('e', 15)]);
+      index.removeFacts(['d', 'b']);
+      expect(index.factsSummaries().has('d')).toBe(false);
+      index.putFacts([facts('d', 16)]);
+      try {
+        index.transaction(() => {
+          index.removeFacts(['e']);
+          index.putFacts([facts('f', 17)]);
+          throw new Error('this one fails');
+        });
+      } catch {
+        // its own failure: the others stay
+      }
+      index.removeFacts(['c']);
+    });
+    expect(summaries()).toEqual(fromDisk());
+    expect(summaries().map(([id, summary]) => [id, summary.inode])).toEqual([
+      ['d', 16],
+      ['e', 15],
+    ]);
     index.close();
   });
 

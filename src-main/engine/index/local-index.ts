@@ -103,6 +103,11 @@ export interface OpenIndexOptions {
   synchronous?: 'FULL' | 'NORMAL';
 }
 
+/** Where a cached write goes: a tree, or the facts summaries. */
+const FACTS = 'facts';
+/** One write to a cached value: its target, the id, and the new value (undefined: removed). */
+type CacheWrite = readonly [target: TreeName | typeof FACTS, id: string, value: TreeItem | FactsSummary | undefined];
+
 type ItemRow = [string, string | null, string, string, string | null, number | null, number | null, number | null, number | null];
 
 export class LocalIndex {
@@ -114,6 +119,13 @@ export class LocalIndex {
   private cachedTrees: Map<TreeName, Tree> | undefined;
   /** Every file's facts without block lists, once asked for (writer only); a value, patched on writes. */
   private cachedSummaries: ReadonlyMap<string, FactsSummary> | undefined;
+  /**
+   * Writes made to the rows and not yet to the cached values, applied together when a cached value
+   * is next read: a group of journal completions patched each tree and the summaries once per
+   * operation (a copy of the patch layer each time, ~0.5 of a client's 10 CPU-s at 10k files).
+   * Only ever appended to or replaced, so a transaction can note where it started and undo to it.
+   */
+  private cacheLog: CacheWrite[] = [];
   private readonly caching: boolean;
 
   private constructor(db: Database, path: string, syncedFolder: string, options: { cache: boolean }) {
@@ -188,14 +200,19 @@ export class LocalIndex {
 
   /** Runs `fn` in one transaction (nested calls become savepoints): all of it or none of it. */
   transaction<T>(fn: () => T): T {
-    // Trees and summaries are values: keeping the references is enough to undo the cache with the rows.
+    // Trees and summaries are values, and the log only grows or is replaced: keeping the
+    // references (and the log's length) is enough to undo the cache with the rows.
     const before = this.cachedTrees && new Map(this.cachedTrees);
     const summariesBefore = this.cachedSummaries;
+    const logBefore = this.cacheLog;
+    const logLength = logBefore.length;
     try {
       return this.db.transaction(fn).immediate();
     } catch (error) {
       if (before) this.cachedTrees = before;
       this.cachedSummaries = summariesBefore;
+      logBefore.length = logLength;
+      this.cacheLog = logBefore;
       throw error;
     }
   }
@@ -212,6 +229,7 @@ export class LocalIndex {
    * out again until the tree changes, so treat it as immutable (as every Tree is).
    */
   loadTree(tree: TreeName): Tree | undefined {
+    this.applyCacheLog();
     const cached = this.cachedTrees?.get(tree);
     if (cached) return cached;
     const root = this.statements.treeRoot.get(tree) as { root_id: string } | undefined;
@@ -235,6 +253,7 @@ export class LocalIndex {
       throw new IndexError('bad_input', `The ${tree} tree to save has no root item ${value.rootId}.`);
     }
     const { treeItems, setRoot, insertItem, insertItems, deleteItem } = this.statements;
+    this.applyCacheLog();
     this.transaction(() => {
       const stored = new Map<string, ItemRow>();
       for (const row of treeItems.all(tree) as ItemRow[]) stored.set(row[0], row);
@@ -282,6 +301,7 @@ export class LocalIndex {
    * value: do not change it.
    */
   factsSummaries(): ReadonlyMap<string, FactsSummary> {
+    this.applyCacheLog();
     if (this.cachedSummaries) return this.cachedSummaries;
     const summaries = new Map<string, FactsSummary>();
     for (const row of this.statements.allSummaries.iterate() as IterableIterator<Omit<FactsRow, 'blocks'>>) {
@@ -295,27 +315,25 @@ export class LocalIndex {
   putFacts(facts: Iterable<LocalFacts>): void {
     const { putFacts, putManyFacts } = this.statements;
     this.transaction(() => {
-      const put: Array<[string, FactsSummary]> = [];
       const rows = new BulkRows(putManyFacts, putFacts, FACTS_PARAMS);
+      const log = this.cachedSummaries ? this.cacheLog : undefined;
       for (const fact of facts) {
         checkFacts(fact);
         rows.add(fact.id, fact.size, fact.mtimeMs, fact.inode, fact.hash, fact.blocks.length === 0 ? NO_BLOCKS : encodeBlockList(fact.blocks));
-        put.push([fact.id, summaryOf(fact.size, fact.mtimeMs, fact.inode, fact.hash)]);
+        log?.push([FACTS, fact.id, summaryOf(fact.size, fact.mtimeMs, fact.inode, fact.hash)]);
       }
       rows.flush();
-      if (this.cachedSummaries) this.cachedSummaries = LayeredMap.patch(this.cachedSummaries, put);
     });
   }
 
   removeFacts(ids: Iterable<string>): void {
     const { removeFacts } = this.statements;
     this.transaction(() => {
-      const removed: string[] = [];
+      const log = this.cachedSummaries ? this.cacheLog : undefined;
       for (const id of ids) {
         removeFacts.run(id);
-        removed.push(id);
+        log?.push([FACTS, id, undefined]);
       }
-      if (this.cachedSummaries) this.cachedSummaries = LayeredMap.patch(this.cachedSummaries, [], removed);
     });
   }
 
@@ -518,11 +536,38 @@ export class LocalIndex {
     const rows = new BulkRows(this.statements.insertItems, this.statements.insertItem, ITEM_PARAMS);
     for (const item of put) rows.add(tree, ...itemToRow(item));
     rows.flush();
-    const cached = this.cachedTrees?.get(tree);
-    if (cached) {
+    if (this.cachedTrees?.has(tree)) {
       // As the rows: removes first, then puts (an id in both stays, with the put item).
-      const putIds = new Set(put.map((item) => item.id));
-      this.cachedTrees!.set(tree, patchTree(cached, put.map(storedItem), remove.filter((id) => !putIds.has(id))));
+      const log = this.cacheLog;
+      for (const id of remove) log.push([tree, id, undefined]);
+      for (const item of put) log.push([tree, item.id, storedItem(item)]);
+    }
+  }
+
+  /** Brings the cached trees and summaries up to the rows: the log's writes, the last for an id winning. */
+  private applyCacheLog(): void {
+    const log = this.cacheLog;
+    if (log.length === 0) return;
+    this.cacheLog = [];
+    const byTarget = new Map<CacheWrite[0], Map<string, CacheWrite[2]>>();
+    for (const [target, id, value] of log) {
+      let writes = byTarget.get(target);
+      if (!writes) byTarget.set(target, (writes = new Map()));
+      writes.set(id, value);
+    }
+    for (const [target, writes] of byTarget) {
+      const removed: string[] = [];
+      const put: Array<[string, TreeItem | FactsSummary]> = [];
+      for (const [id, value] of writes) {
+        if (value === undefined) removed.push(id);
+        else put.push([id, value]);
+      }
+      if (target === FACTS) {
+        if (this.cachedSummaries) this.cachedSummaries = LayeredMap.patch(this.cachedSummaries, put as Array<[string, FactsSummary]>, removed);
+        continue;
+      }
+      const cached = this.cachedTrees?.get(target);
+      if (cached) this.cachedTrees!.set(target, patchTree(cached, put.map(([, item]) => item as TreeItem), removed));
     }
   }
 
