@@ -12,6 +12,7 @@ import {
   blockHashFromBytes,
   blockHashToBytes,
   decodeBlockFrames,
+  encodeBlockFrameHeader,
   encodeBlockFrames,
 } from './blocks.ts';
 
@@ -49,6 +50,15 @@ describe('block frames', () => {
         expect(decoded.map((b) => Array.from(b.data))).toEqual(blocks.map((b) => Array.from(b.data)));
       }),
     );
+  });
+
+  it('a frame header is the raw hash and the big-endian length, as each frame of encodeBlockFrames starts', () => {
+    const header = encodeBlockFrameHeader(hashB, 0x01020304);
+    expect(Array.from(header)).toEqual([...blockHashToBytes(hashB), 1, 2, 3, 4]);
+    const body = encodeBlockFrames([{ hash: hashA, data: new Uint8Array(300) }]);
+    expect(encodeBlockFrameHeader(hashA, 300)).toEqual(body.subarray(0, BLOCK_FRAME_HEADER_BYTES));
+    expect(() => encodeBlockFrameHeader(hashA, 2 ** 32)).toThrow(`Block ${hashA} is too large to frame.`);
+    expect(() => encodeBlockFrameHeader('blake3:zz', 1)).toThrow(/is not a block hash/);
   });
 
   it('decodes frames from a view into a larger buffer', () => {

@@ -87,17 +87,23 @@ export function blockFramesLength(sizes: Iterable<number>): number {
   return total;
 }
 
+/** One frame's header: the raw hash, then the block's length (big-endian u32). */
+export function encodeBlockFrameHeader(hash: string, size: number): Uint8Array {
+  if (size > 0xffff_ffff) {
+    throw new TandemError('too_large', `Block ${hash} is too large to frame.`);
+  }
+  const header = new Uint8Array(BLOCK_FRAME_HEADER_BYTES);
+  header.set(blockHashToBytes(hash), 0);
+  new DataView(header.buffer).setUint32(BLOCK_HASH_BYTES, size, false);
+  return header;
+}
+
 /** Packs blocks into one body: repeated [32-byte hash][u32 BE length][bytes]. */
 export function encodeBlockFrames(blocks: readonly BlockFrame[]): Uint8Array {
   const out = new Uint8Array(blockFramesLength(blocks.map((block) => block.data.length)));
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   let offset = 0;
   for (const block of blocks) {
-    if (block.data.length > 0xffff_ffff) {
-      throw new TandemError('too_large', `Block ${block.hash} is too large to frame.`);
-    }
-    out.set(blockHashToBytes(block.hash), offset);
-    view.setUint32(offset + BLOCK_HASH_BYTES, block.data.length, false);
+    out.set(encodeBlockFrameHeader(block.hash, block.data.length), offset);
     out.set(block.data, offset + BLOCK_FRAME_HEADER_BYTES);
     offset += BLOCK_FRAME_HEADER_BYTES + block.data.length;
   }

@@ -28,7 +28,6 @@ import { API_PREFIX, HEADER, apiPath } from '../../../src-shared/protocol/api.ts
 import {
   BLOCK_FRAME_HEADER_BYTES,
   BLOCK_FRAMES_CONTENT_TYPE,
-  BLOCK_HASH_BYTES,
   type BlockFrame,
   BlockFrameSplitter,
   MAX_BLOCK_BATCH_BYTES,
@@ -39,8 +38,8 @@ import {
   type UploadBlocksResponse,
   UploadBlocksResponseSchema,
   blockHashFromBytes,
-  blockHashToBytes,
   decodeBlockFrames,
+  encodeBlockFrameHeader,
 } from '../../../src-shared/protocol/blocks.ts';
 import {
   type ChangesResponse,
@@ -434,7 +433,7 @@ export class RemoteClient {
    */
   uploadBlocks(blocks: readonly BlockFrame[], options: CallOptions = {}): Promise<UploadBlocksResponse> {
     const pieces: Uint8Array[] = [];
-    for (const block of blocks) pieces.push(frameHeader(block), block.data);
+    for (const block of blocks) pieces.push(encodeBlockFrameHeader(block.hash, block.data.length), block.data);
     return this.#upload(pieces, options);
   }
 
@@ -605,14 +604,6 @@ function parseBody<T extends z.ZodType>(schema: T, what: string, body: Uint8Arra
     throw badResponse(`${what} does not match the protocol${where} (${issue?.message ?? 'wrong shape'})`, result.error);
   }
   return result.data;
-}
-
-/** A block frame's header: the raw hash, then the length (big-endian u32). */
-function frameHeader(block: BlockFrame): Uint8Array {
-  const header = new Uint8Array(BLOCK_FRAME_HEADER_BYTES);
-  header.set(blockHashToBytes(block.hash), 0);
-  new DataView(header.buffer).setUint32(BLOCK_HASH_BYTES, block.data.length, false);
-  return header;
 }
 
 /** The longest block download answer taken apart as it arrives (longer ones are read whole first). */
