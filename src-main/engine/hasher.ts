@@ -1,13 +1,12 @@
 // BLAKE3 for blocks and files, written `blake3:<64 lowercase hex>` (DESIGN.md: content is
 // addressed by BLAKE3). The native module @napi-rs/blake-hash is several times faster; hash-wasm's
 // BLAKE3 is the fallback when the native module cannot load on a platform (no prebuilt binary),
-// so Tandem still syncs there, only slower. Both give identical digests (hasher.test.ts).
+// so Tandem still syncs there, only slower. Both give identical digests (hasher.test.ts). Loading
+// and both backends are src-shared/blake3.ts's, shared with the server; this is the engine's shape.
 
-import { createRequire } from 'node:module';
-import { createBLAKE3 } from 'hash-wasm';
-import type { IHasher } from 'hash-wasm';
+import { type Blake3, type Blake3Backend, type LoadBlake3Options, loadBlake3 } from '../../src-shared/blake3.ts';
 
-export type HashBackend = 'native' | 'wasm';
+export type HashBackend = Blake3Backend;
 
 /** Our form of a digest: `blake3:` and 64 lowercase hex digits. */
 export const BLAKE3_PREFIX = 'blake3:';
@@ -33,82 +32,37 @@ export interface Hasher {
   createIncremental(): Promise<IncrementalHasher>;
 }
 
-/** The parts of @napi-rs/blake-hash we use. */
-interface NativeBlake {
-  blake3(input: Uint8Array): Buffer;
-  Blake3Hasher: new () => { update(input: Uint8Array): unknown; digest(format: 'hex'): string; reset(): void };
+/** `blake3:<hex>` of a raw digest, by Node's native hex encoder. */
+function written(digest: Uint8Array): string {
+  return BLAKE3_PREFIX + Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength).toString('hex');
 }
 
-function loadNativeModule(): NativeBlake {
-  // A CommonJS package with a platform-specific binary: require() it so that a missing binary is
-  // an exception we catch here, not a failed ESM link that takes the whole engine down.
-  return createRequire(import.meta.url)('@napi-rs/blake-hash') as NativeBlake;
-}
-
-function nativeHasher(native: NativeBlake): Hasher {
+function hasherOf(blake3: Blake3): Hasher {
   return {
-    backend: 'native',
-    hash: (data) => BLAKE3_PREFIX + native.blake3(data).toString('hex'),
+    backend: blake3.backend,
+    hash: (data) => written(blake3.digest(data)),
     createIncremental: () => {
-      const state = new native.Blake3Hasher();
+      const state = blake3.createIncremental();
       return Promise.resolve({
-        update: (data: Uint8Array) => void state.update(data),
-        digest: () => BLAKE3_PREFIX + state.digest('hex'),
+        update: (data: Uint8Array) => state.update(data),
+        digest: () => written(state.digest()),
         reset: () => state.reset(),
       });
     },
   };
 }
 
-async function wasmHasher(): Promise<Hasher> {
-  // One instance serves every one-shot hash: init/update/digest runs synchronously, so no other
-  // caller can interleave with it. Incremental hashers span awaits, so each gets its own.
-  const shared = await createBLAKE3();
-  const wrap = (state: IHasher): IncrementalHasher => ({
-    update: (data) => void state.update(data),
-    digest: () => BLAKE3_PREFIX + state.digest('hex'),
-    reset: () => void state.init(),
-  });
-  return {
-    backend: 'wasm',
-    hash: (data) => {
-      shared.init();
-      shared.update(data);
-      return BLAKE3_PREFIX + shared.digest('hex');
-    },
-    createIncremental: async () => {
-      const state = await createBLAKE3();
-      state.init();
-      return wrap(state);
-    },
-  };
-}
-
-export interface LoadHasherOptions {
-  /** Force one backend; the default prefers native and falls back to wasm. */
-  backend?: HashBackend;
-  /** How the native module is loaded; tests pass one that fails, to prove the fallback. */
-  loadNative?: () => NativeBlake;
-}
+export type LoadHasherOptions = LoadBlake3Options;
 
 /**
- * Loads a BLAKE3 hasher: the native one when it loads, else the WebAssembly one. Forcing
- * `native` when it cannot load is an error; the environment variable TANDEM_HASH_BACKEND=wasm
- * forces the fallback everywhere (to compare speeds, or to dodge a broken native module).
+ * Loads a BLAKE3 hasher (src-shared/blake3.ts): the native one when it loads, else the
+ * WebAssembly one. Forcing `native` when it cannot load is an error; the environment variable
+ * TANDEM_HASH_BACKEND=wasm forces the fallback everywhere (to compare speeds, or to dodge a broken
+ * native module).
  */
 export async function loadHasher(options: LoadHasherOptions = {}): Promise<Hasher> {
-  const forced = options.backend ?? backendFromEnvironment();
-  if (forced === 'wasm') return wasmHasher();
-  try {
-    return nativeHasher((options.loadNative ?? loadNativeModule)());
-  } catch (error) {
-    if (forced === 'native') {
-      throw new Error(`The native BLAKE3 module could not load: ${error instanceof Error ? error.message : String(error)}`, {
-        cause: error,
-      });
-    }
-    return wasmHasher();
-  }
+  const backend = options.backend ?? backendFromEnvironment();
+  return hasherOf(await loadBlake3({ ...options, backend }));
 }
 
 function backendFromEnvironment(): HashBackend | undefined {

@@ -1,13 +1,14 @@
 // Takes an upload's block frames apart as its body streams in ([32-byte hash][u32 BE length][bytes],
-// src-shared/protocol/blocks.ts), hashing each block's bytes as they arrive and checking the digest
-// the moment the block is complete. The blocks keep the body's own chunks as their bytes (views, no
-// copy): joining a 64 MiB upload into one buffer first was a copy of every byte and much of the
-// server's garbage collection (profiled). Errors and their wording are decodeBlockFrames's.
+// split by src-shared/protocol/blocks.ts's BlockFrameSplitter), hashing each block's bytes as they
+// arrive and checking the digest the moment the block is complete. The blocks keep the body's own
+// chunks as their bytes (views, no copy): joining a 64 MiB upload into one buffer first was a copy
+// of every byte and much of the server's garbage collection (profiled). Errors and their wording
+// are decodeBlockFrames's.
 import { TandemError } from '../../src-shared/errors.ts';
 import {
   BLOCK_FRAME_HEADER_BYTES,
-  BLOCK_HASH_BYTES,
   BLOCK_HASH_PREFIX,
+  BlockFrameSplitter,
   MAX_BLOCKS_PER_BATCH,
   MAX_BLOCK_SIZE,
   blockHashFromBytes,
@@ -27,12 +28,16 @@ export class BlockFrameReader {
   private readonly maxBlocks: number;
   private readonly hasher = createBlockHasher();
   private readonly blocks: VerifiedBlock[] = [];
-  /** The frame header being gathered (it may span chunks). */
-  private header = Buffer.allocUnsafe(BLOCK_FRAME_HEADER_BYTES);
-  private headerFill = 0;
+  private readonly splitter = new BlockFrameSplitter({
+    header: (digest, size, frame) => this.startBlock(digest, size, frame),
+    bytes: (piece) => {
+      this.hasher.update(piece);
+      this.block!.parts.push(piece);
+    },
+    blockEnd: () => this.finishBlock(),
+  });
   /** The block whose bytes are arriving, once its header is complete. */
-  private block: { hash: string; digest: Uint8Array; size: number; parts: Buffer[] } | undefined;
-  private remaining = 0;
+  private block: { hash: string; digest: Uint8Array; size: number; parts: Uint8Array[] } | undefined;
 
   constructor(limits: FrameReaderLimits = {}) {
     this.maxBlockSize = limits.maxBlockSize ?? MAX_BLOCK_SIZE;
@@ -41,62 +46,38 @@ export class BlockFrameReader {
 
   /** Takes the next piece of the body; throws the first malformed frame or hash mismatch it finds. */
   push(chunk: Buffer): void {
-    let at = 0;
-    while (at < chunk.length) {
-      if (!this.block) {
-        const take = Math.min(BLOCK_FRAME_HEADER_BYTES - this.headerFill, chunk.length - at);
-        chunk.copy(this.header, this.headerFill, at, at + take);
-        this.headerFill += take;
-        at += take;
-        if (this.headerFill === BLOCK_FRAME_HEADER_BYTES) this.startBlock();
-        continue;
-      }
-      const take = Math.min(this.remaining, chunk.length - at);
-      const piece = chunk.subarray(at, at + take);
-      this.hasher.update(piece);
-      this.block.parts.push(piece);
-      this.remaining -= take;
-      at += take;
-      if (this.remaining === 0) this.finishBlock();
-    }
+    this.splitter.push(chunk);
   }
 
   /** The body has ended: its blocks, every one verified; a cut-off frame is an error. */
   end(): VerifiedBlock[] {
-    const index = this.blocks.length;
-    if (this.block) {
+    const cut = this.splitter.cutOff();
+    if (cut?.in === 'block') {
       throw new TandemError(
         'bad_request',
-        `Block frame ${index + 1} (${this.block.hash}) is cut off: it declares ${this.block.size} bytes but only ${this.block.size - this.remaining} remain.`,
+        `Block frame ${cut.frame} (${this.block!.hash}) is cut off: it declares ${cut.size} bytes but only ${cut.received} remain.`,
       );
     }
-    if (this.headerFill > 0) {
+    if (cut?.in === 'header') {
       throw new TandemError(
         'bad_request',
-        `Block frame ${index + 1} is cut off: its header needs ${BLOCK_FRAME_HEADER_BYTES} bytes but only ${this.headerFill} remain.`,
+        `Block frame ${cut.frame} is cut off: its header needs ${BLOCK_FRAME_HEADER_BYTES} bytes but only ${cut.received} remain.`,
       );
     }
     return this.blocks;
   }
 
-  private startBlock(): void {
-    if (this.blocks.length >= this.maxBlocks) {
+  /** `digest` is a view of the frame's own header buffer: it goes with the block (into the pack as is). */
+  private startBlock(digest: Uint8Array, size: number, frame: number): void {
+    if (frame > this.maxBlocks) {
       throw new TandemError('too_large', `The body carries more than ${this.maxBlocks} blocks; send fewer per request.`);
     }
-    const digest = this.header.subarray(0, BLOCK_HASH_BYTES);
     // Node's native hex encoder: building the hex in JS was most of this function's time (profiled).
-    const hash = BLOCK_HASH_PREFIX + this.header.toString('hex', 0, BLOCK_HASH_BYTES);
-    const size = this.header.readUInt32BE(BLOCK_HASH_BYTES);
+    const hash = BLOCK_HASH_PREFIX + Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength).toString('hex');
     if (size > this.maxBlockSize) {
       throw new TandemError('too_large', `Block ${hash} is ${size} bytes; a block may be at most ${this.maxBlockSize} bytes.`);
     }
-    // The header buffer goes with the block (its digest is written into the pack as is); a new one
-    // gathers the next header. 36 bytes a block, against a view per 64 KiB piece.
     this.block = { hash, digest, size, parts: [] };
-    this.header = Buffer.allocUnsafe(BLOCK_FRAME_HEADER_BYTES);
-    this.headerFill = 0;
-    this.remaining = size;
-    if (size === 0) this.finishBlock();
   }
 
   private finishBlock(): void {

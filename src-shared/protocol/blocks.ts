@@ -87,17 +87,23 @@ export function blockFramesLength(sizes: Iterable<number>): number {
   return total;
 }
 
+/** One frame's header: the raw hash, then the block's length (big-endian u32). */
+export function encodeBlockFrameHeader(hash: string, size: number): Uint8Array {
+  if (size > 0xffff_ffff) {
+    throw new TandemError('too_large', `Block ${hash} is too large to frame.`);
+  }
+  const header = new Uint8Array(BLOCK_FRAME_HEADER_BYTES);
+  header.set(blockHashToBytes(hash), 0);
+  new DataView(header.buffer).setUint32(BLOCK_HASH_BYTES, size, false);
+  return header;
+}
+
 /** Packs blocks into one body: repeated [32-byte hash][u32 BE length][bytes]. */
 export function encodeBlockFrames(blocks: readonly BlockFrame[]): Uint8Array {
   const out = new Uint8Array(blockFramesLength(blocks.map((block) => block.data.length)));
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   let offset = 0;
   for (const block of blocks) {
-    if (block.data.length > 0xffff_ffff) {
-      throw new TandemError('too_large', `Block ${block.hash} is too large to frame.`);
-    }
-    out.set(blockHashToBytes(block.hash), offset);
-    view.setUint32(offset + BLOCK_HASH_BYTES, block.data.length, false);
+    out.set(encodeBlockFrameHeader(block.hash, block.data.length), offset);
     out.set(block.data, offset + BLOCK_FRAME_HEADER_BYTES);
     offset += BLOCK_FRAME_HEADER_BYTES + block.data.length;
   }
@@ -145,6 +151,92 @@ export function decodeBlockFrames(body: Uint8Array, limits: BlockFrameLimits = {
     offset = start + length;
   }
   return frames;
+}
+
+/** What a BlockFrameSplitter tells its owner as a body of frames streams through it. */
+export interface BlockFrameHandler {
+  /**
+   * A frame's header is complete: `digest` is the raw hash, a view of a header buffer of its own
+   * (it stays valid: the owner may keep it); `frame` counts from 1. A handler that throws stops
+   * the split; its owner then pushes no more.
+   */
+  header(digest: Uint8Array, size: number, frame: number): void;
+  /** The next bytes of the current block: a view of the pushed chunk, not a copy. */
+  bytes(piece: Uint8Array): void;
+  /** The current block's bytes are all in (straight after `header` for an empty block). */
+  blockEnd(): void;
+}
+
+/** Where a body stopped inside a frame: `received` bytes of its header, or of its block. */
+export type BlockFrameCut =
+  | { in: 'header'; frame: number; received: number }
+  | { in: 'block'; frame: number; size: number; received: number };
+
+/**
+ * Splits a body of frames as it streams in, chunk by chunk: gathers each header (it may span
+ * chunks), then hands on the block's bytes as views of the chunks. What to do with the bytes,
+ * which limits apply and how errors are worded are the owner's (the server's upload reader, the
+ * engine's download reader); decodeBlockFrames is the same format for a body held whole.
+ */
+export class BlockFrameSplitter {
+  readonly #handler: BlockFrameHandler;
+  #header = new Uint8Array(BLOCK_FRAME_HEADER_BYTES);
+  #headerFill = 0;
+  #frames = 0;
+  #inBlock = false;
+  #size = 0;
+  #remaining = 0;
+
+  constructor(handler: BlockFrameHandler) {
+    this.#handler = handler;
+  }
+
+  /** Takes the next chunk of the body. */
+  push(chunk: Uint8Array): void {
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.#inBlock) {
+        const take = Math.min(this.#remaining, chunk.length - at);
+        this.#remaining -= take;
+        this.#handler.bytes(chunk.subarray(at, at + take));
+        at += take;
+        if (this.#remaining === 0) this.#endBlock();
+        continue;
+      }
+      const take = Math.min(BLOCK_FRAME_HEADER_BYTES - this.#headerFill, chunk.length - at);
+      this.#header.set(chunk.subarray(at, at + take), this.#headerFill);
+      this.#headerFill += take;
+      at += take;
+      if (this.#headerFill === BLOCK_FRAME_HEADER_BYTES) this.#startBlock();
+    }
+  }
+
+  /** After the last chunk: where the body stopped inside a frame, or undefined if between frames. */
+  cutOff(): BlockFrameCut | undefined {
+    if (this.#inBlock) return { in: 'block', frame: this.#frames, size: this.#size, received: this.#size - this.#remaining };
+    if (this.#headerFill > 0) return { in: 'header', frame: this.#frames + 1, received: this.#headerFill };
+    return undefined;
+  }
+
+  #startBlock(): void {
+    const header = this.#header;
+    // A new buffer gathers the next header, so the digest handed on stays valid (the server keeps
+    // it with the block): 36 bytes a block.
+    this.#header = new Uint8Array(BLOCK_FRAME_HEADER_BYTES);
+    this.#headerFill = 0;
+    const size = new DataView(header.buffer, header.byteOffset, header.byteLength).getUint32(BLOCK_HASH_BYTES, false);
+    this.#frames += 1;
+    this.#handler.header(header.subarray(0, BLOCK_HASH_BYTES), size, this.#frames);
+    this.#inBlock = true;
+    this.#size = size;
+    this.#remaining = size;
+    if (size === 0) this.#endBlock();
+  }
+
+  #endBlock(): void {
+    this.#inBlock = false;
+    this.#handler.blockEnd();
+  }
 }
 
 export const BlockHashSchema = z

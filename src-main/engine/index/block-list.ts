@@ -15,7 +15,11 @@ const RECORD = 36;
 const PREFIX = 'blake3:';
 const HASH = /^blake3:[0-9a-f]{64}$/u;
 
+/** The stored form of an empty block list (most facts: small files and folders), shared by all. */
+const NO_BLOCKS = Buffer.alloc(0);
+
 export function encodeBlockList(blocks: readonly { size: number; hash: string }[]): Buffer {
+  if (blocks.length === 0) return NO_BLOCKS;
   const out = Buffer.alloc(blocks.length * RECORD);
   blocks.forEach((block, i) => {
     if (!HASH.test(block.hash)) {

@@ -319,7 +319,7 @@ export class LocalIndex {
       const log = this.cachedSummaries ? this.cacheLog : undefined;
       for (const fact of facts) {
         checkFacts(fact);
-        rows.add(fact.id, fact.size, fact.mtimeMs, fact.inode, fact.hash, fact.blocks.length === 0 ? NO_BLOCKS : encodeBlockList(fact.blocks));
+        rows.add(fact.id, fact.size, fact.mtimeMs, fact.inode, fact.hash, encodeBlockList(fact.blocks));
         log?.push([FACTS, fact.id, summaryOf(fact.size, fact.mtimeMs, fact.inode, fact.hash)]);
       }
       rows.flush();
@@ -603,8 +603,6 @@ export class LocalIndex {
 const ROWS_PER_INSERT = 256;
 const ITEM_PARAMS = 10;
 const FACTS_PARAMS = 6;
-/** The stored form of an empty block list (most facts: small files and folders). */
-const NO_BLOCKS = Buffer.alloc(0);
 
 /** Parameters of rows gathered for one multi-row INSERT; what is left at flush() goes row by row. */
 class BulkRows {

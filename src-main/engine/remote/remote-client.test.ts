@@ -336,6 +336,23 @@ describe('RemoteClient block transfers over node:http (no fetch passed in)', () 
     }
   });
 
+  it('a download that ends inside a frame (header or block) is refused, naming the cut-off block', async () => {
+    const whole = Buffer.from(encodeBlockFrames([blocks[0]!, blocks[1]!]));
+    const firstFrame = 36 + blocks[0]!.data.length;
+    for (const end of [firstFrame + 10, whole.length - 1]) {
+      const local = await localServer((_request, _body, response) => response.end(whole.subarray(0, end)));
+      try {
+        await expect(local.client.fetchBlocks([blocks[0]!.hash, blocks[1]!.hash])).rejects.toMatchObject({
+          kind: 'permanent',
+          code: 'bad_response',
+          message: expect.stringContaining('the block download is malformed (block 2 is cut off)'),
+        });
+      } finally {
+        await local.close();
+      }
+    }
+  });
+
   it('a refused upload is a permanent error carrying the server sentence', async () => {
     const local = await localServer((_request, _body, response) => {
       response.writeHead(400, { 'content-type': 'application/json' });

@@ -28,8 +28,8 @@ import { API_PREFIX, HEADER, apiPath } from '../../../src-shared/protocol/api.ts
 import {
   BLOCK_FRAME_HEADER_BYTES,
   BLOCK_FRAMES_CONTENT_TYPE,
-  BLOCK_HASH_BYTES,
   type BlockFrame,
+  BlockFrameSplitter,
   MAX_BLOCK_BATCH_BYTES,
   MAX_BLOCK_SIZE,
   MAX_BLOCKS_PER_BATCH,
@@ -38,8 +38,8 @@ import {
   type UploadBlocksResponse,
   UploadBlocksResponseSchema,
   blockHashFromBytes,
-  blockHashToBytes,
   decodeBlockFrames,
+  encodeBlockFrameHeader,
 } from '../../../src-shared/protocol/blocks.ts';
 import {
   type ChangesResponse,
@@ -433,7 +433,7 @@ export class RemoteClient {
    */
   uploadBlocks(blocks: readonly BlockFrame[], options: CallOptions = {}): Promise<UploadBlocksResponse> {
     const pieces: Uint8Array[] = [];
-    for (const block of blocks) pieces.push(frameHeader(block), block.data);
+    for (const block of blocks) pieces.push(encodeBlockFrameHeader(block.hash, block.data.length), block.data);
     return this.#upload(pieces, options);
   }
 
@@ -606,14 +606,6 @@ function parseBody<T extends z.ZodType>(schema: T, what: string, body: Uint8Arra
   return result.data;
 }
 
-/** A block frame's header: the raw hash, then the length (big-endian u32). */
-function frameHeader(block: BlockFrame): Uint8Array {
-  const header = new Uint8Array(BLOCK_FRAME_HEADER_BYTES);
-  header.set(blockHashToBytes(block.hash), 0);
-  new DataView(header.buffer).setUint32(BLOCK_HASH_BYTES, block.data.length, false);
-  return header;
-}
-
 /** The longest block download answer taken apart as it arrives (longer ones are read whole first). */
 const MAX_FRAMES_ANSWER_BYTES = MAX_BLOCK_BATCH_BYTES + MAX_BLOCKS_PER_BATCH * BLOCK_FRAME_HEADER_BYTES;
 
@@ -678,20 +670,33 @@ function headerValue(headers: IncomingHttpHeaders, name: string): string | null 
 }
 
 /**
- * Takes a block download apart as it arrives: frame headers parsed, the blocks' bytes laid back to
- * back in one buffer, each frame a view of it. A file's neighbouring blocks then sit in memory as
- * in the file, and are written in one go without first being joined (a copy of every byte).
+ * Takes a block download apart as it arrives (split by BlockFrameSplitter): the blocks' bytes laid
+ * back to back in one buffer, each frame a view of it. A file's neighbouring blocks then sit in
+ * memory as in the file, and are written in one go without first being joined (a copy of every byte).
  */
 class FrameReader {
   readonly frames: BlockFrame[] = [];
   readonly #data: Uint8Array;
   #used = 0;
-  readonly #header = new Uint8Array(BLOCK_FRAME_HEADER_BYTES);
-  #headerFilled = 0;
   #hash = '';
   #blockStart = 0;
-  #blockLeft = 0;
-  #inBlock = false;
+  readonly #splitter = new BlockFrameSplitter({
+    header: (digest, size, frame) => {
+      if (frame > MAX_BLOCKS_PER_BATCH) throw badResponse(`the block download carries more than ${MAX_BLOCKS_PER_BATCH} blocks`);
+      if (size > MAX_BLOCK_SIZE || this.#used + size > this.#data.length) {
+        throw badResponse(`the block download is malformed (block ${frame} claims ${size} bytes)`);
+      }
+      this.#hash = blockHashFromBytes(digest);
+      this.#blockStart = this.#used;
+    },
+    bytes: (piece) => {
+      this.#data.set(piece, this.#used);
+      this.#used += piece.length;
+    },
+    blockEnd: () => {
+      this.frames.push({ hash: this.#hash, data: this.#data.subarray(this.#blockStart, this.#used) });
+    },
+  });
 
   /** `bodyBytes`: the answer's length, which the blocks' bytes cannot exceed. */
   constructor(bodyBytes: number) {
@@ -700,45 +705,19 @@ class FrameReader {
 
   /** Takes the next piece of the answer; a malformed answer is returned as the error to fail with. */
   push(piece: Uint8Array): RemoteError | undefined {
-    let at = 0;
-    while (at < piece.length) {
-      if (this.#inBlock) {
-        const take = Math.min(this.#blockLeft, piece.length - at);
-        this.#data.set(piece.subarray(at, at + take), this.#used);
-        this.#used += take;
-        this.#blockLeft -= take;
-        at += take;
-        if (this.#blockLeft === 0) this.#endBlock();
-        continue;
-      }
-      const take = Math.min(BLOCK_FRAME_HEADER_BYTES - this.#headerFilled, piece.length - at);
-      this.#header.set(piece.subarray(at, at + take), this.#headerFilled);
-      this.#headerFilled += take;
-      at += take;
-      if (this.#headerFilled < BLOCK_FRAME_HEADER_BYTES) break;
-      this.#headerFilled = 0;
-      const index = this.frames.length + 1;
-      if (index > MAX_BLOCKS_PER_BATCH) return badResponse(`the block download carries more than ${MAX_BLOCKS_PER_BATCH} blocks`);
-      const size = new DataView(this.#header.buffer).getUint32(BLOCK_HASH_BYTES, false);
-      if (size > MAX_BLOCK_SIZE || this.#used + size > this.#data.length) {
-        return badResponse(`the block download is malformed (block ${index} claims ${size} bytes)`);
-      }
-      this.#hash = blockHashFromBytes(this.#header.subarray(0, BLOCK_HASH_BYTES));
-      this.#blockStart = this.#used;
-      this.#blockLeft = size;
-      this.#inBlock = true;
-      if (size === 0) this.#endBlock();
+    try {
+      this.#splitter.push(piece);
+      return undefined;
+    } catch (error) {
+      // The handler above throws only RemoteErrors; anything else is a bug and stays one.
+      if (error instanceof RemoteError) return error;
+      throw error;
     }
-    return undefined;
   }
 
   /** The answer ended: an error if it stopped inside a frame. */
   finish(): RemoteError | undefined {
-    return this.#inBlock || this.#headerFilled > 0 ? badResponse(`the block download is malformed (block ${this.frames.length + 1} is cut off)`) : undefined;
-  }
-
-  #endBlock(): void {
-    this.frames.push({ hash: this.#hash, data: this.#data.subarray(this.#blockStart, this.#used) });
-    this.#inBlock = false;
+    const cut = this.#splitter.cutOff();
+    return cut ? badResponse(`the block download is malformed (block ${cut.frame} is cut off)`) : undefined;
   }
 }
