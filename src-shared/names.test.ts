@@ -69,6 +69,18 @@ describe('nameKey', () => {
     );
   });
 
+  it('measures the UTF-8 length of any text exactly as encoding it would, lone surrogates too (property)', () => {
+    const encoded = (text: string) => new TextEncoder().encode(text).length;
+    for (const text of ['', 'a', 'é', '€', '😀', 'a😀b', '\ud800', '\udc00x', '\ud800\ud800\udc00', `${'x'.repeat(10)}\udbff`]) {
+      expect(utf8Length(text), JSON.stringify(text)).toBe(encoded(text));
+    }
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 60 }), fc.string({ unit: 'grapheme', maxLength: 60 })), (text) => {
+        expect(utf8Length(text)).toBe(encoded(text));
+      }),
+    );
+  });
+
   it('every accepted name stays accepted after normalizing, and its byte length is measured exactly (property)', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 80 }), (s) => {

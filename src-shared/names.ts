@@ -14,10 +14,24 @@ export interface NameCheck {
   message?: string;
 }
 
-const encoder = new TextEncoder();
-
+/**
+ * The length of `text` in UTF-8, counted without encoding it (encoding allocated a copy of every
+ * name the planner checks: ~0.4 of a device's 11 CPU-s receiving 10k files, profiled). A lone
+ * surrogate counts as the 3 bytes of the U+FFFD it would be written as, as TextEncoder does.
+ */
 export function utf8Length(text: string): number {
-  return encoder.encode(text).length;
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) continue;
+    if (unit < 0x800) bytes += 1;
+    else if (unit >= 0xd800 && unit <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      // A surrogate pair: two units, four bytes.
+      bytes += 2;
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
 }
 
 /** Checks a name exactly as given (it must already be NFC; use normalizeName first to fix that). */
