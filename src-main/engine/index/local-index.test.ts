@@ -211,6 +211,40 @@ describe('trees', () => {
     index.close();
   });
 
+  it('long runs of writes with no read between them (past the point where the cache catches up on its own) keep the cache equal to the rows, a failure after that too', () => {
+    const index = open();
+    const reader = () => {
+      const readOnly = LocalIndex.openReadOnly(state);
+      try {
+        return sortedItems(readOnly.loadTree('remote') as Tree);
+      } finally {
+        readOnly.close();
+      }
+    };
+    const root: TreeItem = { id: 'root', parentId: null, name: '', kind: 'folder' };
+    const items = (from: number, count: number, name: string): TreeItem[] =>
+      Array.from({ length: count }, (_, i) => ({ id: `i${from + i}`, parentId: 'root', name: `${name}${from + i}`, kind: 'file', hash: hash(from + i), size: i }));
+    index.saveTree('remote', makeTree('root', [root]));
+    index.loadTree('remote');
+    index.transaction(() => {
+      for (let at = 0; at < 12_000; at += 1_500) index.updateTree('remote', { put: items(at, 1_500, 'a') });
+      index.updateTree('remote', { remove: items(0, 3_000, 'a').map((item) => item.id) });
+    });
+    expect(sortedItems(index.loadTree('remote') as Tree)).toEqual(reader());
+    // Written and not yet read when the failing run starts: it must survive the run's undo.
+    index.updateTree('remote', { put: items(20_000, 3, 'c') });
+    expect(() =>
+      index.transaction(() => {
+        for (let at = 0; at < 12_000; at += 1_500) index.updateTree('remote', { put: items(at, 1_500, 'b'), remove: [`i${at + 7}`] });
+        throw new Error('the run fails at the end');
+      }),
+    ).toThrow('the run fails at the end');
+    expect(sortedItems(index.loadTree('remote') as Tree)).toEqual(reader());
+    expect(index.loadTree('remote')?.items.get('i5000')?.name).toBe('a5000');
+    expect(index.loadTree('remote')?.items.get('i20002')?.name).toBe('c20002');
+    index.close();
+  });
+
   it('100k items save and load within a generous bound (bench/index.ts measures it properly)', () => {
     const items: TreeItem[] = [{ id: 'root', parentId: null, name: '', kind: 'folder' }];
     for (let i = 0; i < 100_000; i++) {

@@ -103,6 +103,8 @@ export interface OpenIndexOptions {
   synchronous?: 'FULL' | 'NORMAL';
 }
 
+/** The cache log is applied at this length even when little is cached. */
+const MIN_CACHE_LOG_LIMIT = 4096;
 /** Where a cached write goes: a tree, or the facts summaries. */
 const FACTS = 'facts';
 /** One write to a cached value: its target, the id, and the new value (undefined: removed). */
@@ -126,6 +128,12 @@ export class LocalIndex {
    * Only ever appended to or replaced, so a transaction can note where it started and undo to it.
    */
   private cacheLog: CacheWrite[] = [];
+  /**
+   * The log is applied once this long, read or not: a pass uploading 100k files wrote ~400k
+   * entries before the next read. A quarter of what is cached keeps the log small and each
+   * application (a copy of the cached maps at most) cheap per write.
+   */
+  private cacheLogLimit = MIN_CACHE_LOG_LIMIT;
   private readonly caching: boolean;
 
   private constructor(db: Database, path: string, syncedFolder: string, options: { cache: boolean }) {
@@ -323,6 +331,7 @@ export class LocalIndex {
         log?.push([FACTS, fact.id, summaryOf(fact.size, fact.mtimeMs, fact.inode, fact.hash)]);
       }
       rows.flush();
+      this.boundCacheLog();
     });
   }
 
@@ -334,6 +343,7 @@ export class LocalIndex {
         removeFacts.run(id);
         log?.push([FACTS, id, undefined]);
       }
+      this.boundCacheLog();
     });
   }
 
@@ -541,7 +551,12 @@ export class LocalIndex {
       const log = this.cacheLog;
       for (const id of remove) log.push([tree, id, undefined]);
       for (const item of put) log.push([tree, item.id, storedItem(item)]);
+      this.boundCacheLog();
     }
+  }
+
+  private boundCacheLog(): void {
+    if (this.cacheLog.length > this.cacheLogLimit) this.applyCacheLog();
   }
 
   /** Brings the cached trees and summaries up to the rows: the log's writes, the last for an id winning. */
@@ -569,6 +584,9 @@ export class LocalIndex {
       const cached = this.cachedTrees?.get(target);
       if (cached) this.cachedTrees!.set(target, patchTree(cached, put.map(([, item]) => item as TreeItem), removed));
     }
+    let cachedEntries = this.cachedSummaries?.size ?? 0;
+    for (const tree of this.cachedTrees?.values() ?? []) cachedEntries += tree.items.size;
+    this.cacheLogLimit = Math.max(MIN_CACHE_LOG_LIMIT, cachedEntries / 4);
   }
 
   private getMeta(key: string): string | undefined {
