@@ -17,6 +17,7 @@ import type { FolderStatus } from '../../engine/sync/status.ts';
 import { parseCommandArgs, UsageError } from '../args.ts';
 import { type CliCommand, type CliIo, EXIT } from '../command.ts';
 import { signIn } from '../sign-in.ts';
+import { HeapRelease } from '../heap-release.ts';
 
 const USAGE =
   'tandem sync --folder DIR --server URL --user NAME [--state DIR] [--device NAME] [--once]\n' +
@@ -75,6 +76,7 @@ export const syncCommand: CliCommand = {
       say: (line) => io.stdout(line),
     });
     const reporter = new StatusReporter(io);
+    const heap = new HeapRelease();
     const engine = await FolderSync.open({
       folder,
       stateDir,
@@ -85,7 +87,10 @@ export const syncCommand: CliCommand = {
       allowMassDelete: values['allow-mass-delete'] ?? false,
       watch: !values.once,
       ...watcherBackend(io.env['TANDEM_WATCHER']),
-      onStatus: (status) => reporter.show(status),
+      onStatus: (status) => {
+        reporter.show(status);
+        heap.observe(status.state);
+      },
     });
     try {
       if (values.once) return exitFor(await engine.runUntilIdle(), engine.status, io);
@@ -97,6 +102,7 @@ export const syncCommand: CliCommand = {
       }
       return exitFor(outcome, engine.status, io);
     } finally {
+      heap.stop();
       await engine.close();
     }
   },
