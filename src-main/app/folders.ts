@@ -18,6 +18,7 @@ import type { AccountsService } from './accounts.ts';
 import type { ActivityLog } from './activity.ts';
 import type { AppContext } from './app-context.ts';
 import { folderView } from './app-state.ts';
+import { HeapRelease } from './heap-release.ts';
 import { moveAcrossDisks } from './move-folder.ts';
 import type { FolderRecord } from './settings-store.ts';
 import { TimeLeft } from './time-left.ts';
@@ -52,6 +53,8 @@ export class FoldersService {
   readonly #runtimes = new Map<string, FolderRuntime>();
   readonly #upload = new BandwidthLimiter(0);
   readonly #download = new BandwidthLimiter(0);
+  /** One collection once every folder is quiet after work (heap-release.ts). */
+  readonly #heap = new HeapRelease();
   #pauseTimer: NodeJS.Timeout | undefined;
   #labelLookups = 0;
   readonly #statusListeners: ((runtime: FolderRuntime, status: FolderStatus) => void)[] = [];
@@ -169,6 +172,7 @@ export class FoldersService {
         },
         leaveOut: (trees, excluded) => this.#leaveOut?.(runtime, trees, excluded) ?? [],
         onStatus: (status) => {
+          this.#heap.observe(status.state);
           runtime.status = status;
           runtime.progress = status.progress && status.state === 'syncing' ? runtime.timeLeft.update(status.progress, this.#ctx.now()) : null;
           if (!runtime.progress) runtime.timeLeft.reset();
@@ -383,6 +387,7 @@ export class FoldersService {
   }
 
   async close(): Promise<void> {
+    this.#heap.stop();
     if (this.#pauseTimer) clearTimeout(this.#pauseTimer);
     for (const runtime of this.#runtimes.values()) await runtime.engine?.close().catch(() => undefined);
     this.#runtimes.clear();

@@ -17,7 +17,7 @@ import type { FolderStatus } from '../../engine/sync/status.ts';
 import { parseCommandArgs, UsageError } from '../args.ts';
 import { type CliCommand, type CliIo, EXIT } from '../command.ts';
 import { signIn } from '../sign-in.ts';
-import { HeapRelease } from '../heap-release.ts';
+import { HeapRelease } from '../../app/heap-release.ts';
 
 const USAGE =
   'tandem sync --folder DIR --server URL --user NAME [--state DIR] [--device NAME] [--once]\n' +

@@ -2,7 +2,8 @@
 // when JavaScript allocates; an engine that goes idle after uploading 100k files allocates almost
 // nothing, so the garbage of that pass stayed in the heap: 1.2 GB resident at rest where 0.54 GB
 // was left after one full collection (live heap 225 MB; measured with `tandem sync` at 100k files).
-// One collection, a while after the work stopped, costs a few hundred milliseconds once.
+// One collection, a while after the work stopped, costs a few hundred milliseconds once. Used by
+// `tandem sync` and by the app's folders (one for all of them: any folder's work restarts the wait).
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
