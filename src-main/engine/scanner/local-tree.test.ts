@@ -121,6 +121,23 @@ describe('buildLocalTree', () => {
     expect(s.idAt('elsewhere.txt')).toBe(inside);
   });
 
+  it('a folder replaced by a file at its path: the new file is new, even when it gets the freed inode of a file that was inside (#20)', () => {
+    const s = new Scans();
+    s.scan([folder('F', 1), file('F/a.txt', 2, 'a'), folder('F/sub', 3), file('F/sub/s.txt', 4, 's')]);
+    const ids = ['F', 'F/a.txt', 'F/sub', 'F/sub/s.txt'].map((path) => s.idAt(path)!);
+    for (const reused of [2, 4]) {
+      const before = { tree: s.tree, facts: s.facts };
+      s.scan([file('F', reused, 'now a file')]);
+      expect(ids.includes(s.idAt('F')!), `inode ${reused}`).toBe(false);
+      for (const id of ids) expect(s.tree.items.has(id)).toBe(false);
+      s.tree = before.tree;
+      s.facts = before.facts;
+    }
+    // A file moved out of the folder before it was replaced keeps its id by inode.
+    s.scan([file('F', 5, 'now a file'), file('kept.txt', 2, 'a')]);
+    expect(s.idAt('kept.txt')).toBe(ids[1]);
+  });
+
   it('a case-only rename is one move (#22)', () => {
     const s = new Scans();
     s.scan([file('a.txt', 2, 'xx')]);

@@ -215,7 +215,7 @@ export function matchIdentities(input: MatchInput): Matching {
   }
 
   // 3. Gone from its path, and its inode turns up at a new path: moved.
-  const vanishedByInode = new Map<number, TreeItem | null>();
+  const vanishedByInode = new Map<number, { item: TreeItem; path: string } | null>();
   const vanished = new Set<string>();
   let observedPaths: Set<string> | undefined;
   for (const [path, item] of scope) {
@@ -229,15 +229,20 @@ export function matchIdentities(input: MatchInput): Matching {
     observedPaths ??= new Set(observations.map((observation) => observation.path));
     if (observedPaths.has(path)) continue;
     // Two vanished items with one inode (hard links): ambiguous, so neither is matched by inode.
-    vanishedByInode.set(inode, vanishedByInode.has(inode) ? null : item);
+    vanishedByInode.set(inode, vanishedByInode.has(inode) ? null : { item, path });
   }
   let movedByInode = 0;
   if (vanishedByInode.size > 0) {
     for (let i = 0; i < observations.length; i++) {
       if (ids[i] !== undefined) continue;
       const observation = observations[i]!;
-      const candidate = vanishedByInode.get(observation.inode);
-      if (!candidate || candidate.kind !== treeKind(observation)) continue;
+      const vanishedEntry = vanishedByInode.get(observation.inode);
+      if (!vanishedEntry) continue;
+      const candidate = vanishedEntry.item;
+      if (candidate.kind !== treeKind(observation)) continue;
+      // The same reuse one level up: a folder replaced by a file whose inode was freed by a file
+      // inside that folder. Moving a file onto the path of a folder it was in is all but unheard of.
+      if (vanishedEntry.path.startsWith(`${observation.path}/`)) continue;
       // A file renamed to an ignored name (Office's ~WRL….tmp, vim's name~, macOS's .sb-…) has
       // left sync: it vanished, it did not move. Carrying its id into an ignored entry would hide
       // the original from the planner and turn the finished save into delete + create.
