@@ -57,6 +57,11 @@ export function toFsError(error: unknown, action: string, path: string): FsError
   return new FsError(code, `Could not ${action} "${path || '.'}": ${detail}.`, path, errno, { cause: error });
 }
 
+/** The FsError toFsError makes of an ENOENT, for a missing path found without an exception. */
+function notFound(action: string, path: string): FsError {
+  return new FsError('not_found', `Could not ${action} "${path || '.'}": ${DESCRIPTIONS.not_found}.`, path, 'ENOENT');
+}
+
 function kindOf(stats: Stats | Dirent): EntryKind {
   if (stats.isFile()) return 'file';
   if (stats.isDirectory()) return 'folder';
@@ -68,8 +73,8 @@ const EXEC_BITS_EXIST = process.platform !== 'win32';
 /** Bytes a streamed read takes at once. */
 const READ_BUFFER_BYTES = 1024 * 1024;
 
-/** The entry at an absolute path, or undefined when there is none or it cannot be looked at. */
-function existingEntry(path: string): Stats | undefined {
+/** The entry at an absolute path, or undefined when there is none or it cannot be looked at (no exception is built). */
+export function existingEntry(path: string): Stats | undefined {
   try {
     return lstatSync(path, { throwIfNoEntry: false });
   } catch {
@@ -244,7 +249,7 @@ export class NodeFileSystem implements FileSystem {
     } catch (error) {
       throw toFsError(error, 'look at', path);
     }
-    if (stats === undefined) throw new FsError('not_found', `Could not look at "${path || '.'}": ${DESCRIPTIONS.not_found}.`, path, 'ENOENT');
+    if (stats === undefined) throw notFound('look at', path);
     return describe(stats);
   }
 

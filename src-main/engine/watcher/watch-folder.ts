@@ -5,9 +5,9 @@
 // Tandem's own files (.tandem*) are not watched, so the engine's writes to its trash and temp
 // files do not wake it up.
 
-import { lstatSync } from 'node:fs';
 import { readdir, realpath } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
+import { existingEntry } from '../fs/node-file-system.ts';
 import { HintCoalescer } from './hint-coalescer.ts';
 import type { WatchHints } from './hint-coalescer.ts';
 
@@ -53,14 +53,6 @@ interface Backend {
   close(): Promise<void>;
 }
 
-function isFolder(absolute: string): boolean {
-  try {
-    return lstatSync(absolute, { throwIfNoEntry: false })?.isDirectory() === true;
-  } catch {
-    return false;
-  }
-}
-
 type RawListener = { path: (absolute: string) => void; lost: (message: string) => void };
 
 /** Our quiet time on top of @parcel/watcher's own 50 ms (its Debounce.hh MIN_WAIT_TIME). */
@@ -102,7 +94,7 @@ async function startParcel(root: string, listener: RawListener, load: () => Prom
       listener.path(event.path);
       // Only a new folder can hold unwatched folders. Asked synchronously (microseconds): a readdir
       // of every new file failed with an exception, ~0.3 CPU-s for 10k new files (profiled).
-      if (process.platform === 'linux' && event.type === 'create' && isFolder(event.path)) void patch(event.path);
+      if (process.platform === 'linux' && event.type === 'create' && existingEntry(event.path)?.isDirectory() === true) void patch(event.path);
     }
   };
 
