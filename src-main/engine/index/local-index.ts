@@ -291,11 +291,6 @@ export class LocalIndex {
     return row ? rowToFacts(row) : undefined;
   }
 
-  /** Files last seen with this inode (usually one; a reused inode can give more). */
-  factsByInode(inode: number): LocalFacts[] {
-    return (this.statements.factsByInode.all(inode) as FactsRow[]).map(rowToFacts);
-  }
-
   allFacts(): Map<string, LocalFacts> {
     const facts = new Map<string, LocalFacts>();
     for (const row of this.statements.allFacts.iterate() as IterableIterator<FactsRow>) facts.set(row.id, rowToFacts(row));
@@ -665,7 +660,6 @@ function prepare(db: Database) {
     insertItem: db.prepare(`INSERT OR REPLACE INTO items (tree, ${items}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     deleteItem: db.prepare('DELETE FROM items WHERE tree = ? AND id = ?'),
     factsById: db.prepare('SELECT * FROM local_facts WHERE id = ?'),
-    factsByInode: db.prepare('SELECT * FROM local_facts WHERE inode = ? ORDER BY id'),
     allFacts: db.prepare('SELECT * FROM local_facts'),
     allSummaries: db.prepare('SELECT id, size, mtime_ms, inode, hash FROM local_facts'),
     putFacts: db.prepare('INSERT OR REPLACE INTO local_facts (id, size, mtime_ms, inode, hash, blocks) VALUES (?, ?, ?, ?, ?, ?)'),

@@ -98,6 +98,15 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description: 'no index of local facts by inode',
+    sql: `
+      -- The scanner matches inodes in memory (scanner/local-tree.ts); nothing read this index,
+      -- and keeping it cost a third B-tree insert per file on every first index.
+      DROP INDEX IF EXISTS local_facts_by_inode;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
