@@ -1,8 +1,10 @@
 // What both tools' runs share: the sync workloads of bench/sync run on any pair of synced folders,
 // a folder of many small files written the same way for both, and the idle measurement (CPU
 // seconds and RSS from /proc, per process).
+import { execFile } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { processCpuSeconds, processMemory, sleep } from '../sync/tandem-pair.ts';
 import { bigFile, insertOneByte, manySmallFiles, percentile, smallEdits } from '../sync/workloads.ts';
 import type { SyncedPair } from '../sync/workloads.ts';
@@ -23,12 +25,27 @@ export interface RunContext {
 const MB = 1e6;
 
 /**
- * Workloads 1–4 (edit, small, big, insert) on one pair, in the issue's order. `settle` runs between
- * workloads (not timed) so one workload's tail does not land in the next one's figures. Fills
- * `figures` as it goes.
+ * Writes every dirty page to the disk (sync(1)), untimed, so a workload starts on a disk at rest.
+ * Measured on the index: 200k files just written were still being written back while the first
+ * index read them (Tandem 3.42 s unflushed, 2.77 s flushed; one run each). Between the other
+ * workloads it is a precaution: the 1 GiB file leaves 2 GB unwritten, yet the insert after it
+ * took 0.71–0.75 s unflushed and 0.79 s flushed.
  */
-export async function runSyncWorkloads(tool: string, pair: SyncedPair, context: RunContext, settle: () => Promise<void>, figures: ToolFigures, problems: string[]): Promise<void> {
+export async function flushToDisk(): Promise<void> {
+  await promisify(execFile)('sync');
+}
+
+/**
+ * Workloads 1–4 (edit, small, big, insert) on one pair, in the issue's order. `settle` runs between
+ * workloads (not timed), then the disk is flushed, so one workload's tail (its requests, its
+ * write-back) does not land in the next one's figures. Fills `figures` as it goes.
+ */
+export async function runSyncWorkloads(tool: string, pair: SyncedPair, context: RunContext, settleTool: () => Promise<void>, figures: ToolFigures, problems: string[]): Promise<void> {
   const { sizes, only, log } = context;
+  const settle = async (): Promise<void> => {
+    await settleTool();
+    await flushToDisk();
+  };
   if (only.has('edit')) {
     const edits = await smallEdits(pair, sizes.edits);
     figures.editP50Ms = percentile(edits, 50);
@@ -63,10 +80,17 @@ export async function runSyncWorkloads(tool: string, pair: SyncedPair, context: 
 export const FILES_PER_FOLDER = 1000;
 
 /**
- * `count` small files (10–400 bytes, each different) in folders of 1,000, the shape bench:scan uses.
- * Written the same way into both devices' folders, so they start identical.
+ * The index workload's folders: `count` files written the same way into both devices' folders (so
+ * they start identical), then flushed, so the index reads a folder at rest, as a user's would be.
  */
-export async function writeManyFiles(root: string, count: number): Promise<void> {
+export async function writeIndexFolders(folderA: string, folderB: string, count: number): Promise<void> {
+  await writeManyFiles(folderA, count);
+  await writeManyFiles(folderB, count);
+  await flushToDisk();
+}
+
+/** `count` small files (10–400 bytes, each different) in folders of 1,000, the shape bench:scan uses. */
+async function writeManyFiles(root: string, count: number): Promise<void> {
   for (let folder = 0; folder * FILES_PER_FOLDER < count; folder++) {
     const path = join(root, `d${folder}`);
     await mkdir(path, { recursive: true });

@@ -3,7 +3,7 @@
 // from /proc; then device B, holding an identical copy, joins, and 6: both devices idle).
 import { processCpuSeconds, processMemory } from '../sync/tandem-pair.ts';
 import type { ChildCleanup } from './child-cleanup.ts';
-import { checkManyFiles, measureIdle, runSyncWorkloads, writeManyFiles } from './measure.ts';
+import { checkManyFiles, measureIdle, runSyncWorkloads, writeIndexFolders } from './measure.ts';
 import type { Part, RunContext } from './measure.ts';
 import type { ToolFigures } from './results-table.ts';
 import { SyncthingPair } from './syncthing-pair.ts';
@@ -39,8 +39,7 @@ export async function runSyncthing(part: Part, context: RunContext, cleanup: Chi
   if (part === 'folder' && (only.has('index') || only.has('idle'))) {
     await withPair(cleanup, false, async (pair) => {
       const files = sizes.indexFiles;
-      await writeManyFiles(pair.folderA, files);
-      await writeManyFiles(pair.folderB, files);
+      await writeIndexFolders(pair.folderA, pair.folderB, files);
       log(`syncthing: ${files} files written into each device's folder; device A scans its folder`);
       const cpuAtStart = await processCpuSeconds(pair.a.pid);
       const started = performance.now();

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { sleep, TandemPair } from '../sync/tandem-pair.ts';
 import type { Service } from '../sync/tandem-pair.ts';
 import type { ChildCleanup } from './child-cleanup.ts';
-import { checkManyFiles, measureIdle, runSyncWorkloads, writeManyFiles } from './measure.ts';
+import { checkManyFiles, measureIdle, runSyncWorkloads, writeIndexFolders } from './measure.ts';
 import type { Part, RunContext } from './measure.ts';
 import type { ToolFigures } from './results-table.ts';
 
@@ -99,8 +99,7 @@ export async function runTandem(part: Part, context: RunContext, cleanup: ChildC
   if (part === 'folder' && (only.has('index') || only.has('idle'))) {
     await withPair(cleanup, { startClients: [] }, async (pair) => {
       const files = sizes.indexFiles;
-      await writeManyFiles(pair.folderA, files);
-      await writeManyFiles(pair.folderB, files);
+      await writeIndexFolders(pair.folderA, pair.folderB, files);
       log(`tandem: ${files} files written into each device's folder; device A's tandem sync starts on its folder`);
       const a = pair.startClient('a');
       cleanup.trackPid(a.pid);
