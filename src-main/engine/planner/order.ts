@@ -9,6 +9,7 @@
 import { temporaryName } from '../conflict-names.ts';
 import { sameContent } from '../tree/item.ts';
 import type { TreeItem } from '../tree/item.ts';
+import { childrenOf } from '../tree/tree.ts';
 import type { Tree } from '../tree/tree.ts';
 
 export type Step =
@@ -32,15 +33,23 @@ export function sequence(
   key: (name: string) => string,
   after: ReadonlyMap<string, string> = new Map(),
 ): Sequence {
-  const items = new Map(start.items);
-  const slots = new Map<string, string>();
+  // Only the folders a step touches are indexed, and the start tree is not copied: a pass with one
+  // change in a 100k-item tree used to key every name and copy every item, twice per plan.
+  const items = new Overlay(start.items);
+  const slotsByFolder = new Map<string, Map<string, string>>();
   const childCount = new Map<string, number>();
-  const slotOf = (parentId: string, name: string) => `${parentId}\u0000${key(name)}`;
-  for (const item of items.values()) {
-    if (item.parentId === null) continue;
-    slots.set(slotOf(item.parentId, item.name), item.id);
-    childCount.set(item.parentId, (childCount.get(item.parentId) ?? 0) + 1);
-  }
+  /** A folder's children by name key. place() and unplace() ask for it before they change the
+   * folder, so when it is first built the folder still holds exactly its children in `start`. */
+  const slotsIn = (folderId: string): Map<string, string> => {
+    let slots = slotsByFolder.get(folderId);
+    if (!slots) {
+      slots = new Map();
+      for (const child of childrenOf(start, folderId)) slots.set(key(child.name), child.id);
+      slotsByFolder.set(folderId, slots);
+    }
+    return slots;
+  };
+  const childrenNow = (folderId: string): number => childCount.get(folderId) ?? childrenOf(start, folderId).length;
 
   const depthIn = memoDepth();
   let creates: TreeItem[] = [];
@@ -51,7 +60,7 @@ export function sequence(
     if (!current) creates.push(wanted);
     else if (current.parentId !== wanted.parentId || current.name !== wanted.name) moves.push(wanted);
   }
-  for (const [id, current] of items) if (!target.has(id)) deletes.push(current);
+  for (const [id, current] of start.items) if (!target.has(id)) deletes.push(current);
   creates.sort((a, b) => depthIn(target, a.id) - depthIn(target, b.id));
   moves.sort((a, b) => depthIn(target, a.id) - depthIn(target, b.id));
   deletes.sort((a, b) => depthIn(start.items, b.id) - depthIn(start.items, a.id));
@@ -80,21 +89,23 @@ export function sequence(
   const canPlace = (id: string, parentId: string, name: string, moving: boolean): boolean => {
     const parent = items.get(parentId);
     if (!parent || parent.kind !== 'folder') return false;
-    const holder = slots.get(slotOf(parentId, name));
+    const holder = slotsIn(parentId).get(key(name));
     if (holder !== undefined && holder !== id) return false;
     return !moving || !isInside(id, parentId);
   };
   const place = (item: TreeItem): void => {
     const parentId = item.parentId as string;
+    const slots = slotsIn(parentId);
+    childCount.set(parentId, childrenNow(parentId) + 1);
     items.set(item.id, item);
-    slots.set(slotOf(parentId, item.name), item.id);
-    childCount.set(parentId, (childCount.get(parentId) ?? 0) + 1);
+    slots.set(key(item.name), item.id);
   };
   const unplace = (item: TreeItem): void => {
     const parentId = item.parentId as string;
-    const slot = slotOf(parentId, item.name);
+    const slots = slotsIn(parentId);
+    const slot = key(item.name);
     if (slots.get(slot) === item.id) slots.delete(slot);
-    childCount.set(parentId, (childCount.get(parentId) ?? 1) - 1);
+    childCount.set(parentId, Math.max(0, childrenNow(parentId) - 1));
     items.delete(item.id);
   };
   const move = (id: string, parentId: string, name: string, temporary: boolean): void => {
@@ -125,7 +136,7 @@ export function sequence(
       return false;
     });
     deletes = deletes.filter((item) => {
-      if ((childCount.get(item.id) ?? 0) > 0) return true;
+      if (childrenNow(item.id) > 0) return true;
       const current = items.get(item.id) as TreeItem;
       const path = pathNow(item.id);
       unplace(current);
@@ -137,11 +148,11 @@ export function sequence(
     if (progress) continue;
     // Stuck: park one item that holds a wanted name and is itself about to move or go.
     for (const wanted of [...moves, ...creates]) {
-      const holder = slots.get(slotOf(wanted.parentId as string, wanted.name));
+      const holder = slotsIn(wanted.parentId as string).get(key(wanted.name));
       if (holder === undefined || holder === wanted.id || parked.has(holder)) continue;
       if (!pendingMove.has(holder) && !pendingDelete.has(holder)) continue;
       const holding = items.get(holder) as TreeItem;
-      const siblings = [...items.values()].filter((i) => i.parentId === holding.parentId).map((i) => i.name);
+      const siblings = [...slotsIn(holding.parentId as string).values()].map((id) => (items.get(id) as TreeItem).name);
       move(holder, holding.parentId as string, temporaryName(holding.name, { kind: holding.kind, siblings }), true);
       parked.add(holder);
       progress = true;
@@ -156,6 +167,33 @@ export function sequence(
     }
   }
   return { steps, blocked: [...creates, ...moves, ...deletes] };
+}
+
+/** The start tree's items with the sequence's changes on top. */
+class Overlay {
+  readonly #base: ReadonlyMap<string, TreeItem>;
+  readonly #changed = new Map<string, TreeItem | undefined>();
+
+  constructor(base: ReadonlyMap<string, TreeItem>) {
+    this.#base = base;
+  }
+
+  /** At least the number of items (a bound for walks up the tree). */
+  get size(): number {
+    return this.#base.size + this.#changed.size;
+  }
+
+  get(id: string): TreeItem | undefined {
+    return this.#changed.has(id) ? this.#changed.get(id) : this.#base.get(id);
+  }
+
+  set(id: string, item: TreeItem): void {
+    this.#changed.set(id, item);
+  }
+
+  delete(id: string): void {
+    this.#changed.set(id, undefined);
+  }
 }
 
 function memoDepth(): (map: ReadonlyMap<string, TreeItem>, id: string) => number {

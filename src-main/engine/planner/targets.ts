@@ -52,7 +52,9 @@ export function buildTargets(state: PlanState): Targets {
   const queue: string[] = [rootId];
   for (let head = 0; head < queue.length; head++) {
     const parentId = queue[head] as string;
-    const list = children.get(parentId) ?? [];
+    // Files are queued too and have no children: no path to build for them (100k strings a plan).
+    const list = children.get(parentId);
+    if (list === undefined) continue;
     const parentPath = pathOf(mergedTree, parentId) ?? '';
     const heldKeys = new Map<string, TreeItem>();
     // Items already on disk at this place claim their key first (SCENARIOS #23: never overwritten).

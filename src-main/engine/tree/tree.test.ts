@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { nameKey } from '../../../src-shared/names.ts';
 import type { TreeItem } from './item.ts';
 import { sameContent, samePlace } from './item.ts';
-import { checkTree, childNamed, childrenOf, emptyTree, isAncestorOrSelf, makeTree, pathOf, withItem, without, wouldCreateCycle } from './tree.ts';
+import { checkTree, childNamed, childrenOf, emptyTree, isAncestorOrSelf, makeTree, patchTree, pathOf, withItem, without, wouldCreateCycle } from './tree.ts';
 
 const root: TreeItem = { id: 'r', parentId: null, name: '', kind: 'folder' };
 const docs: TreeItem = { id: 'd', parentId: 'r', name: 'Docs', kind: 'folder' };
@@ -44,6 +44,18 @@ describe('tree model', () => {
     expect(checkTree(twin, nameKey).map((p) => p.kind)).toEqual(['duplicate_name']);
     expect(checkTree(twin, (n) => n)).toEqual([]);
     expect(checkTree(without(tree, ['r'])).map((p) => p.kind)).toEqual(['no_root']);
+  });
+
+  it('reports what hangs below an orphan or a cycle, and a self-parented item, in patched trees too', () => {
+    const below = withItem(withItem(tree, { id: 'o', parentId: 'gone', name: 'o', kind: 'folder' }), { id: 'o2', parentId: 'o', name: 'o2', kind: 'file' });
+    expect(checkTree(below).map((p) => [p.kind, p.id])).toEqual([['orphan', 'o'], ['cycle', 'o2']]);
+    const self = withItem(tree, { id: 'me', parentId: 'me', name: 'me', kind: 'folder' });
+    expect(checkTree(self).map((p) => [p.kind, p.id])).toEqual([['cycle', 'me']]);
+    const loop = withItem(tree, { ...docs, parentId: 's' });
+    expect(checkTree(loop).map((p) => [p.kind, p.id]).sort()).toEqual([['cycle', 'd'], ['cycle', 'n'], ['cycle', 's']]);
+    const patched = patchTree(tree, [{ id: 'k', parentId: 's', name: 'k.txt', kind: 'file', hash: 'blake3:02', size: 1 }]);
+    expect(checkTree(patched)).toEqual([]);
+    expect(checkTree(patchTree(patched, [{ id: 'z', parentId: 'k', name: 'z', kind: 'folder' }])).map((p) => p.kind)).toEqual(['parent_not_folder']);
   });
 
   it('never changes a tree in place: derived lookups follow the new tree', () => {

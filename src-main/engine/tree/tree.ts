@@ -199,6 +199,47 @@ export function childNamed(
   return childrenOf(tree, parentId).find((child) => key(child.name) === wanted);
 }
 
+/** Whether a walk down from the root meets every item exactly once, and no file has children. */
+function reachedFromRoot(tree: Tree): boolean {
+  const index = childIndex(tree);
+  const queue: TreeItem[] = [tree.items.get(tree.rootId) as TreeItem];
+  for (let head = 0; head < queue.length; head++) {
+    const children = index.get((queue[head] as TreeItem).id);
+    if (children === undefined) continue;
+    if ((queue[head] as TreeItem).kind !== 'folder' || queue.length + children.length > tree.items.size) return false;
+    for (const child of children) queue.push(child);
+  }
+  return queue.length === tree.items.size;
+}
+
+/**
+ * Whether an item's parent chain ends at the root (not missing, orphaned or on a cycle), the test
+ * pathOf answers, without building a path string per item. Memoised over one tree.
+ */
+function rootReachability(tree: Tree): (id: string) => boolean {
+  const known = new Map<string, boolean>([[tree.rootId, true]]);
+  return (id) => {
+    const chain: string[] = [];
+    let current: string | null = id;
+    let answer = false;
+    for (;;) {
+      if (current === null) break;
+      const memo = known.get(current);
+      if (memo !== undefined) {
+        answer = memo;
+        break;
+      }
+      const item = tree.items.get(current);
+      // A chain longer than the tree has come back on itself: a cycle.
+      if (!item || chain.length > tree.items.size) break;
+      chain.push(current);
+      current = item.parentId;
+    }
+    for (const link of chain) known.set(link, answer);
+    return answer;
+  };
+}
+
 export type TreeProblemKind = 'no_root' | 'root_has_parent' | 'orphan' | 'cycle' | 'parent_not_folder' | 'duplicate_name';
 
 export interface TreeProblem {
@@ -216,14 +257,18 @@ export function checkTree(tree: Tree, key?: (name: string) => string): TreeProbl
   const root = tree.items.get(tree.rootId);
   if (!root) return [{ kind: 'no_root', id: tree.rootId, message: `The root ${tree.rootId} is missing.` }];
   if (root.parentId !== null) problems.push({ kind: 'root_has_parent', id: root.id, message: 'The root has a parent.' });
-  for (const item of tree.items.values()) {
+  // The usual case, answered from the children index every planner pass uses anyway: every item
+  // is reached from the root, once, and nothing is inside a file.
+  const wellFormed = root.parentId === null && reachedFromRoot(tree);
+  const reachesRoot = wellFormed ? () => true : rootReachability(tree);
+  for (const item of wellFormed ? [] : tree.items.values()) {
     if (item.id === tree.rootId) continue;
     const parent = item.parentId === null ? undefined : tree.items.get(item.parentId);
     if (!parent) {
       problems.push({ kind: 'orphan', id: item.id, message: `"${item.name}" (${item.id}) has no parent in the tree.` });
     } else if (parent.kind !== 'folder') {
       problems.push({ kind: 'parent_not_folder', id: item.id, message: `"${item.name}" (${item.id}) is inside a file.` });
-    } else if (pathOf(tree, item.id) === undefined) {
+    } else if (!reachesRoot(item.id)) {
       problems.push({ kind: 'cycle', id: item.id, message: `"${item.name}" (${item.id}) is inside itself.` });
     }
   }
