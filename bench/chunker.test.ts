@@ -1,15 +1,10 @@
 // Keeps the chunker benchmark runnable: a small run prints every figure, and a bad size is a
 // one-line usage error.
 
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { failureOf, runBench } from './bench-process.ts';
 
-const run = (sizeMiB: string) =>
-  promisify(execFile)(process.execPath, [new URL('./chunker.ts', import.meta.url).pathname], {
-    env: { ...process.env, TANDEM_BENCH_MB: sizeMiB },
-    timeout: 60_000,
-  });
+const run = (sizeMiB: string) => runBench('chunker.ts', { env: { TANDEM_BENCH_MB: sizeMiB } });
 
 describe('bench:chunker', () => {
   it('prints a throughput for every stage', async () => {
@@ -20,10 +15,7 @@ describe('bench:chunker', () => {
   }, 60_000);
 
   it('refuses a size that is not a whole number of MiB', async () => {
-    const failure = await run('lots').then(
-      () => undefined,
-      (error: unknown) => error as { code: number; stderr: string },
-    );
+    const failure = await failureOf(run('lots'));
     expect(failure?.code).toBe(2);
     expect(failure?.stderr.trim()).toBe('TANDEM_BENCH_MB must be a whole number of MiB, at least 8 (got "lots").');
   });

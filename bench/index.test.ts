@@ -1,11 +1,9 @@
 // Keeps the local index benchmark runnable: a small run prints every figure, and bad arguments are
 // a one-line usage error.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
+import { failureOf, runBench } from './bench-process.ts';
 
-const run = (...args: string[]) =>
-  promisify(execFile)(process.execPath, [new URL('./index.ts', import.meta.url).pathname, ...args], { timeout: 60_000 });
+const run = (...args: string[]) => runBench('index.ts', { args });
 
 it('prints save and load rates for trees and facts, and journal rates for FULL and NORMAL', async () => {
   const { stdout } = await run('--items', '2000');
@@ -22,10 +20,7 @@ it('prints save and load rates for trees and facts, and journal rates for FULL a
 }, 60_000);
 
 it('refuses a size it cannot run', async () => {
-  const failure = await run('--items', '5').then(
-    () => undefined,
-    (error: unknown) => error as { code: number; stderr: string },
-  );
+  const failure = await failureOf(run('--items', '5'));
   expect(failure?.code).toBe(2);
   expect(failure?.stderr.trim()).toBe('usage: node bench/index.ts [--items 1000..10000000]');
 });

@@ -1,15 +1,10 @@
 // Keeps the scan benchmark runnable: a small run prints every figure (and would fail if an idle
 // rescan re-read files), and a bad file count is a one-line usage error.
 
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { failureOf, runBench } from './bench-process.ts';
 
-const run = (files: string) =>
-  promisify(execFile)(process.execPath, [new URL('./scan.ts', import.meta.url).pathname], {
-    env: { ...process.env, TANDEM_BENCH_FILES: files },
-    timeout: 120_000,
-  });
+const run = (files: string) => runBench('scan.ts', { env: { TANDEM_BENCH_FILES: files }, timeoutMs: 120_000 });
 
 describe('bench:scan', () => {
   it('prints the walk, full index, idle rescan and both watchers', async () => {
@@ -24,10 +19,7 @@ describe('bench:scan', () => {
   }, 120_000);
 
   it('refuses a file count that is not a whole number', async () => {
-    const failure = await run('many').then(
-      () => undefined,
-      (error: unknown) => error as { code: number; stderr: string },
-    );
+    const failure = await failureOf(run('many'));
     expect(failure?.code).toBe(2);
     expect(failure?.stderr.trim()).toBe('TANDEM_BENCH_FILES must be a whole number of files, at least 100 (got "many").');
   });

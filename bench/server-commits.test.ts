@@ -1,11 +1,9 @@
 // Keeps the server metadata benchmark runnable: a small run prints both figures, and bad
 // arguments are a one-line usage error.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
+import { failureOf, runBench } from './bench-process.ts';
 
-const run = (...args: string[]) =>
-  promisify(execFile)(process.execPath, [new URL('./server-commits.ts', import.meta.url).pathname, ...args], { timeout: 60_000 });
+const run = (...args: string[]) => runBench('server-commits.ts', { args });
 
 it('prints commits per second and feed items per second', async () => {
   const { stdout } = await run('--files', '300', '--batch', '100');
@@ -15,10 +13,7 @@ it('prints commits per second and feed items per second', async () => {
 }, 60_000);
 
 it('refuses a batch size the server would refuse', async () => {
-  const failure = await run('--batch', '5000').then(
-    () => undefined,
-    (error: unknown) => error as { code: number; stderr: string },
-  );
+  const failure = await failureOf(run('--batch', '5000'));
   expect(failure?.code).toBe(2);
   expect(failure?.stderr.trim()).toBe('usage: node bench/server-commits.ts [--files N] [--batch 1..1000]');
 });
