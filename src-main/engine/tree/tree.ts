@@ -212,34 +212,6 @@ function reachedFromRoot(tree: Tree): boolean {
   return queue.length === tree.items.size;
 }
 
-/**
- * Whether an item's parent chain ends at the root (not missing, orphaned or on a cycle), the test
- * pathOf answers, without building a path string per item. Memoised over one tree.
- */
-function rootReachability(tree: Tree): (id: string) => boolean {
-  const known = new Map<string, boolean>([[tree.rootId, true]]);
-  return (id) => {
-    const chain: string[] = [];
-    let current: string | null = id;
-    let answer = false;
-    for (;;) {
-      if (current === null) break;
-      const memo = known.get(current);
-      if (memo !== undefined) {
-        answer = memo;
-        break;
-      }
-      const item = tree.items.get(current);
-      // A chain longer than the tree has come back on itself: a cycle.
-      if (!item || chain.length > tree.items.size) break;
-      chain.push(current);
-      current = item.parentId;
-    }
-    for (const link of chain) known.set(link, answer);
-    return answer;
-  };
-}
-
 export type TreeProblemKind = 'no_root' | 'root_has_parent' | 'orphan' | 'cycle' | 'parent_not_folder' | 'duplicate_name';
 
 export interface TreeProblem {
@@ -258,9 +230,9 @@ export function checkTree(tree: Tree, key?: (name: string) => string): TreeProbl
   if (!root) return [{ kind: 'no_root', id: tree.rootId, message: `The root ${tree.rootId} is missing.` }];
   if (root.parentId !== null) problems.push({ kind: 'root_has_parent', id: root.id, message: 'The root has a parent.' });
   // The usual case, answered from the children index every planner pass uses anyway: every item
-  // is reached from the root, once, and nothing is inside a file.
+  // is reached from the root, once, and nothing is inside a file. Only a tree that fails it is
+  // looked at item by item, to say what is wrong.
   const wellFormed = root.parentId === null && reachedFromRoot(tree);
-  const reachesRoot = wellFormed ? () => true : rootReachability(tree);
   for (const item of wellFormed ? [] : tree.items.values()) {
     if (item.id === tree.rootId) continue;
     const parent = item.parentId === null ? undefined : tree.items.get(item.parentId);
@@ -268,7 +240,7 @@ export function checkTree(tree: Tree, key?: (name: string) => string): TreeProbl
       problems.push({ kind: 'orphan', id: item.id, message: `"${item.name}" (${item.id}) has no parent in the tree.` });
     } else if (parent.kind !== 'folder') {
       problems.push({ kind: 'parent_not_folder', id: item.id, message: `"${item.name}" (${item.id}) is inside a file.` });
-    } else if (!reachesRoot(item.id)) {
+    } else if (pathOf(tree, item.id) === undefined) {
       problems.push({ kind: 'cycle', id: item.id, message: `"${item.name}" (${item.id}) is inside itself.` });
     }
   }
