@@ -54,12 +54,16 @@ export function toFsError(error: unknown, action: string, path: string): FsError
   const errno = (error as NodeJS.ErrnoException | null)?.code;
   const code = (errno !== undefined ? CODES[errno] : undefined) ?? 'other';
   const detail = code === 'other' && error instanceof Error ? error.message : DESCRIPTIONS[code];
-  return new FsError(code, `Could not ${action} "${path || '.'}": ${detail}.`, path, errno, { cause: error });
+  return new FsError(code, failureSentence(action, path, detail), path, errno, { cause: error });
 }
 
 /** The FsError toFsError makes of an ENOENT, for a missing path found without an exception. */
 function notFound(action: string, path: string): FsError {
-  return new FsError('not_found', `Could not ${action} "${path || '.'}": ${DESCRIPTIONS.not_found}.`, path, 'ENOENT');
+  return new FsError('not_found', failureSentence(action, path, DESCRIPTIONS.not_found), path, 'ENOENT');
+}
+
+function failureSentence(action: string, path: string, detail: string): string {
+  return `Could not ${action} "${path || '.'}": ${detail}.`;
 }
 
 function kindOf(stats: Stats | Dirent): EntryKind {
