@@ -9,6 +9,7 @@
 import { temporaryName } from '../conflict-names.ts';
 import { sameContent } from '../tree/item.ts';
 import type { TreeItem } from '../tree/item.ts';
+import { Overlay } from '../tree/overlay.ts';
 import { childrenOf } from '../tree/tree.ts';
 import type { Tree } from '../tree/tree.ts';
 
@@ -170,32 +171,6 @@ export function sequence(
 }
 
 /** The start tree's items with the sequence's changes on top. */
-class Overlay {
-  readonly #base: ReadonlyMap<string, TreeItem>;
-  readonly #changed = new Map<string, TreeItem | undefined>();
-
-  constructor(base: ReadonlyMap<string, TreeItem>) {
-    this.#base = base;
-  }
-
-  /** At least the number of items (a bound for walks up the tree). */
-  get size(): number {
-    return this.#base.size + this.#changed.size;
-  }
-
-  get(id: string): TreeItem | undefined {
-    return this.#changed.has(id) ? this.#changed.get(id) : this.#base.get(id);
-  }
-
-  set(id: string, item: TreeItem): void {
-    this.#changed.set(id, item);
-  }
-
-  delete(id: string): void {
-    this.#changed.set(id, undefined);
-  }
-}
-
 function memoDepth(): (map: ReadonlyMap<string, TreeItem>, id: string) => number {
   const caches = new WeakMap<ReadonlyMap<string, TreeItem>, Map<string, number>>();
   return (map, id) => {
