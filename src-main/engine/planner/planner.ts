@@ -63,6 +63,7 @@ import { sameState } from '../tree/item.ts';
 import type { TreeItem } from '../tree/item.ts';
 import { checkTree, patchTree, pathOf } from '../tree/tree.ts';
 import type { Tree } from '../tree/tree.ts';
+import { focus } from './focus.ts';
 import { filesToDelete, massDeleteQuestion } from './mass-delete.ts';
 import { mergeItems } from './merge.ts';
 import type { Operation, PlanInput, Side } from './operations.ts';
@@ -76,7 +77,17 @@ import { buildTargets } from './targets.ts';
 
 export type { Operation, PlanInput, PlanOptions } from './operations.ts';
 
+/** The plan for the three trees, made over only the part of them that changed (focus.ts). */
 export function plan(input: PlanInput): Operation[] {
+  const focused = focus(input);
+  return planWhole(focused.input, focused.settledFiles);
+}
+
+/**
+ * The same plan made over the whole of the trees: what plan() must equal (planner.focus.test.ts).
+ * `settledFiles`: synced files left out of these trees, counted by the mass-delete guard.
+ */
+export function planWhole(input: PlanInput, settledFiles = 0): Operation[] {
   validate(input);
   const { options } = input;
   const ignored = options.ignoredLocalIds ?? new Set<string>();
@@ -103,7 +114,7 @@ export function plan(input: PlanInput): Operation[] {
   const targets = buildTargets(state);
 
   // Mass-delete guard, per side: a question instead of the deletes (the items simply stay).
-  const totalFiles = countFiles(input.synced, skip.all);
+  const totalFiles = countFiles(input.synced, skip.all) + settledFiles;
   const asks: Operation[] = [];
   const guard = (side: Side, start: Tree, target: Map<string, TreeItem>) => {
     const doomed = filesToDelete(start, target);
