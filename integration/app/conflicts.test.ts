@@ -120,10 +120,15 @@ describe('conflicts', () => {
   it('applies a remembered choice to new conflicts by itself', async () => {
     await bob.call('settings.update', { conflictDefault: 'theirs' });
     await makeConflict('auto.txt');
-    await vi.waitFor(async () => {
-      await bob.sync();
-      expect(await conflictCopies(bob)).toEqual([]);
-    });
+    // The remembered choice runs on status changes, at most once a second (conflicts.ts): give it
+    // a few of those seconds, not vitest's default one.
+    await vi.waitFor(
+      async () => {
+        await bob.sync();
+        expect(await conflictCopies(bob)).toEqual([]);
+      },
+      { timeout: 5_000, interval: 100 },
+    );
     await ada.sync();
     for (const app of [ada, bob]) expect(await app.read('auto.txt')).toBe('first line\nthe same middle\nAda added this\n');
     expect(await conflictCopies(ada)).toEqual([]);
