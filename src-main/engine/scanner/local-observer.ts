@@ -11,7 +11,8 @@ import type { ChunkWorkerPool } from '../chunker/worker-pool.ts';
 import type { SyncLister } from '../fs/file-system.ts';
 import { pathOf } from '../tree/tree.ts';
 import type { Tree } from '../tree/tree.ts';
-import { rebasedState } from './local-tree.ts';
+import { patchedState, rebasedState } from './local-tree.ts';
+import type { LocalStateDelta } from './local-tree.ts';
 import type { FileFacts } from './local-tree.ts';
 import { scanChanges, scanFolder } from './scan-folder.ts';
 import type { HashFile, ScanResult } from './scan-folder.ts';
@@ -86,6 +87,11 @@ export class LocalObserver {
     // Equal in value to `state`, but a patch of the current one when little changed: the next
     // hinted scan then keeps costing milliseconds instead of re-indexing every path.
     this.#state = rebasedState(this.#state, state);
+  }
+
+  /** As rebase(), told what changed instead of handed the whole state: costs the change, not the folder. */
+  rebaseChanged(delta: LocalStateDelta, ignoredIds: ReadonlySet<string>): void {
+    this.#state = patchedState(this.#state, { ignoredIds }, delta);
   }
 
   /** Hints from the watcher (or the engine). Resolves once they are scanned (committed or held). */

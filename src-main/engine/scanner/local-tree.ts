@@ -557,7 +557,7 @@ function patchedResult(
 function patchInodes(
   index: InodeIndex,
   previousFacts: ReadonlyMap<string, FileFacts>,
-  factsPut: ReadonlyArray<[string, FileFacts]>,
+  factsPut: ReadonlyArray<readonly [string, FileFacts]>,
   factsRemoved: readonly string[],
 ): InodeIndex {
   const changedIds = new Set<string>();
@@ -620,14 +620,33 @@ export function rebasedState<S extends { tree: Tree; facts: ReadonlyMap<string, 
   for (const id of current.tree.items.keys()) if (!next.tree.items.has(id) && removed.push(id) > limit) return next;
   const factsPut: Array<[string, FileFacts]> = [];
   for (const [id, fact] of next.facts) {
-    const known = current.facts.get(id);
-    if (known === fact) continue;
-    if (known !== undefined && known.size === fact.size && known.mtimeMs === fact.mtimeMs && known.inode === fact.inode && known.hash === fact.hash) continue;
-    if (factsPut.push([id, fact]) > limit) return next;
+    if (!sameFacts(current.facts.get(id), fact) && factsPut.push([id, fact]) > limit) return next;
   }
   const factsRemoved: string[] = [];
   for (const id of current.facts.keys()) if (!next.facts.has(id)) factsRemoved.push(id);
+  return patchedState(current, next, { put, removed, factsPut, factsRemoved });
+}
 
+/** What changed between two local states: items and facts put (new or different) and removed. */
+export interface LocalStateDelta {
+  put: readonly TreeItem[];
+  removed: readonly string[];
+  factsPut: ReadonlyArray<readonly [string, FileFacts]>;
+  factsRemoved: readonly string[];
+}
+
+/** Same facts by value (the scanner's summary: size, mtime, inode, hash). */
+export function sameFacts(known: FileFacts | undefined, fact: FileFacts): boolean {
+  return known === fact || (known !== undefined && known.size === fact.size && known.mtimeMs === fact.mtimeMs && known.inode === fact.inode && known.hash === fact.hash);
+}
+
+/**
+ * `current` with `delta` applied, as rebasedState builds it (a patch, with the derived path,
+ * inode and .tandemignore indexes carried over), and `next`'s other fields: for a caller that
+ * already knows what changed, so nothing is compared over the whole tree.
+ */
+export function patchedState<S extends { tree: Tree; facts: ReadonlyMap<string, FileFacts> }>(current: S, next: Omit<S, 'tree' | 'facts'>, delta: LocalStateDelta): S {
+  const { put, removed, factsPut, factsRemoved } = delta;
   const tree = put.length === 0 && removed.length === 0 ? current.tree : patchTree(current.tree, put, removed);
   const facts = factsPut.length === 0 && factsRemoved.length === 0 ? current.facts : LayeredMap.patch(current.facts, factsPut, factsRemoved);
   const previousInodes = inodeIndexes.get(current.facts);
@@ -662,10 +681,10 @@ export function rebasedState<S extends { tree: Tree; facts: ReadonlyMap<string, 
     pathIndexes.set(tree, LayeredMap.patch(previousPaths, set, gone));
     const ignoreFiles = ignoreFileIndexes.get(current.tree);
     if (ignoreFiles) {
-      const next = ignoreFiles.filter((path) => !gone.has(path) && !set.has(path));
-      for (const [path, item] of set) if (item.name === IGNORE_FILE_NAME && item.kind === 'file') next.push(path);
-      ignoreFileIndexes.set(tree, next);
+      const paths = ignoreFiles.filter((path) => !gone.has(path) && !set.has(path));
+      for (const [path, item] of set) if (item.name === IGNORE_FILE_NAME && item.kind === 'file') paths.push(path);
+      ignoreFileIndexes.set(tree, paths);
     }
   }
-  return { ...next, tree, facts };
+  return { ...next, tree, facts } as S;
 }

@@ -44,11 +44,12 @@ import { newItemId } from '../scanner/new-item-id.ts';
 import type { ScanProblem } from '../scanner/observation.ts';
 import type { ScanResult } from '../scanner/scan-folder.ts';
 import { SmallFileHasher } from '../scanner/small-file-hasher.ts';
-import { emptyTree, pathOf } from '../tree/tree.ts';
+import { emptyTree, idsWhere, pathOf } from '../tree/tree.ts';
+import type { TreeItem } from '../tree/item.ts';
 import type { Tree } from '../tree/tree.ts';
 import { watchFolder } from '../watcher/watch-folder.ts';
 import type { FolderWatcher, WatcherBackend } from '../watcher/watch-folder.ts';
-import { commitLocalScan, storedLocalState } from './local-commit.ts';
+import { commitLocalScan, ignoredStill, notingLocalChanges, storedLocalChanges, storedLocalState } from './local-commit.ts';
 import { keepWhatWouldBeDeleted } from './mass-delete-answer.ts';
 import { pullRemoteTree } from './remote-tree.ts';
 import { removeExcludedCopies } from './selective-sync.ts';
@@ -141,6 +142,8 @@ export class FolderSync {
   #timers = new Set<NodeJS.Timeout>();
   #offlineAttempts = 0;
   #retryTimer: NodeJS.Timeout | undefined;
+  /** Ids whose local item or facts the executor wrote since the scanner was last rebased. */
+  readonly #touchedLocal = new Set<string>();
 
   private constructor(options: FolderSyncOptions, index: LocalIndex, folderId: string, hasher: Hasher) {
     this.folder = options.folder;
@@ -152,7 +155,7 @@ export class FolderSync {
     const ports: ExecutorPorts = {
       fs,
       remote: batchingRemoteOps(remoteOps(options.client, { hasher }), options.client, { blockLists: feedBlockLists(options.client) }),
-      store: indexStore(index),
+      store: notingLocalChanges(indexStore(index), this.#touchedLocal),
       clock: systemExecutorClock,
       newKey: newItemId,
     };
@@ -400,7 +403,17 @@ export class FolderSync {
 
   /** The scanner starts its next scan from the local tree the index holds (after the engine changed it). */
   #rebaseScanner(local: Tree = this.#index.loadTree('local')!): void {
+    this.#touchedLocal.clear();
     this.#observer.rebase(storedLocalState(this.#index, local, this.#observer.state.ignoredIds));
+  }
+
+  /** As #rebaseScanner after a run that started from the scanner's tree: from what the run wrote. */
+  #rebaseScannerAfterRun(local: Tree): void {
+    const current = this.#observer.state;
+    if (local.rootId !== current.tree.rootId) return this.#rebaseScanner(local);
+    const delta = storedLocalChanges(this.#index, current, local, this.#touchedLocal);
+    this.#touchedLocal.clear();
+    this.#observer.rebaseChanged(delta, ignoredStill(local, current.ignoredIds));
   }
 
   #hinted(hints: { paths: readonly string[]; rescanAll: boolean }): void {
@@ -528,7 +541,7 @@ export class FolderSync {
       this.#pauseController = undefined;
     }
     trees = result.trees;
-    this.#rebaseScanner(trees.local);
+    this.#rebaseScannerAfterRun(trees.local);
     for (const report of result.reports) if (!isSkipCode(report.code)) this.#notice({ path: report.path, code: report.code, message: report.message });
     const failed = result.executed.filter((entry) => entry.outcome.status === 'failed' || entry.outcome.status === 'refused');
     // Downloads that wait for disk space are listed with their sentence (#59): the person must act.
@@ -647,10 +660,8 @@ export class FolderSync {
 
   #refreshLists(local: Tree, failed: readonly ExecutedOperation[]): void {
     const conflicts: StatusEntry[] = [];
-    for (const item of local.items.values()) {
-      if (item.id !== local.rootId && isConflictName(item.name, item.kind)) {
-        conflicts.push({ path: pathOf(local, item.id) ?? item.name, code: 'conflicted_copy', message: 'A conflicted copy: both versions are kept; keep the one you want.' });
-      }
+    for (const id of idsWhere(local, isConflictedCopy)) {
+      conflicts.push({ path: pathOf(local, id) ?? local.items.get(id)?.name ?? id, code: 'conflicted_copy', message: 'A conflicted copy: both versions are kept; keep the one you want.' });
     }
     this.#status.conflicts = conflicts.sort((a, b) => a.path.localeCompare(b.path));
     const skipped: StatusEntry[] = this.#index.reports().flatMap(({ report }) => (isSkipCode(report.code) ? [{ path: report.path, code: report.code, message: report.message }] : []));
@@ -707,4 +718,9 @@ function describeWork(pending: FolderStatus['pending']): string {
   if (transfers > 0) parts.push(`${transfers} file${transfers === 1 ? '' : 's'} to transfer`);
   if (pending.other > 0) parts.push(`${pending.other} other change${pending.other === 1 ? '' : 's'}`);
   return parts.length === 0 ? 'Recording what is already in sync.' : `Syncing: ${parts.join(', ')}.`;
+}
+
+/** A conflicted copy the engine made (the root, with no parent, never is one). */
+function isConflictedCopy(item: TreeItem): boolean {
+  return item.parentId !== null && isConflictName(item.name, item.kind);
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { nameKey } from '../../../src-shared/names.ts';
 import type { TreeItem } from './item.ts';
 import { sameContent, samePlace } from './item.ts';
-import { checkTree, childNamed, childrenOf, emptyTree, isAncestorOrSelf, makeTree, patchTree, pathOf, withItem, without, wouldCreateCycle } from './tree.ts';
+import { checkTree, childNamed, childrenOf, emptyTree, idsWhere, isAncestorOrSelf, makeTree, patchTree, pathOf, withItem, without, wouldCreateCycle } from './tree.ts';
 
 const root: TreeItem = { id: 'r', parentId: null, name: '', kind: 'folder' };
 const docs: TreeItem = { id: 'd', parentId: 'r', name: 'Docs', kind: 'folder' };
@@ -85,5 +85,24 @@ describe('tree model', () => {
     for (const item of items) pathOf(big, item.id);
     expect(pathOf(big, 'f999.0')?.split('/')).toHaveLength(1001);
     expect(performance.now() - started).toBeLessThan(5000);
+  });
+
+  it('selects items by a test, and after patches gives what a fresh look at the tree gives', () => {
+    const isText = (item: TreeItem) => item.name.endsWith('.txt');
+    expect([...idsWhere(tree, isText)]).toEqual(['n']);
+    let current = tree;
+    const steps: Array<[TreeItem[], string[]]> = [
+      [[{ ...docs, name: 'docs.txt' }], []],
+      [[{ id: 'm', parentId: 'd', name: 'more.txt', kind: 'file', hash: 'blake3:02', size: 1 }], ['n']],
+      [[{ ...docs, name: 'Docs' }], ['m']],
+      [[note], []],
+    ];
+    for (const [put, remove] of steps) {
+      current = patchTree(current, put, remove);
+      expect(new Set(idsWhere(current, isText))).toEqual(new Set([...current.items.values()].filter(isText).map((item) => item.id)));
+    }
+    expect([...idsWhere(current, isText)]).toEqual(['n']);
+    // The answer for the tree it started from is unchanged.
+    expect([...idsWhere(tree, isText)]).toEqual(['n']);
   });
 });

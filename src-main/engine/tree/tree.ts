@@ -258,3 +258,36 @@ export function checkTree(tree: Tree, key?: (name: string) => string): TreeProbl
   }
   return problems;
 }
+
+type ItemTest = (item: TreeItem) => boolean;
+const selections = new WeakMap<ItemTest, WeakMap<ReadonlyMap<string, TreeItem>, ReadonlySet<string>>>();
+
+/**
+ * The ids of the items `test` accepts, for a test that reads only the item. Remembered per items
+ * map and test (pass the same function each time), and derived for a patched tree from its base's
+ * answer and the patch: asking again after a small change costs the change, not the tree.
+ */
+export function idsWhere(tree: Tree, test: ItemTest): ReadonlySet<string> {
+  let byItems = selections.get(test);
+  if (!byItems) selections.set(test, (byItems = new WeakMap()));
+  return selected(tree.items, test, byItems);
+}
+
+function selected(items: ReadonlyMap<string, TreeItem>, test: ItemTest, cache: WeakMap<ReadonlyMap<string, TreeItem>, ReadonlySet<string>>): ReadonlySet<string> {
+  const known = cache.get(items);
+  if (known) return known;
+  let ids: Set<string>;
+  if (items instanceof LayeredMap) {
+    ids = new Set(selected(items.base, test, cache));
+    for (const id of items.changedKeys()) {
+      const item = items.get(id);
+      if (item !== undefined && test(item)) ids.add(id);
+      else ids.delete(id);
+    }
+  } else {
+    ids = new Set();
+    for (const item of items.values()) if (test(item)) ids.add(item.id);
+  }
+  cache.set(items, ids);
+  return ids;
+}
