@@ -4,6 +4,10 @@
 // engine persists observations, not intentions; after any crash it simply plans again.
 //
 // How it decides, in phases (one file each):
+//  0. focus.ts    narrow the three trees to what changed and what the phases below must read
+//                 about it, so a pass costs its changes, not the folder; the plan is the one the
+//                 whole trees (in id order) give. Like tree.ts's indexes, what it derives from a
+//                 tree is remembered per (immutable) tree: memos, not state.
 //  1. skip.ts     leave out excluded (selective sync) and ignored items, and local names the
 //                 server refuses (reported), each with everything inside it in any tree.
 //  2. pairing.ts  items created on both sides at the same path with the same kind and bytes are
