@@ -52,16 +52,12 @@ export class WorkingTrees {
 
   /** The local tree's children of a folder now: those it started with, less and plus what changed. */
   localChildren(id: string): TreeItem[] {
-    const children: TreeItem[] = [];
-    const listed = new Set<string>();
-    for (const child of [...childrenOf(this.#start.local, id), ...(this.#changedChildren.get(id) ?? [])]) {
-      const childId = typeof child === 'string' ? child : child.id;
+    const ids = new Set(childrenOf(this.#start.local, id).map((child) => child.id));
+    for (const changed of this.#changedChildren.get(id) ?? []) ids.add(changed);
+    return [...ids].flatMap((childId) => {
       const now = this.local.get(childId);
-      if (now?.parentId !== id || listed.has(childId)) continue;
-      listed.add(childId);
-      children.push(now);
-    }
-    return children;
+      return now?.parentId === id ? [now] : [];
+    });
   }
 
   putLocal(changes: ChangeSet, item: TreeItem): void {

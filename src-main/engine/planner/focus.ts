@@ -18,7 +18,7 @@
 // alike (an orphan, a cycle) is no longer reported, only left alone; and a change of name rules
 // alone (a settled name the disk can no longer hold) waits until the item changes.
 
-import { sameContent, samePlace } from '../tree/item.ts';
+import { localContentTest, sameContent, samePlace } from '../tree/item.ts';
 import type { TreeItem } from '../tree/item.ts';
 import type { Tree } from '../tree/tree.ts';
 import { LayeredMap } from '../tree/layered-map.ts';
@@ -89,11 +89,6 @@ export function focus(input: PlanInput): Focus {
 
 type Items = ReadonlyMap<string, TreeItem>;
 type ContentTest = (a: TreeItem, b: TreeItem) => boolean;
-
-/** A disk without exec bits reads every file as not executable: that says nothing (planner.ts). */
-function localContentTest(execBits: boolean): ContentTest {
-  return execBits ? sameContent : (a, b) => a.kind === b.kind && (a.kind === 'folder' || a.hash === b.hash);
-}
 
 function settled(here: TreeItem | undefined, there: TreeItem | undefined, base: TreeItem | undefined, sameLocalContent: ContentTest): boolean {
   return here !== undefined && there !== undefined && base !== undefined && samePlace(here, base) && samePlace(there, base) && sameLocalContent(here, base) && sameContent(there, base);

@@ -4,7 +4,7 @@
 // paired; the merge then sees a name collision and makes ours a conflicted copy.
 
 import { nameKey } from '../../../src-shared/names.ts';
-import { sameContent } from '../tree/item.ts';
+import { localContentTest } from '../tree/item.ts';
 import type { TreeItem } from '../tree/item.ts';
 import { childrenOf, pathOf } from '../tree/tree.ts';
 import type { Tree } from '../tree/tree.ts';
@@ -18,7 +18,7 @@ export interface Pairing {
 
 export function adoptIdenticalCreates(local: Tree, remote: Tree, synced: Tree, skip: ReadonlySet<string>, localExecBits = true): Pairing {
   // A disk without exec bits (Windows) reads every file as not executable: compare bytes only.
-  const same = localExecBits ? sameContent : (a: TreeItem, b: TreeItem) => a.kind === b.kind && (a.kind === 'folder' || a.hash === b.hash);
+  const same = localContentTest(localExecBits);
   const adopt = new Map<string, string>();
   const taken = new Set<string>();
   const ops: Operation[] = [];

@@ -29,6 +29,19 @@ export function sameContent(a: TreeItem, b: TreeItem): boolean {
   return a.hash === b.hash && (a.executable ?? false) === (b.executable ?? false);
 }
 
+/**
+ * Same content as a disk WITHOUT exec bits can tell: same kind and, for files, the same bytes (it
+ * reads every file as not executable, which says nothing).
+ */
+export function sameBytes(a: TreeItem, b: TreeItem): boolean {
+  return a.kind === b.kind && (a.kind === 'folder' || a.hash === b.hash);
+}
+
+/** The content test for the local side: with exec bits, or (Windows) the bytes alone. */
+export function localContentTest(execBits: boolean): (a: TreeItem, b: TreeItem) => boolean {
+  return execBits ? sameContent : sameBytes;
+}
+
 /** Same parent and exactly the same name (a case-only rename is a change). */
 export function samePlace(a: TreeItem, b: TreeItem): boolean {
   return a.parentId === b.parentId && a.name === b.name;

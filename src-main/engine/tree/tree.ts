@@ -265,7 +265,9 @@ const selections = new WeakMap<ItemTest, WeakMap<ReadonlyMap<string, TreeItem>, 
 /**
  * The ids of the items `test` accepts, for a test that reads only the item. Remembered per items
  * map and test (pass the same function each time), and derived for a patched tree from its base's
- * answer and the patch: asking again after a small change costs the change, not the tree.
+ * answer and the patch: asking again after a small change costs the change, not the tree. Each
+ * patched map copies its base's set, so it suits small selections (conflicted copies), not "every
+ * file" (focus.ts counts those instead of listing them).
  */
 export function idsWhere(tree: Tree, test: ItemTest): ReadonlySet<string> {
   let byItems = selections.get(test);
